@@ -1,0 +1,430 @@
+"""The local database: every write of the app goes through ``Store``.
+
+One write is one SQLite transaction that writes the row, stamps each changed field with the
+hybrid logical clock, and appends the change to the outbox; a crash can leave either all of it or
+none of it. ``apply_remote`` merges rows from the server's feed with the same rule the server uses
+(``sync_server.protocol``), so a pulled older value never overwrites a newer local edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import create_engine, event
+from sqlmodel import Session
+
+from app.domain.models import defaults, required
+from app.store import migrations
+from app.store.convert import columns, db_to_wire, to_wire, wire_to_db
+from app.store.queries import Queries
+from sync_server.protocol import DELETED, KINDS, Change, Clock, is_uuid, new_id, wins
+
+DB_NAME = "wijkweb.sqlite"
+_CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
+
+
+def default_data_dir() -> Path:
+    """Where the app keeps its data: the device's app storage, else the platform's user-data dir."""
+    on_device = os.environ.get("FLET_APP_STORAGE_DATA")
+    return Path(on_device) if on_device else Path(platformdirs.user_data_dir("wijkweb", "Wijkweb"))
+
+
+class NotFound(KeyError):
+    """The row does not exist (or was deleted) in the local store."""
+
+
+class Store(Queries):
+    """The local store of one device. Thread-safe: writes are serialised by one lock."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30)
+        self._db.row_factory = sqlite3.Row
+        _configure(self._db)
+        migrations.apply(self._db)
+        self._lock = threading.RLock()
+        self._tx: int | None = None
+        self.device = self._meta_default("device", lambda: secrets.token_hex(16))
+        self._meta_default("epoch", lambda: secrets.token_hex(8))
+        self.clock = Clock(self.device, self.meta("clock"))
+        self.engine = create_engine(f"sqlite:///{self.path}")
+        event.listen(self.engine, "connect", lambda conn, _rec: _configure(conn))
+
+    @classmethod
+    def open_default(cls, data_dir: str | Path | None = None) -> Store:
+        return cls(Path(data_dir or default_data_dir()) / DB_NAME)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._db.close()
+
+    def session(self) -> Session:
+        """A SQLModel session for typed reads; never write through it."""
+        return Session(self.engine)
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[int]:
+        """Group writes: they commit together and push as one unit. Yields the local tx number."""
+        with self._lock:
+            if self._tx is not None:
+                yield self._tx
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._tx = int(self.meta("next_tx") or 1)
+                self._set_meta("next_tx", str(self._tx + 1))
+                yield self._tx
+                self._set_meta("clock", self.clock.last)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            finally:
+                self._tx = None
+
+    # ------------------------------------------------------------------ writes
+
+    def create(self, kind: str, team: str, values: Mapping[str, Any], id: str | None = None) -> str:
+        """Create a row of ``kind`` in ``team``; returns its new UUID."""
+        row_id = id or new_id()
+        if not is_uuid(team) or not is_uuid(row_id):
+            raise ValueError("team and id must be UUIDs")
+        missing = required(kind) - {n for n, v in values.items() if v is not None}
+        if missing:
+            raise ValueError(f"a new {kind} needs {sorted(missing)}")
+        wire = self._wire_values(kind, {**defaults(kind), **values})
+        with self.transaction() as tx:
+            if self._row(kind, row_id) is not None:
+                raise ValueError(f"{kind} {row_id} exists already")
+            stamp = self.clock.stamp()
+            wire[DELETED] = False
+            regs = {name: [value, stamp, None] for name, value in wire.items()}
+            self._insert(kind, row_id, team, wire, {name: stamp for name in wire})
+            self._append_outbox(tx, kind, row_id, team, regs)
+        return row_id
+
+    def update(self, kind: str, row_id: str, values: Mapping[str, Any]) -> bool:
+        """Change fields of a row; only fields whose value changes are stamped. True if any did."""
+        wire = self._wire_values(kind, values)
+        with self.transaction() as tx:
+            row = self._live_row(kind, row_id)
+            changed = {n: v for n, v in wire.items() if wire_to_db(kind, n, v) != row[n]}
+            if not changed:
+                return False
+            self._stamp_and_log(tx, kind, row_id, row, changed)
+            return True
+
+    def delete(self, kind: str, row_id: str) -> None:
+        with self.transaction() as tx:
+            row = self._live_row(kind, row_id)
+            self._stamp_and_log(tx, kind, row_id, row, {DELETED: True})
+
+    def _stamp_and_log(self, tx: int, kind: str, row_id: str, row: sqlite3.Row,
+                       changed: dict[str, Any]) -> None:
+        stamps = json.loads(row["stamps"])
+        stamp = self.clock.stamp()
+        regs = {name: [value, stamp, stamps.get(name)] for name, value in changed.items()}
+        stamps.update({name: stamp for name in changed})
+        sets = ", ".join(f"{_col(n)} = ?" for n in changed)
+        params = [wire_to_db(kind, n, v) for n, v in changed.items()]
+        self._db.execute(f"UPDATE {kind} SET {sets}, stamps = ? WHERE id = ?",
+                         [*params, json.dumps(stamps), row_id])
+        if kind == "contact" and "resident_ids" in changed:
+            self._link_contact(row_id, changed["resident_ids"])
+        self._append_outbox(tx, kind, row_id, row["team"], regs)
+
+    def _append_outbox(self, tx: int, kind: str, row_id: str, team: str,
+                       regs: dict[str, list[Any]]) -> None:
+        self._db.execute("INSERT INTO outbox (tx, kind, id, team, fields) VALUES (?, ?, ?, ?, ?)",
+                         (tx, kind, row_id, team, json.dumps(regs, ensure_ascii=False)))
+
+    def _insert(self, kind: str, row_id: str, team: str, wire: Mapping[str, Any],
+                stamps: Mapping[str, str]) -> None:
+        cols = columns(kind)
+        values = [wire_to_db(kind, c, wire.get(c)) for c in cols]
+        self._db.execute(
+            f"INSERT INTO {kind} (id, team, deleted, stamps, {', '.join(map(_col, cols))}) "
+            f"VALUES (?, ?, ?, ?{', ?' * len(cols)})",
+            [row_id, team, int(bool(wire.get(DELETED))), json.dumps(stamps), *values])
+        if kind == "contact":
+            self._link_contact(row_id, wire.get("resident_ids") or [])
+
+    def _link_contact(self, contact_id: str, resident_ids: Iterable[str]) -> None:
+        """Keep the contact ↔ resident index that makes a resident's timeline fast."""
+        self._db.execute("DELETE FROM contact_resident WHERE contact_id = ?", (contact_id,))
+        self._db.executemany("INSERT OR IGNORE INTO contact_resident VALUES (?, ?)",
+                             [(rid, contact_id) for rid in resident_ids])
+
+    def _wire_values(self, kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        unknown = set(values) - set(KINDS[kind])
+        if unknown:
+            raise ValueError(f"{kind} has no field(s) {sorted(unknown)}")
+        return {name: to_wire(kind, name, value) for name, value in values.items()}
+
+    def _row(self, kind: str, row_id: str) -> sqlite3.Row | None:
+        return self._db.execute(f"SELECT * FROM {kind} WHERE id = ?", (row_id,)).fetchone()
+
+    def _live_row(self, kind: str, row_id: str) -> sqlite3.Row:
+        row = self._row(kind, row_id)
+        if row is None or row["deleted"]:
+            raise NotFound(f"{kind} {row_id}")
+        return row
+
+    def values(self, kind: str, row_id: str) -> dict[str, Any] | None:
+        """A row's fields in wire form (``_deleted`` included), or None if it is not here."""
+        row = self._row(kind, row_id)
+        if row is None:
+            return None
+        out = {c: db_to_wire(kind, c, row[c]) for c in columns(kind)}
+        out[DELETED] = bool(row["deleted"])
+        return out
+
+    # ------------------------------------------------------------------ sync side
+
+    def outbox(self, limit: int = 500) -> list[Change]:
+        """The oldest unsent changes, at most ``limit`` but never splitting a local transaction."""
+        base = int(self.meta("seq_base") or 0)
+        rows = self._db.execute("SELECT * FROM outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        if len(rows) == limit:
+            rows += self._db.execute("SELECT * FROM outbox WHERE tx = ? AND seq > ? ORDER BY seq",
+                                     (rows[-1]["tx"], rows[-1]["seq"])).fetchall()
+        return [Change(r["kind"], r["id"], r["team"], json.loads(r["fields"]),
+                       r["seq"] - base, r["tx"]) for r in rows]
+
+    def pending_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    def ack(self, through: int, rejected: Iterable[Mapping[str, Any]] = ()) -> None:
+        """The server holds every change up to push seq ``through``: drop them from the outbox.
+
+        Rejected changes are kept in ``rejected`` (shown to the user) in the same transaction,
+        so a change is never in neither place.
+        """
+        with self.transaction():
+            base = int(self.meta("seq_base") or 0)
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            for item in rejected:
+                row = self._db.execute("SELECT * FROM outbox WHERE seq = ?",
+                                       (base + int(item["seq"]),)).fetchone()
+                if row is not None:
+                    change = {"team": row["team"], "fields": json.loads(row["fields"]),
+                              "message": item.get("message", "")}
+                    self._db.execute(
+                        "INSERT INTO rejected (kind, id, code, change, at) VALUES (?, ?, ?, ?, ?)",
+                        (row["kind"], row["id"], str(item["code"]), json.dumps(change), now))
+            self._db.execute("DELETE FROM outbox WHERE seq <= ?", (base + through,))
+
+    def rejected(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM rejected ORDER BY seq").fetchall()
+        return [dict(r) | {"change": json.loads(r["change"])} for r in rows]
+
+    def start_epoch(self) -> str:
+        """Number the outbox afresh under a new epoch (the server saw this device's seqs differ)."""
+        with self.transaction():
+            first = self._db.execute("SELECT min(seq) FROM outbox").fetchone()[0]
+            last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"
+                                    ).fetchone()
+            base = (first - 1) if first is not None else (last[0] if last else 0)
+            epoch = secrets.token_hex(8)
+            self._set_meta("epoch", epoch)
+            self._set_meta("seq_base", str(base))
+            return epoch
+
+    def restamp_outbox(self, floor: str) -> int:
+        """Re-stamp unsent changes after a clock that ran ahead was refused by the server.
+
+        The clock restarts from ``floor`` (the server's clock); each unsent field gets a fresh
+        stamp, and the row's own stamp follows where it was that unsent write.
+        """
+        with self.transaction():
+            self.clock.reset(floor)
+            rows = self._db.execute("SELECT * FROM outbox ORDER BY seq").fetchall()
+            for r in rows:
+                regs = json.loads(r["fields"])
+                row = self._row(r["kind"], r["id"])
+                stamps = json.loads(row["stamps"]) if row else {}
+                fresh = self.clock.stamp()
+                for name, reg in regs.items():
+                    if stamps.get(name) == reg[1]:
+                        stamps[name] = fresh
+                    reg[1] = fresh
+                self._db.execute("UPDATE outbox SET fields = ? WHERE seq = ?",
+                                 (json.dumps(regs, ensure_ascii=False), r["seq"]))
+                if row:
+                    self._db.execute(f"UPDATE {r['kind']} SET stamps = ? WHERE id = ?",
+                                     (json.dumps(stamps), r["id"]))
+            return len(rows)
+
+    def apply_remote(self, rows: list[Mapping[str, Any]], cursor: str | None = None,
+                     teams: Iterable[str] | None = None) -> int:
+        """Merge a page of the server's feed, and store its cursor, in one transaction.
+
+        ``rows`` are ``{"kind", "id", "team", "fields"}`` or ``{"kind", "id", "purged": true}``.
+        With ``teams``, rows of any other team are dropped: the device lost that scope.
+        Returns how many rows changed locally.
+        """
+        changed = 0
+        with self.transaction():
+            by_kind: dict[str, list[Mapping[str, Any]]] = {}
+            for row in rows:
+                by_kind.setdefault(row["kind"], []).append(row)
+            for kind, batch in by_kind.items():
+                changed += self._apply_kind(kind, batch)
+            if teams is not None:
+                self._drop_other_teams(set(teams))
+            if cursor is not None:
+                self._set_meta("cursor", cursor)
+        return changed
+
+    def _apply_kind(self, kind: str, batch: list[Mapping[str, Any]]) -> int:
+        if kind not in KINDS:
+            return 0  # a kind from a newer server: skipped until the app is updated
+        cols = columns(kind)
+        local: dict[str, sqlite3.Row] = {}
+        ids = [r["id"] for r in batch]
+        for i in range(0, len(ids), _CHUNK):
+            part = ids[i:i + _CHUNK]
+            marks = ",".join("?" * len(part))
+            for r in self._db.execute(f"SELECT * FROM {kind} WHERE id IN ({marks})", part):
+                local[r["id"]] = r
+        puts, purged, newest = [], [], ""
+        for remote in batch:
+            row_id = remote["id"]
+            if remote.get("purged"):
+                purged.append(row_id)
+                continue
+            mine = local.get(row_id)
+            stamps = json.loads(mine["stamps"]) if mine else {}
+            values = {c: mine[c] for c in cols} if mine else dict.fromkeys(cols)
+            deleted = bool(mine["deleted"]) if mine else False
+            won = False
+            for name, reg in remote["fields"].items():
+                if name != DELETED and name not in KINDS[kind]:
+                    continue
+                newest = max(newest, reg[1])
+                if name in stamps and not wins(reg, self._register(kind, name, stamps[name],
+                                                                   reg[1], values, deleted)):
+                    continue
+                won = True
+                stamps[name] = reg[1]
+                if name == DELETED:
+                    deleted = bool(reg[0])
+                else:
+                    values[name] = wire_to_db(kind, name, reg[0])
+            if won:
+                puts.append([row_id, remote["team"], int(deleted), json.dumps(stamps),
+                             *(values[c] for c in cols)])
+                local[row_id] = None  # a second copy of the row in this page merges fresh
+        if puts:
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO {kind} (id, team, deleted, stamps, "
+                f"{', '.join(map(_col, cols))}) VALUES (?, ?, ?, ?{', ?' * len(cols)})", puts)
+            if kind == "contact":
+                links = cols.index("resident_ids") + 4
+                for put in puts:
+                    self._link_contact(put[0], json.loads(put[links] or "[]"))
+        if purged:
+            self._purge(kind, purged)
+        if newest:
+            self.clock.update(newest)
+        return len(puts) + len(purged)
+
+    @staticmethod
+    def _register(kind: str, name: str, mine: str, theirs: str, values: dict[str, Any],
+                  deleted: bool) -> list[Any]:
+        """The local register of a field; its value is decoded only for a tie of stamps."""
+        if mine != theirs:
+            return [None, mine]
+        value = deleted if name == DELETED else db_to_wire(kind, name, values[name])
+        return [value, mine]
+
+    def _purge(self, kind: str, ids: list[str]) -> None:
+        """An erasure: the row and any unsent change of it leave this device."""
+        params = [(i,) for i in ids]
+        self._db.executemany(f"DELETE FROM {kind} WHERE id = ?", params)
+        self._db.executemany("DELETE FROM outbox WHERE kind = ? AND id = ?",
+                             [(kind, i) for i in ids])
+        if kind == "contact":
+            self._db.executemany("DELETE FROM contact_resident WHERE contact_id = ?", params)
+
+    def _drop_other_teams(self, teams: set[str]) -> None:
+        marks = ",".join("?" * len(teams)) or "''"
+        for kind in KINDS:
+            gone = [r[0] for r in self._db.execute(
+                f"SELECT id FROM {kind} WHERE team NOT IN ({marks})", list(teams))]
+            if gone:
+                self._purge(kind, gone)
+
+    def forget_synced_rows(self) -> None:
+        """For a reset: drop every row that has no unsent change, and the cursor."""
+        with self.transaction():
+            for kind in KINDS:
+                self._db.execute(f"DELETE FROM {kind} WHERE id NOT IN "
+                                 f"(SELECT id FROM outbox WHERE kind = ?)", (kind,))
+            self._db.execute("DELETE FROM contact_resident WHERE contact_id NOT IN "
+                             "(SELECT id FROM contact)")
+            self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
+
+    def wipe(self) -> None:
+        """Remove every record, the outbox and the cursor (a revoked device's remote wipe)."""
+        with self.transaction():
+            for table in [*KINDS, "outbox", "rejected", "contact_resident"]:
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("DELETE FROM meta WHERE key NOT IN ('device', 'epoch', 'clock')")
+
+    # ------------------------------------------------------------------ metadata
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._set_meta(key, value)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def _meta_default(self, key: str, make: Any) -> str:
+        value = self.meta(key)
+        if value is None:
+            value = make()
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            value = self.meta(key)
+        return value
+
+    def all_rows(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Every row of a kind, deleted ones included, as id → wire values (tests, exports)."""
+        out = {}
+        for r in self._db.execute(f"SELECT * FROM {kind}"):
+            values = {c: db_to_wire(kind, c, r[c]) for c in columns(kind)}
+            out[r["id"]] = {"team": r["team"], DELETED: bool(r["deleted"]), **values}
+        return out
+
+
+def _configure(db: Any) -> None:
+    """WAL for concurrent reads; FULL sync so that a "saved" write survives a power cut."""
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA busy_timeout = 30000")
+
+
+def _col(name: str) -> str:
+    """The quoted column of a field (a field may be called ``date``; ``_deleted`` is ``deleted``)."""
+    return '"deleted"' if name == DELETED else f'"{name}"'

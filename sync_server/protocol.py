@@ -1,0 +1,374 @@
+"""The wire protocol shared by the app and the sync server: clock, envelope, kinds and merge.
+
+Standard library only, so that both sides import the same rules. The merge rule, stated once:
+
+* Every field of a row is a last-writer-wins register holding ``[value, stamp]``.
+* A **stamp** is ``"<hlc>@<device>"``. The HLC part is 16 hex digits (48-bit milliseconds, 16-bit
+  counter), fixed width, so comparing two stamps as text compares ``(hlc, device)``: time first,
+  the device id breaks ties.
+* ``merge`` keeps, per field, the register with the larger stamp. Two registers with the same stamp
+  come from the same write and hold the same value; should they ever differ, the larger canonical
+  JSON of the value wins, so the merge stays commutative, associative and idempotent in every case.
+* A delete is the register ``_deleted`` set to ``True``; a re-create sets it to ``False`` later.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "Wijkweb-Protocol"
+
+MAX_FUTURE_MS = 10 * 60 * 1000
+"""A change stamped further ahead of the server's clock than this is refused: ``clock_skew``."""
+
+MAX_COUNTER = 0xFFFF
+MAX_MS = (1 << 48) - 1
+DELETED = "_deleted"
+
+# --------------------------------------------------------------------------- clock
+
+
+def encode_hlc(ms: int, counter: int) -> str:
+    """Fixed-width text form: 12 hex digits of milliseconds, then 4 of counter."""
+    return f"{ms:012x}{counter:04x}"
+
+
+def decode_hlc(text: str) -> tuple[int, int]:
+    if not isinstance(text, str) or not _HLC_RE.fullmatch(text):
+        raise ProtocolError("bad_stamp", "A clock value must be 16 hexadecimal digits.")
+    return int(text[:12], 16), int(text[12:], 16)
+
+
+def make_stamp(hlc: str, device: str) -> str:
+    return f"{hlc}@{device}"
+
+
+def split_stamp(stamp: str) -> tuple[str, str]:
+    """``"<hlc>@<device>"`` → ``(hlc, device)``; raises ``bad_stamp`` on anything else."""
+    if not isinstance(stamp, str) or not _STAMP_RE.fullmatch(stamp):
+        raise ProtocolError("bad_stamp", "A stamp must look like '<16 hex digits>@<device id>'.")
+    return stamp[:16], stamp[17:]
+
+
+def stamp_ms(stamp: str) -> int:
+    return int(stamp[:12], 16)
+
+
+class Clock:
+    """Hybrid logical clock: never runs backwards, survives a wall clock that does.
+
+    ``now()`` stamps a local event; ``update(remote)`` ratchets past a clock value seen from
+    another device, so the next local stamp is larger than anything this device has seen.
+    When the 16-bit counter would overflow, the clock borrows the next millisecond.
+    """
+
+    def __init__(self, device: str, last: str | None = None, wall: Callable[[], int] | None = None):
+        self.device = device
+        self._wall = wall or (lambda: int(time.time() * 1000))
+        self._ms, self._counter = decode_hlc(last) if last else (0, 0)
+        self._lock = threading.Lock()
+
+    @property
+    def last(self) -> str:
+        return encode_hlc(self._ms, self._counter)
+
+    def now(self) -> str:
+        with self._lock:
+            wall = self._wall()
+            if wall > self._ms:
+                self._ms, self._counter = wall, 0
+            else:
+                self._tick()
+            return self.last
+
+    def update(self, remote: str) -> str:
+        """Take in a remote HLC (or stamp); afterwards ``last`` is past both clocks."""
+        r_ms, r_counter = decode_hlc(remote[:16])
+        with self._lock:
+            wall = self._wall()
+            if wall > self._ms and wall > r_ms:
+                self._ms, self._counter = wall, 0
+            elif r_ms > self._ms or (r_ms == self._ms and r_counter > self._counter):
+                self._ms, self._counter = r_ms, r_counter
+                self._tick()
+            else:
+                self._tick()
+            return self.last
+
+    def reset(self, floor: str) -> None:
+        """Forget a clock that ran ahead (a phone set to 2031): restart from ``floor``."""
+        with self._lock:
+            self._ms, self._counter = decode_hlc(floor[:16])
+
+    def stamp(self) -> str:
+        return make_stamp(self.now(), self.device)
+
+    def _tick(self) -> None:
+        if self._counter >= MAX_COUNTER:
+            self._ms, self._counter = self._ms + 1, 0
+        else:
+            self._counter += 1
+        if self._ms > MAX_MS:
+            raise OverflowError("hybrid logical clock passed 48 bits of milliseconds")
+
+
+# --------------------------------------------------------------------------- kinds
+
+# Field types on the wire. Every field may also be null.
+STR, INT, FLOAT, BOOL, DATE, DATETIME, LIST, REF = (
+    "str", "int", "float", "bool", "date", "datetime", "list", "ref",
+)
+
+KINDS: dict[str, dict[str, str]] = {
+    "team": {"name": STR},
+    "area": {"name": STR, "parent_id": REF, "streets": LIST},
+    "worker": {"name": STR, "role": STR, "email": STR},
+    "household": {
+        "name": STR, "street": STR, "house_number": STR, "primary_worker_id": REF,
+        "legal_basis": STR, "consent_date": DATE, "note": STR,
+    },
+    "resident": {
+        "household_id": REF, "name": STR, "birth_year": INT,
+        "ambitions": LIST, "talents": LIST, "obstacles": LIST,
+    },
+    "contact": {
+        "at": DATETIME, "worker_id": REF, "street": STR, "lat": FLOAT, "lon": FLOAT,
+        "resident_ids": LIST, "group_size": INT, "group_label": STR, "channel": STR,
+        "themes": LIST, "note": STR, "follow_up": BOOL,
+    },
+    "network_person": {
+        "name": STR, "organisation": STR, "key_figure": BOOL, "offers": STR, "street": STR,
+        "worker_id": REF, "note": STR,
+    },
+    "tie": {
+        "resident_id": REF, "person_id": REF, "kind": STR, "support": LIST, "strength": STR,
+        "note": STR,
+    },
+    "activation": {
+        "resident_id": REF, "person_ids": LIST, "request": STR, "date": DATE, "outcome": STR,
+        "outcome_date": DATE, "worker_id": REF,
+    },
+    "agreement": {
+        "what": STR, "owner_kind": STR, "owner_id": REF, "resident_id": REF, "due": DATE,
+        "status": STR, "contact_id": REF, "worker_id": REF,
+    },
+    "signal": {
+        "street": STR, "area_id": REF, "category": STR, "severity": INT, "status": STR,
+        "note": STR, "at": DATETIME, "worker_id": REF,
+    },
+    "initiative": {"title": STR, "street": STR, "carried_by": STR, "note": STR, "at": DATE},
+    "outcome_score": {
+        "resident_id": REF, "domain": STR, "score": INT, "date": DATE, "worker_id": REF,
+    },
+}
+"""Every row kind and its fields: the one schema both sides check changes against."""
+
+MAX_TEXT = 20_000
+"""Longest string value of a field, in characters."""
+MAX_LIST = 500
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ProtocolError(ValueError):
+    """A change or request that breaks the protocol; ``code`` is machine-readable."""
+
+    def __init__(self, code: str, message: str, **detail: Any):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.detail}
+
+
+# --------------------------------------------------------------------------- envelope
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row's changed fields, as a device pushes it.
+
+    ``fields`` maps a field name to ``[value, stamp]`` or ``[value, stamp, base]`` where
+    ``base`` is the stamp of the value the writer saw before its edit (``None`` for a new
+    field); the server uses it to tell a concurrent edit from a sequential one.
+    """
+
+    kind: str
+    id: str
+    team: str
+    fields: dict[str, list[Any]]
+    seq: int = 0
+    tx: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"seq": self.seq, "tx": self.tx, "kind": self.kind, "id": self.id,
+                "team": self.team, "fields": self.fields}
+
+
+@dataclass
+class Row:
+    """The merged state of one row: what the pull feed carries and a store keeps."""
+
+    kind: str
+    id: str
+    team: str
+    fields: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def deleted(self) -> bool:
+        reg = self.fields.get(DELETED)
+        return bool(reg and reg[0])
+
+    def values(self) -> dict[str, Any]:
+        return {name: reg[0] for name, reg in self.fields.items()}
+
+
+_HLC_RE = re.compile(r"[0-9a-f]{16}")
+_STAMP_RE = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def is_uuid(text: Any) -> bool:
+    if not isinstance(text, str) or len(text) != 36:
+        return False
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
+def new_id() -> str:
+    """A row id made on the device: random, so it never carries personal data."""
+    return str(uuid.uuid4())
+
+
+def check_value(kind: str, name: str, value: Any) -> None:
+    """Raise ``bad_value`` unless ``value`` fits the declared type of ``kind.name``."""
+    if value is None:
+        return
+    if name == DELETED:
+        ok = isinstance(value, bool)
+    else:
+        ok = _TYPE_CHECKS[KINDS[kind][name]](value)
+    if not ok:
+        expected = "bool" if name == DELETED else KINDS[kind][name]
+        raise ProtocolError("bad_value", f"Field '{kind}.{name}' must be of type {expected}.",
+                            field=name)
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and len(v) <= MAX_TEXT
+
+
+def _is_date(v: Any) -> bool:
+    return isinstance(v, str) and bool(_DATE_RE.fullmatch(v))
+
+
+def _is_datetime(v: Any) -> bool:
+    return isinstance(v, str) and bool(_DATETIME_RE.fullmatch(v))
+
+
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    STR: _is_text,
+    INT: lambda v: isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**53,
+    FLOAT: lambda v: (isinstance(v, (int, float)) and not isinstance(v, bool)
+                      and math.isfinite(v)),
+    BOOL: lambda v: isinstance(v, bool),
+    DATE: _is_date,
+    DATETIME: _is_datetime,
+    LIST: lambda v: (isinstance(v, list) and len(v) <= MAX_LIST
+                     and all(_is_text(x) for x in v)),
+    REF: is_uuid,
+}
+
+
+def parse_change(data: Any, device: str | None = None) -> Change:
+    """Validate one pushed change and return it; raise ``ProtocolError`` with a precise code.
+
+    With ``device`` given, every stamp must name that device: a device cannot write in
+    another's name.
+    """
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_change", "A change must be a JSON object.")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ProtocolError("unknown_kind", "The change names a kind this server does not know.")
+    row_id, team = data.get("id"), data.get("team")
+    if not is_uuid(row_id):
+        raise ProtocolError("bad_id", "A row id must be a UUID in its canonical text form.")
+    if not is_uuid(team):
+        raise ProtocolError("bad_team", "A change must name its team by UUID.")
+    seq, tx = data.get("seq", 0), data.get("tx", 0)
+    if not (_is_count(seq) and _is_count(tx)):
+        raise ProtocolError("bad_seq", "'seq' and 'tx' must be non-negative integers.")
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise ProtocolError("bad_fields", "A change must carry at least one field.")
+    known = KINDS[kind]
+    for name, reg in fields.items():
+        if name != DELETED and name not in known:
+            raise ProtocolError("unknown_field", f"Kind '{kind}' has no field '{name}'.",
+                                field=name)
+        if not isinstance(reg, list) or len(reg) not in (2, 3):
+            raise ProtocolError("bad_register", "A field must be [value, stamp] or "
+                                "[value, stamp, base].", field=name)
+        check_value(kind, name, reg[0])
+        _, writer = split_stamp(reg[1])
+        if device is not None and writer != device:
+            raise ProtocolError("bad_stamp", "A stamp names another device.", field=name)
+        if len(reg) == 3 and reg[2] is not None:
+            split_stamp(reg[2])
+    return Change(kind, row_id, team, fields, seq, tx)
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def newest_ms(change: Change) -> int:
+    return max(stamp_ms(reg[1]) for reg in change.fields.values())
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def wins(incoming: list[Any], current: list[Any] | None) -> bool:
+    """True when register ``incoming`` beats ``current`` (``[value, stamp, ...]``)."""
+    if current is None:
+        return True
+    if incoming[1] != current[1]:
+        return incoming[1] > current[1]
+    return canonical(incoming[0]) > canonical(current[0])
+
+
+def merge(a: Mapping[str, list[Any]], b: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """Per field, keep the winning register. Pure: neither argument is changed."""
+    out = {name: [reg[0], reg[1]] for name, reg in a.items()}
+    for name, reg in b.items():
+        if wins(reg, out.get(name)):
+            out[name] = [reg[0], reg[1]]
+    return out
+
+
+def merge_all(states: Iterable[Mapping[str, list[Any]]]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for state in states:
+        out = merge(out, state)
+    return out

@@ -1,0 +1,158 @@
+"""The store's side of sync: applying the feed, acks, rejections, epochs and re-stamping."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.domain.models import Resident
+from app.store import Store
+from sync_server.protocol import DELETED, encode_hlc, make_stamp, new_id
+
+
+def stamp(ms: int, device: str = "other", counter: int = 0) -> str:
+    return make_stamp(encode_hlc(ms, counter), device)
+
+
+def feed_row(kind, row_id, team, **fields):
+    return {"kind": kind, "id": row_id, "team": team, "fields": fields}
+
+
+def test_a_pulled_older_value_never_overwrites_a_newer_local_edit(store, team):
+    rid = store.create("resident", team, {"name": "lokaal nieuw"})
+    store.apply_remote([feed_row("resident", rid, team, name=["oud van server", stamp(1)])])
+    assert store.values("resident", rid)["name"] == "lokaal nieuw"
+
+
+def test_a_pulled_newer_value_wins_and_keeps_other_fields(store, team):
+    rid = store.create("resident", team, {"name": "Ayse", "birth_year": 1984})
+    future = make_stamp(encode_hlc(2**47, 0), "other")
+    n = store.apply_remote([feed_row("resident", rid, team, name=["Ayşe", future])])
+    assert n == 1
+    values = store.values("resident", rid)
+    assert values["name"] == "Ayşe" and values["birth_year"] == 1984
+    assert store.clock.now() > future[:16]  # the clock ratchets past what it pulled
+
+
+def test_apply_creates_rows_with_their_types(store, team):
+    rid, cid = new_id(), new_id()
+    store.apply_remote([
+        feed_row("resident", rid, team, name=["Mo", stamp(5)], talents=[["voetbal"], stamp(5)],
+                 **{DELETED: [False, stamp(5)]}),
+        feed_row("contact", cid, team, at=["2026-11-20T09:30:00.000+00:00", stamp(5)],
+                 resident_ids=[[rid], stamp(5)], follow_up=[True, stamp(5)],
+                 **{DELETED: [False, stamp(5)]}),
+    ], cursor="c1")
+    assert store.values("resident", rid)["talents"] == ["voetbal"]
+    assert store.values("contact", cid)["follow_up"] is True
+    assert [i.row.id for i in store.timeline(rid)] == [cid]
+    assert store.meta("cursor") == "c1"
+    assert store.pending_count() == 0  # pulled rows are not pushed back
+
+
+def test_remote_delete_and_recreate(store, team):
+    rid = new_id()
+    store.apply_remote([feed_row("resident", rid, team, name=["Mo", stamp(1)],
+                                 **{DELETED: [False, stamp(1)]})])
+    store.apply_remote([feed_row("resident", rid, team, **{DELETED: [True, stamp(2)]})])
+    assert store.get(Resident, rid) is None
+    store.apply_remote([feed_row("resident", rid, team, **{DELETED: [False, stamp(3)]})])
+    assert store.get(Resident, rid).name == "Mo"
+
+
+def test_purge_removes_the_row_and_its_unsent_changes(store, team):
+    rid = store.create("resident", team, {"name": "weg ermee"})
+    cid = store.create("contact", team, {"at": "2026-11-20T09:30:00Z", "resident_ids": [rid]})
+    store.apply_remote([{"kind": "resident", "id": rid, "team": team, "purged": True},
+                        {"kind": "contact", "id": cid, "team": team, "purged": True}])
+    assert store.all_rows("resident") == {} and store.all_rows("contact") == {}
+    assert store.pending_count() == 0
+    assert store.timeline(rid) == []
+
+
+def test_losing_a_team_drops_its_rows(store, team):
+    other = new_id()
+    mine = store.create("resident", team, {"name": "blijft"})
+    theirs = store.create("resident", other, {"name": "gaat"})
+    store.apply_remote([], teams=[team])
+    assert set(store.all_rows("resident")) == {mine}
+    assert theirs not in {c.id for c in store.outbox()}
+
+
+def test_ack_drops_exactly_the_acknowledged_changes(store, team):
+    ids = [store.create("resident", team, {"name": f"r{i}"}) for i in range(5)]
+    batch = store.outbox(limit=3)
+    assert [c.seq for c in batch] == [1, 2, 3]
+    store.ack(3)
+    assert [c.id for c in store.outbox()] == ids[3:]
+
+
+def test_rejected_changes_are_kept_for_the_user(store, team):
+    store.create("resident", team, {"name": "a"})
+    store.create("resident", team, {"name": "b"})
+    store.ack(2, [{"seq": 2, "code": "forbidden_team", "message": "not your team"}])
+    assert store.pending_count() == 0
+    [rej] = store.rejected()
+    assert rej["code"] == "forbidden_team" and rej["change"]["fields"]["name"][0] == "b"
+
+
+def test_outbox_never_splits_a_local_transaction(store, team):
+    with store.transaction():
+        for i in range(4):
+            store.create("resident", team, {"name": f"r{i}"})
+    store.create("resident", team, {"name": "los"})
+    assert len(store.outbox(limit=2)) == 4
+
+
+def test_a_new_epoch_numbers_the_unsent_changes_from_one(store, team):
+    for i in range(3):
+        store.create("resident", team, {"name": f"r{i}"})
+    store.ack(2)
+    old = store.meta("epoch")
+    assert store.start_epoch() != old
+    assert [c.seq for c in store.outbox()] == [1]
+    store.create("resident", team, {"name": "r3"})
+    assert [c.seq for c in store.outbox()] == [1, 2]
+    store.ack(2)
+    assert store.pending_count() == 0
+
+
+def test_restamp_after_a_clock_far_ahead(tmp_path, team):
+    wall = [10**13]  # the year 2286
+    s = Store(tmp_path / "skew.sqlite")
+    s.clock._wall = lambda: wall[0]
+    rid = s.create("resident", team, {"name": "Ayse"})
+    wall[0] = 1_700_000_000_000
+    assert s.restamp_outbox(encode_hlc(1_700_000_000_000, 0)) == 1
+    [change] = s.outbox()
+    assert all(reg[1] < encode_hlc(1_700_000_001_000, 0) for reg in change.fields.values())
+    row = s._row("resident", rid)
+    assert '"name": "' + change.fields["name"][1] in row["stamps"]
+    s.close()
+
+
+def test_reset_keeps_unsent_rows_and_forgets_the_rest(store, team):
+    pulled = new_id()
+    store.apply_remote([feed_row("resident", pulled, team, name=["server", stamp(1)])],
+                       cursor="c9")
+    mine = store.create("resident", team, {"name": "nog niet verstuurd"})
+    store.forget_synced_rows()
+    assert set(store.all_rows("resident")) == {mine}
+    assert store.meta("cursor") is None and store.pending_count() == 1
+
+
+regs = st.tuples(st.text(max_size=5), st.integers(1, 6), st.sampled_from(["a", "b"]))
+
+
+@given(st.lists(regs, min_size=1, max_size=8), st.randoms())
+def test_applying_in_any_order_gives_the_same_row(tmp_path_factory, deliveries, rnd):
+    team, rid = new_id(), new_id()
+    rows = [feed_row("resident", rid, team, name=[v, stamp(ms, d)]) for v, ms, d in deliveries]
+    results = []
+    for order in (rows, rnd.sample(rows, len(rows)), rows[::-1] + rows):
+        s = Store(tmp_path_factory.mktemp("o") / "s.sqlite")
+        for r in order:
+            s.apply_remote([r])
+        results.append(s.values("resident", rid)["name"])
+        s.close()
+    assert results[0] == results[1] == results[2]
