@@ -277,6 +277,14 @@ def _is_date(v: Any) -> bool:
     return isinstance(v, str) and bool(_DATE_RE.fullmatch(v))
 
 
+def _is_finite(v: int | float) -> bool:
+    """``math.isfinite`` that answers False for an int too large for a float (no OverflowError)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 def _is_datetime(v: Any) -> bool:
     return isinstance(v, str) and bool(_DATETIME_RE.fullmatch(v))
 
@@ -285,7 +293,7 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     STR: _is_text,
     INT: lambda v: isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**53,
     FLOAT: lambda v: (isinstance(v, (int, float)) and not isinstance(v, bool)
-                      and math.isfinite(v)),
+                      and _is_finite(v)),
     BOOL: lambda v: isinstance(v, bool),
     DATE: _is_date,
     DATETIME: _is_datetime,
@@ -304,7 +312,7 @@ def parse_change(data: Any, device: str | None = None) -> Change:
     if not isinstance(data, dict):
         raise ProtocolError("bad_change", "A change must be a JSON object.")
     kind = data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ProtocolError("unknown_kind", "The change names a kind this server does not know.")
     row_id, team = data.get("id"), data.get("team")
     if not is_uuid(row_id):

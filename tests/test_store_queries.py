@@ -117,3 +117,10 @@ def test_signals_by_street(store, team):
     assert [s.street for s in store.signals()] == ["Lindelaan"]
     assert [s.street for s in store.signals(streets=["Pleinweg"], open_only=False)] == [
         "Pleinweg"]
+
+
+def test_search_follows_a_household_that_moves(store, hood):
+    [(ayse, household)] = store.search_residents("ayşe")
+    store.update("household", household.id, {"street": "Havenkade"})
+    assert [r.name for r, _ in store.search_residents("havenk")] == ["Ayşe Yilmaz"]
+    assert store.search_residents("lindelaan") == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sync_server.protocol import BOOL, DATETIME, DELETED, KINDS, LIST, check_value
@@ -31,6 +32,8 @@ def to_wire(kind: str, name: str, value: Any) -> Any:
 
 
 def _datetime_to_db(value: str) -> str:
+    if len(value) == 29 and value.endswith("+00:00") and value[10] == "T":
+        return f"{value[:10]} {value[11:23]}000"  # the form to_wire makes: no parsing needed
     return datetime.fromisoformat(value).astimezone(UTC).strftime(_DB_DATETIME)
 
 
@@ -39,9 +42,11 @@ def _datetime_from_db(value: str) -> str:
         timespec="milliseconds")
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 _TO_DB: dict[str, Callable[[Any], Any]] = {
     DATETIME: _datetime_to_db,
-    LIST: lambda v: json.dumps(v, ensure_ascii=False),
+    LIST: _to_json,
     BOOL: int,
 }
 _FROM_DB: dict[str, Callable[[Any], Any]] = {
@@ -58,6 +63,12 @@ def wire_to_db(kind: str, name: str, value: Any) -> Any:
         return int(value)
     conv = _TO_DB.get(KINDS[kind][name])
     return conv(value) if conv else value
+
+
+@cache
+def db_converters(kind: str) -> dict[str, Callable[[Any], Any] | None]:
+    """Field → wire-to-column function (None where the value is stored as it is)."""
+    return {name: _TO_DB.get(type_) for name, type_ in KINDS[kind].items()}
 
 
 def db_to_wire(kind: str, name: str, value: Any) -> Any:

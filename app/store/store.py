@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from app.domain.models import defaults, required
 from app.store import migrations
-from app.store.convert import columns, db_to_wire, to_wire, wire_to_db
+from app.store.convert import columns, db_converters, db_to_wire, to_wire, wire_to_db
 from app.store.queries import Queries
 from sync_server.protocol import DELETED, KINDS, Change, Clock, is_uuid, new_id, wins
 
@@ -77,12 +77,18 @@ class Store(Queries):
     # ------------------------------------------------------------------ transactions
 
     @contextmanager
-    def transaction(self) -> Iterator[int]:
-        """Group writes: they commit together and push as one unit. Yields the local tx number."""
+    def transaction(self, durable: bool = True) -> Iterator[int]:
+        """Group writes: they commit together and push as one unit. Yields the local tx number.
+
+        ``durable=False`` skips the fsync at commit, for what can be fetched again (a pulled
+        page): an app crash still loses nothing, a power cut at worst a page to pull again.
+        """
         with self._lock:
             if self._tx is not None:
                 yield self._tx
                 return
+            if not durable:
+                self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._tx = int(self.meta("next_tx") or 1)
@@ -95,6 +101,8 @@ class Store(Queries):
                 raise
             finally:
                 self._tx = None
+                if not durable:
+                    self._db.execute("PRAGMA synchronous = FULL")
 
     # ------------------------------------------------------------------ writes
 
@@ -142,9 +150,8 @@ class Store(Queries):
         sets = ", ".join(f"{_col(n)} = ?" for n in changed)
         params = [wire_to_db(kind, n, v) for n, v in changed.items()]
         self._db.execute(f"UPDATE {kind} SET {sets}, stamps = ? WHERE id = ?",
-                         [*params, json.dumps(stamps), row_id])
-        if kind == "contact" and "resident_ids" in changed:
-            self._link_contact(row_id, changed["resident_ids"])
+                         [*params, _stamps_json(stamps), row_id])
+        self._reindex(kind, [row_id])
         self._append_outbox(tx, kind, row_id, row["team"], regs)
 
     def _append_outbox(self, tx: int, kind: str, row_id: str, team: str,
@@ -159,15 +166,19 @@ class Store(Queries):
         self._db.execute(
             f"INSERT INTO {kind} (id, team, deleted, stamps, {', '.join(map(_col, cols))}) "
             f"VALUES (?, ?, ?, ?{', ?' * len(cols)})",
-            [row_id, team, int(bool(wire.get(DELETED))), json.dumps(stamps), *values])
-        if kind == "contact":
-            self._link_contact(row_id, wire.get("resident_ids") or [])
+            [row_id, team, int(bool(wire.get(DELETED))), _stamps_json(stamps), *values])
+        self._reindex(kind, [row_id])
 
-    def _link_contact(self, contact_id: str, resident_ids: Iterable[str]) -> None:
-        """Keep the contact ↔ resident index that makes a resident's timeline fast."""
-        self._db.execute("DELETE FROM contact_resident WHERE contact_id = ?", (contact_id,))
-        self._db.executemany("INSERT OR IGNORE INTO contact_resident VALUES (?, ?)",
-                             [(rid, contact_id) for rid in resident_ids])
+    def _reindex(self, kind: str, ids: list[str]) -> None:
+        """Keep the local indexes in step with rows: timelines by resident, resident search."""
+        sql = _REINDEX.get(kind)
+        if not sql:
+            return
+        for i in range(0, len(ids), _CHUNK):
+            part = ids[i:i + _CHUNK]
+            marks = ",".join("?" * len(part))
+            for statement in sql:
+                self._db.execute(statement.format(ids=marks), part)
 
     def _wire_values(self, kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
         if kind not in KINDS:
@@ -198,12 +209,21 @@ class Store(Queries):
     # ------------------------------------------------------------------ sync side
 
     def outbox(self, limit: int = 500) -> list[Change]:
-        """The oldest unsent changes, at most ``limit`` but never splitting a local transaction."""
+        """The oldest unsent changes, at most ``limit``.
+
+        A batch ends at a local transaction's edge, so the server applies each transaction
+        whole; only a transaction larger than ``limit`` on its own is sent in parts.
+        """
         base = int(self.meta("seq_base") or 0)
-        rows = self._db.execute("SELECT * FROM outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
-        if len(rows) == limit:
-            rows += self._db.execute("SELECT * FROM outbox WHERE tx = ? AND seq > ? ORDER BY seq",
-                                     (rows[-1]["tx"], rows[-1]["seq"])).fetchall()
+        rows = self._db.execute("SELECT * FROM outbox ORDER BY seq LIMIT ?",
+                                (limit + 1,)).fetchall()
+        if len(rows) > limit:
+            last_tx = rows[limit - 1]["tx"]
+            rows = rows[:limit]
+            if rows[0]["tx"] != last_tx and rows[-1]["tx"] == last_tx and (
+                    self._db.execute("SELECT 1 FROM outbox WHERE tx = ? AND seq > ?",
+                                     (last_tx, rows[-1]["seq"])).fetchone()):
+                rows = [r for r in rows if r["tx"] != last_tx]
         return [Change(r["kind"], r["id"], r["team"], json.loads(r["fields"]),
                        r["seq"] - base, r["tx"]) for r in rows]
 
@@ -223,12 +243,22 @@ class Store(Queries):
                 row = self._db.execute("SELECT * FROM outbox WHERE seq = ?",
                                        (base + int(item["seq"]),)).fetchone()
                 if row is not None:
-                    change = {"team": row["team"], "fields": json.loads(row["fields"]),
-                              "message": item.get("message", "")}
-                    self._db.execute(
-                        "INSERT INTO rejected (kind, id, code, change, at) VALUES (?, ?, ?, ?, ?)",
-                        (row["kind"], row["id"], str(item["code"]), json.dumps(change), now))
+                    self._keep_rejected(row, str(item["code"]), str(item.get("message", "")), now)
             self._db.execute("DELETE FROM outbox WHERE seq <= ?", (base + through,))
+
+    def reject_tx(self, tx: int, code: str, message: str) -> None:
+        """Set aside a local transaction the server cannot take, keeping it for the user."""
+        with self.transaction():
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            rows = self._db.execute("SELECT * FROM outbox WHERE tx = ?", (tx,)).fetchall()
+            for row in rows:
+                self._keep_rejected(row, code, message, now)
+            self._db.execute("DELETE FROM outbox WHERE tx = ?", (tx,))
+
+    def _keep_rejected(self, row: sqlite3.Row, code: str, message: str, now: str) -> None:
+        change = {"team": row["team"], "fields": json.loads(row["fields"]), "message": message}
+        self._db.execute("INSERT INTO rejected (kind, id, code, change, at) VALUES (?, ?, ?, ?, ?)",
+                         (row["kind"], row["id"], code, json.dumps(change), now))
 
     def rejected(self) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT * FROM rejected ORDER BY seq").fetchall()
@@ -268,7 +298,7 @@ class Store(Queries):
                                  (json.dumps(regs, ensure_ascii=False), r["seq"]))
                 if row:
                     self._db.execute(f"UPDATE {r['kind']} SET stamps = ? WHERE id = ?",
-                                     (json.dumps(stamps), r["id"]))
+                                     (_stamps_json(stamps), r["id"]))
             return len(rows)
 
     def apply_remote(self, rows: list[Mapping[str, Any]], cursor: str | None = None,
@@ -280,7 +310,7 @@ class Store(Queries):
         Returns how many rows changed locally.
         """
         changed = 0
-        with self.transaction():
+        with self.transaction(durable=False):
             by_kind: dict[str, list[Mapping[str, Any]]] = {}
             for row in rows:
                 by_kind.setdefault(row["kind"], []).append(row)
@@ -295,64 +325,70 @@ class Store(Queries):
     def _apply_kind(self, kind: str, batch: list[Mapping[str, Any]]) -> int:
         if kind not in KINDS:
             return 0  # a kind from a newer server: skipped until the app is updated
-        cols = columns(kind)
-        local: dict[str, sqlite3.Row] = {}
-        ids = [r["id"] for r in batch]
-        for i in range(0, len(ids), _CHUNK):
-            part = ids[i:i + _CHUNK]
-            marks = ",".join("?" * len(part))
-            for r in self._db.execute(f"SELECT * FROM {kind} WHERE id IN ({marks})", part):
-                local[r["id"]] = r
-        puts, purged, newest = [], [], ""
+        cols, conv = columns(kind), db_converters(kind)
+        local = self._rows_by_id(kind, [r["id"] for r in batch])
+        state: dict[str, list[Any]] = {}  # id → [team, deleted, stamps, column values]
+        changed: set[str] = set()
+        purged: list[str] = []
+        newest = ""
         for remote in batch:
             row_id = remote["id"]
             if remote.get("purged"):
                 purged.append(row_id)
                 continue
-            mine = local.get(row_id)
-            stamps = json.loads(mine["stamps"]) if mine else {}
-            values = {c: mine[c] for c in cols} if mine else dict.fromkeys(cols)
-            deleted = bool(mine["deleted"]) if mine else False
-            won = False
+            st = state.get(row_id)
+            if st is None:
+                mine = local.get(row_id)
+                st = state[row_id] = (
+                    [mine["team"], bool(mine["deleted"]), json.loads(mine["stamps"]),
+                     {c: mine[c] for c in cols}] if mine is not None
+                    else [remote["team"], False, {}, dict.fromkeys(cols)])
+            stamps, values = st[2], st[3]
             for name, reg in remote["fields"].items():
-                if name != DELETED and name not in KINDS[kind]:
+                stamp = reg[1]
+                if stamp > newest:
+                    newest = stamp
+                have = stamps.get(name)
+                if have is not None and (stamp < have or (stamp == have and not wins(
+                        reg, self._register(kind, name, have, values, st[1])))):
                     continue
-                newest = max(newest, reg[1])
-                if name in stamps and not wins(reg, self._register(kind, name, stamps[name],
-                                                                   reg[1], values, deleted)):
-                    continue
-                won = True
-                stamps[name] = reg[1]
                 if name == DELETED:
-                    deleted = bool(reg[0])
+                    st[1] = bool(reg[0])
+                elif name in conv:
+                    fn, value = conv[name], reg[0]
+                    values[name] = fn(value) if fn is not None and value is not None else value
                 else:
-                    values[name] = wire_to_db(kind, name, reg[0])
-            if won:
-                puts.append([row_id, remote["team"], int(deleted), json.dumps(stamps),
-                             *(values[c] for c in cols)])
-                local[row_id] = None  # a second copy of the row in this page merges fresh
+                    continue  # a field from a newer server
+                stamps[name] = stamp
+                changed.add(row_id)
+        puts = [[row_id, st[0], int(st[1]), _stamps_json(st[2]), *(st[3][c] for c in cols)]
+                for row_id, st in state.items() if row_id in changed]
         if puts:
             self._db.executemany(
                 f"INSERT OR REPLACE INTO {kind} (id, team, deleted, stamps, "
                 f"{', '.join(map(_col, cols))}) VALUES (?, ?, ?, ?{', ?' * len(cols)})", puts)
-            if kind == "contact":
-                links = cols.index("resident_ids") + 4
-                for put in puts:
-                    self._link_contact(put[0], json.loads(put[links] or "[]"))
+            self._reindex(kind, [put[0] for put in puts])
         if purged:
             self._purge(kind, purged)
         if newest:
             self.clock.update(newest)
         return len(puts) + len(purged)
 
+    def _rows_by_id(self, kind: str, ids: list[str]) -> dict[str, sqlite3.Row]:
+        found: dict[str, sqlite3.Row] = {}
+        for i in range(0, len(ids), _CHUNK):
+            part = ids[i:i + _CHUNK]
+            marks = ",".join("?" * len(part))
+            for r in self._db.execute(f"SELECT * FROM {kind} WHERE id IN ({marks})", part):
+                found[r["id"]] = r
+        return found
+
     @staticmethod
-    def _register(kind: str, name: str, mine: str, theirs: str, values: dict[str, Any],
+    def _register(kind: str, name: str, stamp: str, values: dict[str, Any],
                   deleted: bool) -> list[Any]:
-        """The local register of a field; its value is decoded only for a tie of stamps."""
-        if mine != theirs:
-            return [None, mine]
-        value = deleted if name == DELETED else db_to_wire(kind, name, values[name])
-        return [value, mine]
+        """The local register of a field in wire form (needed only to break a tie of stamps)."""
+        value = deleted if name == DELETED else db_to_wire(kind, name, values.get(name))
+        return [value, stamp]
 
     def _purge(self, kind: str, ids: list[str]) -> None:
         """An erasure: the row and any unsent change of it leave this device."""
@@ -360,8 +396,7 @@ class Store(Queries):
         self._db.executemany(f"DELETE FROM {kind} WHERE id = ?", params)
         self._db.executemany("DELETE FROM outbox WHERE kind = ? AND id = ?",
                              [(kind, i) for i in ids])
-        if kind == "contact":
-            self._db.executemany("DELETE FROM contact_resident WHERE contact_id = ?", params)
+        self._reindex(kind, ids)
 
     def _drop_other_teams(self, teams: set[str]) -> None:
         marks = ",".join("?" * len(teams)) or "''"
@@ -379,12 +414,14 @@ class Store(Queries):
                                  f"(SELECT id FROM outbox WHERE kind = ?)", (kind,))
             self._db.execute("DELETE FROM contact_resident WHERE contact_id NOT IN "
                              "(SELECT id FROM contact)")
+            self._db.execute("DELETE FROM resident_search WHERE id NOT IN "
+                             "(SELECT id FROM resident)")
             self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
 
     def wipe(self) -> None:
         """Remove every record, the outbox and the cursor (a revoked device's remote wipe)."""
         with self.transaction():
-            for table in [*KINDS, "outbox", "rejected", "contact_resident"]:
+            for table in [*KINDS, "outbox", "rejected", "contact_resident", "resident_search"]:
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key NOT IN ('device', 'epoch', 'clock')")
 
@@ -418,6 +455,30 @@ class Store(Queries):
         return out
 
 
+_REINDEX: dict[str, tuple[str, ...]] = {
+    "contact": (
+        "DELETE FROM contact_resident WHERE contact_id IN ({ids})",
+        "INSERT OR IGNORE INTO contact_resident SELECT j.value, c.id FROM contact c, "
+        "json_each(c.resident_ids) j WHERE c.id IN ({ids}) AND NOT c.deleted",
+    ),
+    "resident": (
+        "DELETE FROM resident_search WHERE id IN ({ids})",
+        "INSERT INTO resident_search SELECT r.id, coalesce(r.name, ''), coalesce(h.street, '') "
+        "FROM resident r LEFT JOIN household h ON h.id = r.household_id "
+        "WHERE r.id IN ({ids}) AND NOT r.deleted",
+    ),
+    "household": (
+        "UPDATE resident_search SET street = (SELECT coalesce(h.street, '') FROM resident r "
+        "JOIN household h ON h.id = r.household_id WHERE r.id = resident_search.id) "
+        "WHERE id IN (SELECT id FROM resident WHERE household_id IN ({ids}))",
+    ),
+}
+"""SQL that rebuilds the local indexes for the rows ``{ids}`` of a kind."""
+
+
+_stamps_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _configure(db: Any) -> None:
     """WAL for concurrent reads; FULL sync so that a "saved" write survives a power cut."""
     db.execute("PRAGMA journal_mode = WAL")
@@ -426,5 +487,5 @@ def _configure(db: Any) -> None:
 
 
 def _col(name: str) -> str:
-    """The quoted column of a field (a field may be called ``date``; ``_deleted`` is ``deleted``)."""
+    """The quoted column of a field (one is called ``date``; ``_deleted`` is ``deleted``)."""
     return '"deleted"' if name == DELETED else f'"{name}"'

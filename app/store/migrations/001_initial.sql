@@ -1,4 +1,5 @@
--- Schema version 1: one table per row kind, plus the outbox, local metadata and rejected changes.
+-- Schema version 1: one table per row kind, the outbox, local metadata, rejected changes, and two
+-- local indexes the store keeps (contact_resident for timelines, resident_search for search).
 -- Frozen: later versions add files; a database made by this one must open in every later version.
 
 CREATE TABLE team (
@@ -225,4 +226,11 @@ CREATE TABLE contact_resident (
     resident_id TEXT NOT NULL,
     contact_id TEXT NOT NULL,
     PRIMARY KEY (resident_id, contact_id)
+);
+CREATE INDEX ix_contact_resident_contact ON contact_resident (contact_id);
+
+CREATE TABLE resident_search (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    street TEXT NOT NULL
 );

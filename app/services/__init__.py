@@ -1,0 +1,5 @@
+"""Use cases of the app in plain Python: what a screen asks for, without Flet.
+
+Screens call these functions; they read through the store's queries (and ``reads`` for the few
+extra ones) and write only through ``Store``. Validation returns ``{field: error_key}``.
+"""

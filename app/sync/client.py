@@ -1,0 +1,225 @@
+"""The sync client: push the outbox, pull the feed, over one narrow HTTP seam.
+
+``SyncClient`` speaks the protocol of ``sync_server`` through an ``httpx.Client`` whose transport
+can be swapped (tests put a faulty one under a real client). Every step is safe to repeat: the
+outbox loses a change only in the transaction that records the server's ack, and a pulled page
+is applied together with its cursor, so a connection cut at any point costs a retry, never data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from app.store import Store
+from app.sync import errors
+from app.sync.config import DeviceConfig
+from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION, decode_hlc
+
+USER_AGENT = "wijkweb-app/0.1"
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    resets: int = 0
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter: ``attempts`` tries, waits capped at ``cap`` s."""
+
+    attempts: int = 5
+    base: float = 0.25
+    cap: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    rand: Callable[[], float] = random.random
+
+    def delay(self, attempt: int, floor: float = 0.0) -> float:
+        return max(floor, self.rand() * min(self.cap, self.base * 2**attempt))
+
+
+class SyncClient:
+    """Syncs one ``Store`` with the server named in its ``DeviceConfig``."""
+
+    def __init__(self, store: Store, config: DeviceConfig,
+                 transport: httpx.BaseTransport | None = None, *, batch: int = 500,
+                 page: int = 1000, timeout: float = 30.0, backoff: Backoff | None = None,
+                 on_progress: Callable[[int, int], None] | None = None):
+        self.store = store
+        self.config = config
+        self.batch = batch
+        self.page = page
+        self.backoff = backoff or Backoff()
+        self.on_progress = on_progress
+        self.http = httpx.Client(
+            base_url=config.server.rstrip("/"), transport=transport, timeout=timeout,
+            headers={"Authorization": f"Bearer {config.token}", PROTOCOL_HEADER:
+                     str(PROTOCOL_VERSION), "User-Agent": USER_AGENT,
+                     "Accept-Encoding": "gzip"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the whole round
+
+    def sync(self, wait: float = 0) -> SyncResult:
+        """Push everything, then pull until the feed is exhausted; record the outcome."""
+        result = SyncResult()
+        try:
+            self.push(result)
+            self.pull(result, wait=wait)
+        except errors.SyncError as err:
+            self.store.set_meta("sync.last_error", err.code)
+            raise
+        self.store.set_meta("sync.last_success", datetime.now(UTC).isoformat(timespec="seconds"))
+        self.store.set_meta("sync.last_error", "")
+        return result
+
+    # ------------------------------------------------------------------ push
+
+    def push(self, result: SyncResult | None = None) -> SyncResult:
+        result = result or SyncResult()
+        size, restamped = self.batch, False
+        while changes := self.store.outbox(limit=size):
+            body = {"device": self.config.device, "epoch": self.store.meta("epoch"),
+                    "changes": [c.to_wire() for c in changes]}
+            try:
+                answer = self._call("POST", "/v1/push", body)
+            except errors.EpochStale:
+                self.store.start_epoch()  # our database was restored: number afresh
+                continue
+            except errors.Gap:
+                self.store.start_epoch()  # the server lost what it had acked: send it again
+                continue
+            except errors.ClockSkew as err:
+                if restamped or not self._clock_now_sane(err):
+                    raise
+                self.store.restamp_outbox(err.detail["server_time"])
+                restamped = True
+                continue
+            except errors.BadRequest as err:
+                if err.code == "batch_too_large" and size > 1:
+                    size = max(1, size // 2)
+                    continue
+                index = err.detail.get("index")
+                if not isinstance(index, int) or not 0 <= index < len(changes):
+                    raise
+                bad = changes[index]  # one unusable change must not wedge the rest
+                self.store.reject_tx(bad.tx, err.code, str(err))
+                result.rejected.append({"seq": bad.seq, "code": err.code, "message": str(err)})
+                self.store.start_epoch()
+                continue
+            rejected = answer.get("rejected", [])
+            self.store.ack(int(answer["acked"]), rejected)
+            result.pushed += len(changes) - len(rejected)
+            result.rejected.extend(rejected)
+        return result
+
+    def _clock_now_sane(self, err: errors.ClockSkew) -> bool:
+        """Re-stamping helps only once this device's wall clock agrees with the server's."""
+        server = err.detail.get("server_time")
+        if not isinstance(server, str):
+            return False
+        server_ms, _ = decode_hlc(server[:16])
+        return abs(time.time() * 1000 - server_ms) < MAX_FUTURE_MS
+
+    # ------------------------------------------------------------------ pull
+
+    def pull(self, result: SyncResult | None = None, wait: float = 0) -> SyncResult:
+        result = result or SyncResult()
+        while True:
+            params: dict[str, Any] = {"cursor": self.store.meta("cursor") or "",
+                                      "limit": self.page}
+            if wait:
+                params["wait"] = wait
+            try:
+                answer = self._call("GET", "/v1/pull", params=params)
+            except errors.ResetRequired:
+                if result.resets:
+                    raise
+                result.resets += 1
+                self.store.forget_synced_rows()  # unsent changes stay in the outbox
+                continue
+            rows = answer["rows"]
+            self.store.apply_remote(rows, cursor=answer["cursor"], teams=answer.get("teams"))
+            result.pulled += len(rows)
+            if self.on_progress:
+                self.on_progress(result.pulled, result.pulled + (self.page if answer["more"]
+                                                                 else 0))
+            if not answer["more"]:
+                return result
+            wait = 0
+
+    # ------------------------------------------------------------------ the seam
+
+    def _call(self, method: str, path: str, body: Any = None,
+              params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request with retries for what may pass (offline, busy, 5xx); raises SyncError."""
+        content = None
+        headers = {}
+        if body is not None:
+            content = gzip.compress(json.dumps(body, ensure_ascii=False).encode(), 5)
+            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        for attempt in range(self.backoff.attempts):
+            try:
+                return self._once(method, path, content, headers, params)
+            except errors.SyncError as err:
+                if not err.retryable or attempt == self.backoff.attempts - 1:
+                    raise
+                floor = err.retry_after if isinstance(err, errors.ServerBusy) else 0.0
+                self.backoff.sleep(self.backoff.delay(attempt, floor))
+        raise AssertionError("unreachable")
+
+    def _once(self, method: str, path: str, content: bytes | None, headers: dict[str, str],
+              params: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            resp = self.http.request(method, path, content=content, headers=headers,
+                                     params=params)
+            data = resp.json() if resp.content else {}
+        except (httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise errors.Offline(type(exc).__name__) from exc  # cut off mid-way: try again
+        if resp.status_code >= 400 or not isinstance(data, dict):
+            body = data if isinstance(data, dict) else {}
+            raise errors.from_response(resp.status_code, body, resp.headers.get("Retry-After"))
+        return data
+
+
+def enroll(store: Store, server: str, code: str, data_dir: Any,
+           transport: httpx.BaseTransport | None = None, label: str = "") -> DeviceConfig:
+    """Exchange a one-time enrollment code for this device's token; save it beside the store."""
+    body = {"code": code.strip(), "device": store.device, "label": label}
+    try:
+        with httpx.Client(transport=transport, timeout=30) as http:
+            resp = http.post(server.rstrip("/") + "/v1/enroll", json=body,
+                             headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)})
+        data = resp.json()
+    except (httpx.TransportError, json.JSONDecodeError) as exc:
+        raise errors.Offline(type(exc).__name__) from exc
+    if resp.status_code >= 400:
+        raise errors.from_response(resp.status_code, data if isinstance(data, dict) else {})
+    config = DeviceConfig(server=server.rstrip("/"), device=data["device"], token=data["token"],
+                          worker=data["worker"], role=data["role"], teams=list(data["teams"]))
+    config.save(data_dir)
+    with store.transaction():
+        store.set_meta("worker_id", config.worker)
+        store.set_meta("role", config.role)
+        if config.teams:
+            store.set_meta("team_id", config.teams[0])
+    return config

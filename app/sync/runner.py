@@ -1,0 +1,149 @@
+"""Background sync for the app: at start, after saves, every few minutes and on demand.
+
+The runner owns one thread; the UI only asks (``nudge``, ``sync_now``) and listens. It never
+syncs on the UI's event loop, and a failed round only changes the status it reports.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from app.store import Store
+from app.sync import errors
+from app.sync.client import SyncClient, SyncResult, enroll
+from app.sync.config import DeviceConfig
+
+INTERVAL = 300.0
+"""Seconds between rounds when nothing asks for one."""
+NUDGE_DELAY = 2.0
+"""After a save, wait this long so a burst of saves syncs as one round."""
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enrolled: bool
+    pending: int
+    running: bool
+    last_success: datetime | None
+    last_error: str | None
+    progress: tuple[int, int] | None = None
+    last_result: SyncResult | None = None
+
+    @property
+    def offline(self) -> bool:
+        return self.last_error in ("offline", "server_busy", "server_error", "unavailable")
+
+
+class SyncRunner:
+    """Runs ``SyncClient`` rounds on its own thread and tells listeners how they went."""
+
+    def __init__(self, store: Store, data_dir: str | Path, interval: float = INTERVAL,
+                 client_factory: Callable[[Store, DeviceConfig], SyncClient] | None = None):
+        self.store = store
+        self.data_dir = Path(data_dir)
+        self.interval = interval
+        self._factory = client_factory or (lambda s, c: SyncClient(s, c, on_progress=self._prog))
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._running = False
+        self._progress: tuple[int, int] | None = None
+        self._last: SyncResult | None = None
+        self._thread: threading.Thread | None = None
+        self._delay: threading.Timer | None = None
+
+    # ------------------------------------------------------------------ control
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="wijkweb-sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._delay:
+            self._delay.cancel()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def sync_now(self) -> None:
+        """Ask for a round now; returns at once."""
+        self._wake.set()
+
+    def nudge(self) -> None:
+        """Something was saved: sync soon, once, however many saves follow."""
+        if self._delay:
+            self._delay.cancel()
+        self._delay = threading.Timer(NUDGE_DELAY, self._wake.set)
+        self._delay.daemon = True
+        self._delay.start()
+
+    def add_listener(self, callback: Callable[[SyncStatus], None]) -> None:
+        self._listeners.append(callback)
+
+    def enroll(self, server: str, code: str) -> DeviceConfig:
+        config = enroll(self.store, server, code, self.data_dir)
+        self.sync_now()
+        return config
+
+    # ------------------------------------------------------------------ state
+
+    def status(self) -> SyncStatus:
+        last = self.store.meta("sync.last_success")
+        return SyncStatus(
+            enrolled=DeviceConfig.load(self.data_dir) is not None,
+            pending=self.store.pending_count(),
+            running=self._running,
+            last_success=datetime.fromisoformat(last) if last else None,
+            last_error=self.store.meta("sync.last_error") or None,
+            progress=self._progress,
+            last_result=self._last,
+        )
+
+    def run_once(self) -> SyncResult | None:
+        """One round on the calling thread (the headless ``python -m app sync`` uses it)."""
+        config = DeviceConfig.load(self.data_dir)
+        if config is None:
+            self.store.set_meta("sync.last_error", errors.NotEnrolled.code)
+            return None
+        self._running = True
+        self._notify()
+        try:
+            with self._factory(self.store, config) as client:
+                self._last = client.sync()
+                return self._last
+        except errors.DeviceRevoked:
+            self.store.wipe()  # a revoked (lost) device keeps no resident data
+            DeviceConfig.remove(self.data_dir)
+            self.store.set_meta("sync.last_error", errors.DeviceRevoked.code)
+            return None
+        except errors.SyncError:
+            return None  # the client recorded the error code; the next round tries again
+        finally:
+            self._running = False
+            self._progress = None
+            self._notify()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.run_once()
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def _prog(self, done: int, total: int) -> None:
+        self._progress = (done, total)
+        self._notify()
+
+    def _notify(self) -> None:
+        status = self.status()
+        for callback in list(self._listeners):
+            try:
+                callback(status)
+            except Exception:  # a closed page must not stop syncing
+                pass
+

@@ -1,0 +1,133 @@
+"""Afspraken: what, by whom ("not for, but by"), due date, status; filters mine / overdue / all,
+or the agreements of one resident."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.models import Resident
+from app.i18n import t
+from app.services import agreements as service
+from app.ui.shell import guarded
+from app.ui.today import agreement_subtitle
+from app.ui.widgets import (
+    OVERDUE,
+    TOUCH,
+    Choice,
+    ResidentPicker,
+    error_text,
+    field,
+    form_dialog,
+    muted,
+    refresh,
+    secondary_button,
+    set_error_text,
+    show_error,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+class AgreementsScreen:
+    def __init__(self, app: App, resident_id: str | None = None):
+        self.app = app
+        self.resident_id = resident_id
+        self.title = t("agreements.title")
+
+    def build(self) -> ft.Control:
+        self.filter = Choice("agreement_filter", service.FILTERS,
+                             ["all" if self.resident_id else "mine"], on_change=self.load)
+        self.resident_chip = ft.Row()
+        self.rows = ft.Column(spacing=0)
+        return ft.Column([
+            self.filter, self.resident_chip,
+            ft.Row([secondary_button(t("agreements.new"), self._new, icon=ft.Icons.ADD)]),
+            self.rows, ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+
+    @guarded
+    async def load(self) -> None:
+        store = self.app.store
+        if self.resident_id:
+            resident = await self.app.bg(store.get, Resident, self.resident_id)
+            self.resident_chip.controls = [ft.Chip(
+                label=t("agreements.of", name=resident.name if resident else "?"),
+                on_delete=self._clear_resident,
+                delete_icon_tooltip=t("agreements.all_residents"))]
+        else:
+            self.resident_chip.controls = []
+        rows = await self.app.bg(service.rows, store, self.app.ctx,
+                                 (self.filter.value or ["mine"])[0], self.resident_id)
+        self.rows.controls = [self._tile(r) for r in rows] or [muted(t("agreements.none"), 15)]
+        refresh(self.resident_chip)
+        refresh(self.rows)
+
+    async def _clear_resident(self, _e: Any) -> None:
+        self.resident_id = None
+        await self.load()
+
+    def _tile(self, row: service.AgreementRow) -> ft.ListTile:
+        tile = ft.ListTile(
+            leading=ft.Icon(ft.Icons.WARNING_AMBER if row.overdue else ft.Icons.EVENT,
+                            color=OVERDUE if row.overdue else None),
+            title=ft.Text(row.agreement.what),
+            subtitle=ft.Text(agreement_subtitle(row), color=OVERDUE if row.overdue else None),
+            min_height=TOUCH)
+
+        @self.app.guard
+        async def set_status(_e: Any, status: str) -> None:
+            await self.app.bg(service.set_status, self.app.store, row.agreement.id, status)
+            self.rows.controls.remove(tile)
+            refresh(self.rows)
+            self.app.toast(t(f"agreement.{status}_toast"))
+            await self.app.saved()
+
+        tile.trailing = ft.Row([
+            ft.IconButton(ft.Icons.CHECK, tooltip=t("agreement.mark_done"),
+                          on_click=lambda e: set_status(e, "done")),
+            ft.IconButton(ft.Icons.CLOSE, tooltip=t("agreement.cancel"),
+                          on_click=lambda e: set_status(e, "cancelled")),
+        ], tight=True, spacing=0)
+        return tile
+
+    async def _new(self, _e: Any) -> None:
+        what = field(t("agreement.what"), multiline=True, min_lines=1)
+        owner = Choice("owner", ("worker", "resident"), ["worker"])
+        owner_error = error_text()
+        due = field(t("agreement.due"))
+        chosen: dict[str, str | None] = {"resident": self.resident_id}
+        picked = ft.Text("", weight=ft.FontWeight.W_600)
+
+        async def pick(rid: str, name: str) -> None:
+            chosen["resident"] = rid
+            picked.value = t("agreements.of", name=name)
+            refresh(picked)
+
+        picker = ResidentPicker(self.app, pick)
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            aid, errors = await self.app.bg(service.save, self.app.store, self.app.ctx, {
+                "what": what.value or "", "owner_kind": (owner.value or ["worker"])[0],
+                "resident_id": chosen["resident"], "due": due.value or ""})
+            show_error(what, errors.get("what"))
+            show_error(due, errors.get("due"))
+            set_error_text(owner_error, errors.get("owner_id") or errors.get("owner_kind"))
+            if errors:
+                refresh(dialog)
+                return
+            self.app.close_dialog(dialog)
+            self.app.toast(t("agreement.saved"))
+            await self.app.saved()
+            await self.load()
+
+        parts: list[ft.Control] = [what, ft.Text(t("contact.follow_up_owner")), owner,
+                                   owner_error, due]
+        if not self.resident_id:
+            parts += [picked, picker]
+        dialog = form_dialog(t("agreements.new"), ft.Column(parts, tight=True), save)
+        self.app.dialog(dialog)

@@ -1,0 +1,277 @@
+"""Quick contact: who, where, channel, themes, note, follow-up — saved locally at once, with undo.
+
+Everything typed is written to the store's meta as a draft while typing (debounced), so a crash,
+a closed tab or a killed app loses nothing; the draft is restored when the form opens and cleared
+by the save itself (in the same transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain import vocab as codes
+from app.domain.models import Resident
+from app.i18n import t
+from app.services import contacts as service
+from app.services import reads
+from app.services.contacts import ContactDraft, NewResident
+from app.ui.shell import guarded
+from app.ui.widgets import (
+    TOUCH,
+    Choice,
+    ResidentPicker,
+    error_text,
+    field,
+    heading,
+    primary_button,
+    refresh,
+    secondary_button,
+    set_error_text,
+    show_error,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+DRAFT_DELAY = 0.4  # s of quiet typing before the draft is written
+
+
+class ContactForm:
+    def __init__(self, app: App, resident_id: str | None = None):
+        self.app = app
+        self.preset = resident_id
+        self.title = t("contact.title")
+        self.picked: list[tuple[str, str]] = []
+        self._edits = 0
+        self._loaded = False
+
+    # ------------------------------------------------------------------ build
+
+    def build(self) -> ft.Control:
+        self.chosen = ft.Row(wrap=True, spacing=8)
+        self.picker = ResidentPicker(self.app, self._pick)
+        self.who_error = error_text()
+        self.new_name = field(t("contact.new_resident_name"), on_change=self._edited,
+                              capitalization=ft.TextCapitalization.WORDS)
+        self.new_street = field(t("contact.new_resident_street"), on_change=self._edited)
+        self.new_block = ft.Column([self.new_name, self.new_street], visible=False)
+        self.new_button = secondary_button(t("contact.add_new_resident"), self._toggle_new,
+                                           icon=ft.Icons.PERSON_ADD)
+        self.anonymous = ft.Switch(label=t("contact.anonymous"), on_change=self._toggle_group)
+        self.group_size = field(t("contact.group_size"), on_change=self._edited,
+                                keyboard_type=ft.KeyboardType.NUMBER, width=160)
+        self.group_label = field(t("contact.group_label"), on_change=self._edited,
+                                 hint_text=t("contact.group_label_hint"), expand=True)
+        self.group_block = ft.Row([self.group_size, self.group_label], visible=False,
+                                  vertical_alignment=ft.CrossAxisAlignment.START)
+        self.street = field(t("contact.street"), on_change=self._edited)
+        self.recent = Choice("street", [], on_change=self._recent_street, label=str)
+        self.location = field(t("contact.location"), on_change=self._edited,
+                              hint_text=t("contact.location_hint"))
+        self.channel = Choice("channel", codes.CHANNELS, ["street"], on_change=self._edited)
+        self.themes = Choice("theme", codes.THEMES, multi=True, on_change=self._edited)
+        self.note = field(t("contact.note"), on_change=self._edited, multiline=True,
+                          min_lines=3, max_lines=8)
+        self.follow_up = ft.Switch(label=t("contact.follow_up"), on_change=self._toggle_follow)
+        self.follow_what = field(t("contact.follow_up_what"), on_change=self._edited)
+        self.follow_due = field(t("contact.follow_up_due"), on_change=self._edited)
+        self.follow_owner = Choice("owner", ("worker", "resident"), ["worker"],
+                                   on_change=self._edited)
+        self.owner_error = error_text()
+        self.follow_block = ft.Column(
+            [self.follow_what, self.follow_due, ft.Text(t("contact.follow_up_owner")),
+             self.follow_owner, self.owner_error], visible=False)
+        self.save_button = primary_button(t("action.save"), self._save, icon=ft.Icons.CHECK,
+                                          expand=True)
+        return ft.Column([
+            heading(t("contact.who")), self.chosen, self.picker, self.who_error,
+            ft.Row([self.new_button], wrap=True), self.new_block,
+            self.anonymous, self.group_block,
+            heading(t("contact.where")), self.street, self.recent, self.location,
+            heading(t("contact.channel")), self.channel,
+            heading(t("contact.themes")), self.themes,
+            self.note,
+            self.follow_up, self.follow_block,
+            ft.Row([self.save_button,
+                    ft.TextButton(content=t("contact.clear"), on_click=self._clear,
+                                  height=TOUCH)]),
+            ft.Container(height=24),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+
+    # ------------------------------------------------------------------ draft in, draft out
+
+    @guarded
+    async def load(self) -> None:
+        store, ctx = self.app.store, self.app.ctx
+        draft = await self.app.bg(service.load_draft, store)
+        recent = await self.app.bg(reads.recent_streets, store, ctx.worker_id)
+        if self.preset and self.preset not in {rid for rid, _ in draft.residents}:
+            resident = await self.app.bg(store.get, Resident, self.preset)
+            if resident is not None:
+                draft.residents.append((resident.id, resident.name))
+        self.recent.set_options(recent)
+        self.fill(draft)
+        self._loaded = True
+        self.app.page.update()
+
+    def fill(self, d: ContactDraft) -> None:
+        """Put a draft into the controls (restoring after a crash, or after undo)."""
+        self.picked = list(d.residents)
+        self._render_chosen()
+        new = d.new_residents[0] if d.new_residents else None
+        self.new_block.visible = new is not None
+        self.new_name.value = new.name if new else ""
+        self.new_street.value = new.street if new else ""
+        self.anonymous.value = d.anonymous
+        self.group_block.visible = d.anonymous
+        self.group_size.value, self.group_label.value = d.group_size, d.group_label
+        self.street.value, self.location.value = d.street, d.location
+        self.recent.set_value([d.street])
+        self.channel.set_value([d.channel])
+        self.themes.set_value(d.themes)
+        self.note.value = d.note
+        self.follow_up.value = d.follow_up
+        self.follow_block.visible = d.follow_up
+        self.follow_what.value, self.follow_due.value = d.follow_up_what, d.follow_up_due
+        self.follow_owner.set_value([d.follow_up_owner])
+
+    def draft(self) -> ContactDraft:
+        """The form's state as a draft: exactly what was typed."""
+        new = []
+        if self.new_block.visible:
+            new = [NewResident(self.new_name.value or "", self.new_street.value or "")]
+        return ContactDraft(
+            residents=list(self.picked), new_residents=new,
+            anonymous=bool(self.anonymous.value), group_size=self.group_size.value or "",
+            group_label=self.group_label.value or "", street=self.street.value or "",
+            location=self.location.value or "",
+            channel=(self.channel.value or ["street"])[0], themes=self.themes.value,
+            note=self.note.value or "", follow_up=bool(self.follow_up.value),
+            follow_up_what=self.follow_what.value or "",
+            follow_up_due=self.follow_due.value or "",
+            follow_up_owner=(self.follow_owner.value or ["worker"])[0])
+
+    async def _edited(self, _e: Any = None) -> None:
+        """Any change: write the draft once typing pauses."""
+        if not self._loaded:
+            return
+        self._edits += 1
+        mine = self._edits
+        await asyncio.sleep(DRAFT_DELAY)
+        if mine == self._edits:
+            await self.app.bg(service.save_draft, self.app.store, self.draft())
+
+    async def leave(self) -> None:
+        """Leaving the screen: keep what was typed, without waiting for the pause."""
+        if self._loaded:
+            self._edits += 1
+            await self.app.bg(service.save_draft, self.app.store, self.draft())
+
+    # ------------------------------------------------------------------ who
+
+    async def _pick(self, rid: str, name: str) -> None:
+        if rid not in {r for r, _ in self.picked}:
+            self.picked.append((rid, name))
+        self._render_chosen()
+        set_error_text(self.who_error, None)
+        refresh(self.chosen)
+        refresh(self.who_error)
+        await self._edited()
+
+    def _render_chosen(self) -> None:
+        def chip(rid: str, name: str) -> ft.Chip:
+            async def remove(_e: Any) -> None:
+                self.picked = [p for p in self.picked if p[0] != rid]
+                self._render_chosen()
+                refresh(self.chosen)
+                await self._edited()
+
+            return ft.Chip(label=name, leading=ft.Icon(ft.Icons.PERSON), on_delete=remove,
+                           delete_icon_tooltip=t("contact.remove_resident", name=name))
+
+        self.chosen.controls = [chip(rid, name) for rid, name in self.picked]
+
+    async def _toggle_new(self, _e: Any) -> None:
+        self.new_block.visible = not self.new_block.visible
+        refresh(self.new_block)
+        await self._edited()
+
+    async def _toggle_group(self, _e: Any) -> None:
+        self.group_block.visible = bool(self.anonymous.value)
+        refresh(self.group_block)
+        await self._edited()
+
+    async def _toggle_follow(self, _e: Any) -> None:
+        self.follow_block.visible = bool(self.follow_up.value)
+        refresh(self.follow_block)
+        await self._edited()
+
+    async def _recent_street(self) -> None:
+        chosen = self.recent.value
+        if chosen:
+            self.street.value = chosen[0]
+            show_error(self.street, None)
+            refresh(self.street)
+        await self._edited()
+
+    # ------------------------------------------------------------------ save, undo, clear
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        set_error_text(self.who_error, errors.get("who"))
+        show_error(self.new_name, errors.get("new_resident.0"))
+        show_error(self.group_size, errors.get("group_size"))
+        show_error(self.street, errors.get("street"))
+        show_error(self.location, errors.get("location"))
+        show_error(self.note, errors.get("note"))
+        show_error(self.follow_what, errors.get("follow_up_what"))
+        show_error(self.follow_due, errors.get("follow_up_due"))
+        set_error_text(self.owner_error, errors.get("follow_up_owner"))
+
+    @guarded
+    async def _save(self, _e: Any) -> None:
+        draft = self.draft()
+        errors = service.validate(draft)
+        self._show_errors(errors)
+        if errors:
+            self.app.page.update()
+            self.app.toast(t("form.check_fields"))
+            await self.app.bg(service.save_draft, self.app.store, draft)
+            return
+        self.save_button.disabled = True
+        refresh(self.save_button)
+        self._edits += 1  # a pending draft write must not resurrect the saved form
+        recorded = await self.app.bg(service.record_contact, self.app.store, self.app.ctx, draft)
+        self._loaded = False
+
+        @self.app.guard
+        async def undo(_e: Any) -> None:
+            await self.app.bg(service.undo_contact, self.app.store, recorded, draft)
+            await self.app.saved()
+            self.app.toast(t("contact.undone"))
+            self.app.go("contact")
+
+        message = t("contact.saved_follow_up") if recorded.agreement_id else t("contact.saved")
+        self.app.toast(message, action=t("action.undo"), on_action=undo, seconds=6)
+        await self.app.saved()
+        self.app.back()
+
+    @guarded
+    async def _clear(self, _e: Any) -> None:
+        previous = self.draft()
+        self._edits += 1
+        await self.app.bg(service.clear_draft, self.app.store)
+        self.fill(ContactDraft())
+        self._show_errors({})
+        self.app.page.update()
+
+        @self.app.guard
+        async def restore(_e: Any) -> None:
+            self.fill(previous)
+            self.app.page.update()
+            await self.app.bg(service.save_draft, self.app.store, previous)
+
+        self.app.toast(t("contact.cleared"), action=t("action.undo"), on_action=restore)

@@ -1,0 +1,189 @@
+"""Netwerk: the registry of network people and key figures — what they offer, whom they are tied
+to — and a person's page, where a tie is added from the person's side."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.models import NetworkPerson
+from app.i18n import t, vocab
+from app.services import network as service
+from app.ui.shell import guarded
+from app.ui.tie_editor import open_tie_dialog
+from app.ui.widgets import (
+    TOUCH,
+    PagedList,
+    field,
+    form_dialog,
+    heading,
+    muted,
+    person_label,
+    primary_button,
+    refresh,
+    secondary_button,
+    show_error,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+def person_dialog(app: App, on_saved: Any, person: NetworkPerson | None = None) -> None:
+    """Create or edit a network person or key figure."""
+    name = field(t("person.name"), value=person.name if person else "",
+                 capitalization=ft.TextCapitalization.WORDS)
+    organisation = field(t("person.organisation"),
+                         value=(person.organisation or "") if person else "")
+    offers = field(t("person.offers"), value=person.offers if person else "", multiline=True,
+                   min_lines=2)
+    street = field(t("person.street"), value=person.street if person else "")
+    key = ft.Switch(label=t("person.key_figure"), value=bool(person and person.key_figure))
+
+    @app.guard
+    async def save(_e: Any) -> None:
+        pid, errors = await app.bg(service.save_person, app.store, app.ctx, {
+            "name": name.value or "", "organisation": organisation.value or "",
+            "offers": offers.value or "", "street": street.value or "",
+            "key_figure": bool(key.value)}, person.id if person else None)
+        for ctl, k in ((name, "name"), (organisation, "organisation"), (offers, "offers"),
+                       (street, "street")):
+            show_error(ctl, errors.get(k))
+        if errors:
+            refresh(dialog)
+            return
+        app.close_dialog(dialog)
+        app.toast(t("person.saved"))
+        await app.saved()
+        await on_saved(pid)
+
+    dialog = form_dialog(t("person.edit") if person else t("person.new"),
+                         ft.Column([name, organisation, offers, street, key], tight=True), save)
+    app.dialog(dialog)
+
+
+class NetworkScreen:
+    def __init__(self, app: App, selected: str | None = None):
+        self.app = app
+        self.selected = selected
+        self.title = t("network.title")
+        self._typed = 0
+
+    def build(self) -> ft.Control:
+        self.search = field(t("network.search"), on_change=self._changed,
+                            prefix_icon=ft.Icons.SEARCH)
+        self.key_only = ft.Switch(label=t("network.key_only"), on_change=self._changed)
+        self.list = PagedList(self.app, self._fetch(), self._tile, t("network.none"))
+        left = ft.Column([
+            self.search, self.key_only,
+            ft.Row([secondary_button(t("person.new"), self._new, icon=ft.Icons.PERSON_ADD)]),
+            self.list, ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        if not self.app.wide:
+            return left
+        self.detail = ft.Container(expand=True, padding=ft.Padding.only(left=12))
+        return ft.Row([ft.Container(left, width=380), ft.VerticalDivider(width=1), self.detail],
+                      expand=True, vertical_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    def _fetch(self):  # noqa: ANN202 - the PagedList fetch function for the current filter
+        store = self.app.store
+        text = self.search.value or "" if hasattr(self, "search") else ""
+        key_only = bool(self.key_only.value) if hasattr(self, "key_only") else False
+        return lambda offset: service.search_people(store, text, key_only, offset)
+
+    @guarded
+    async def load(self) -> None:
+        await self.list.reload()
+        if self.selected and self.app.wide:
+            await self.open(self.selected)
+
+    async def _changed(self, _e: Any) -> None:
+        self._typed += 1
+        mine = self._typed
+        await asyncio.sleep(0.25)
+        if mine == self._typed:
+            await self.list.reload(self._fetch())
+
+    def _tile(self, p: NetworkPerson) -> ft.ListTile:
+        return ft.ListTile(
+            leading=ft.Icon(ft.Icons.STAR if p.key_figure else ft.Icons.PERSON_OUTLINE),
+            title=ft.Text(person_label(p.name, p.organisation)),
+            subtitle=ft.Text(p.offers, max_lines=2),
+            on_click=lambda _e: self.app.page.run_task(self.open, p.id), min_height=TOUCH)
+
+    async def open(self, person_id: str) -> None:
+        if not self.app.wide:
+            await self.app._go(f"person/{person_id}")
+            return
+        self.app.route = f"network/{person_id}"  # back returns here
+        page = PersonPage(self.app, person_id)
+        self.detail.content = page.build()
+        refresh(self.detail)
+        await page.load()
+
+    async def _new(self, _e: Any) -> None:
+        async def saved(pid: str) -> None:
+            await self.list.reload()
+            await self.open(pid)
+
+        person_dialog(self.app, saved)
+
+
+class PersonPage:
+    """One network person or key figure: what they offer and whom they are tied to."""
+
+    def __init__(self, app: App, person_id: str):
+        self.app = app
+        self.pid = person_id
+        self.title = t("person.title")
+        self.person: NetworkPerson | None = None
+
+    def build(self) -> ft.Control:
+        self.header = ft.Column(spacing=4)
+        self.ties = ft.Column(spacing=0)
+        return ft.Column([
+            self.header,
+            ft.Row([primary_button(t("tie.add_resident"), self._add, icon=ft.Icons.ADD_LINK),
+                    secondary_button(t("action.edit"), self._edit, icon=ft.Icons.EDIT)],
+                   wrap=True),
+            heading(t("person.ties")), self.ties, ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+
+    @guarded
+    async def load(self) -> None:
+        self.person = p = await self.app.bg(self.app.store.get, NetworkPerson, self.pid)
+        if p is None:
+            self.header.controls = [muted(t("person.gone"), 15)]
+            refresh(self.header)
+            return
+        self.header.controls = [
+            ft.Row([ft.Icon(ft.Icons.STAR if p.key_figure else ft.Icons.PERSON),
+                    ft.Text(p.name, size=24, weight=ft.FontWeight.W_700)]),
+            muted(" · ".join(x for x in (p.organisation or "", p.street,
+                                         t("person.is_key_figure") if p.key_figure else "")
+                             if x), 15),
+            ft.Text(t("person.offers_value", offers=p.offers or "—")),
+        ]
+        ties = await self.app.bg(self.app.store.person_ties, self.pid)
+        self.ties.controls = [ft.ListTile(
+            leading=ft.Icon(ft.Icons.PERSON_OUTLINE), title=ft.Text(r.name),
+            subtitle=ft.Text(f"{vocab('tie', tie.kind)} · {vocab('strength', tie.strength)}"),
+            on_click=lambda _e, tie=tie, r=r: open_tie_dialog(
+                self.app, self.load, resident=(r.id, r.name), person=(p.id, p.name), tie=tie),
+            min_height=TOUCH) for tie, r in ties] or [muted(t("person.no_ties"), 15)]
+        refresh(self.header)
+        refresh(self.ties)
+
+    async def _add(self, _e: Any) -> None:
+        if self.person:
+            open_tie_dialog(self.app, self.load, person=(self.person.id, self.person.name))
+
+    async def _edit(self, _e: Any) -> None:
+        async def saved(_pid: str) -> None:
+            await self.load()
+
+        person_dialog(self.app, saved, self.person)

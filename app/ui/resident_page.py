@@ -1,0 +1,309 @@
+"""A resident's page: ambitions, talents and obstacles first (PAK: start from dreams), then the
+timeline, then the network; primary worker and legal basis in the header."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain import vocab as codes
+from app.i18n import t, vocab
+from app.services import activations as activation_service
+from app.services import network as network_service
+from app.services import reads
+from app.services import residents as service
+from app.store.queries import TimelineItem
+from app.ui.shell import guarded
+from app.ui.widgets import (
+    MUTED,
+    OVERDUE,
+    TOUCH,
+    Choice,
+    PagedList,
+    error_text,
+    field,
+    form_dialog,
+    heading,
+    muted,
+    refresh,
+    secondary_button,
+    set_error_text,
+    show_error,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+def timeline_text(item: TimelineItem) -> tuple[str, str, ft.IconData]:
+    """Title, subtitle and icon of one timeline entry."""
+    row, day = item.row, item.at.astimezone().strftime("%d-%m-%Y")
+    if item.kind == "contact":
+        who = t("contact.group", n=row.group_size, label=row.group_label or "") \
+            if row.group_size else vocab("channel", row.channel)
+        return (f"{day} · {t('timeline.contact')} · {who}",
+                " · ".join(x for x in (row.street, row.note) if x), ft.Icons.CHAT_OUTLINED)
+    if item.kind == "activation":
+        return (f"{day} · {t('timeline.activation')}",
+                f"{row.request} — {vocab('outcome', row.outcome)}", ft.Icons.HUB_OUTLINED)
+    if item.kind == "agreement":
+        return (f"{day} · {t('timeline.agreement')} · {vocab('status', row.status)}",
+                row.what, ft.Icons.ASSIGNMENT_OUTLINED)
+    return (f"{day} · {t('timeline.score')}",
+            f"{vocab('zrm', row.domain)}: {row.score}", ft.Icons.INSIGHTS)
+
+
+class ResidentPage:
+    def __init__(self, app: App, resident_id: str):
+        self.app = app
+        self.rid = resident_id
+        self.title = t("resident.title")
+        self.profile: service.Profile | None = None
+
+    def build(self) -> ft.Control:
+        self.header = ft.Column(spacing=4)
+        self.lists = ft.Column(spacing=12)
+        self.timeline = PagedList(self.app, self._fetch_timeline, self._timeline_tile,
+                                  t("resident.timeline_empty"))
+        self.network = ft.Column(spacing=0)
+        self.activations = ft.Column(spacing=0)
+        actions = ft.Row([
+            secondary_button(t("contact.new"), lambda _e: self.app.go(f"contact/{self.rid}"),
+                             icon=ft.Icons.ADD_COMMENT),
+            secondary_button(t("ecogram.open"), lambda _e: self.app.go(f"ecogram/{self.rid}"),
+                             icon=ft.Icons.HUB),
+            secondary_button(t("activation.new"), self._activate, icon=ft.Icons.HANDSHAKE),
+            secondary_button(t("scores.open"), lambda _e: self.app.go(f"scores/{self.rid}"),
+                             icon=ft.Icons.INSIGHTS),
+            secondary_button(t("agreements.of_resident"),
+                             lambda _e: self.app.go(f"agreements/{self.rid}"),
+                             icon=ft.Icons.ASSIGNMENT),
+        ], wrap=True, spacing=8, run_spacing=8)
+        return ft.Column([
+            self.header, actions, self.lists,
+            heading(t("resident.timeline")), self.timeline,
+            heading(t("resident.network")), self.network,
+            heading(t("resident.activations")), self.activations,
+            ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+
+    @guarded
+    async def load(self) -> None:
+        self.profile = await self.app.bg(service.profile, self.app.store, self.rid)
+        if self.profile is None:
+            self.header.controls = [muted(t("resident.gone"), 15)]
+            refresh(self.header)
+            return
+        self._render_header()
+        self._render_lists()
+        refresh(self.header)
+        refresh(self.lists)
+        await self.timeline.reload()
+        await self._load_network()
+
+    # ------------------------------------------------------------------ header
+
+    def _render_header(self) -> None:
+        p = self.profile
+        assert p is not None
+        h = p.household
+        address = f"{h.street} {h.house_number or ''}".strip() if h else ""
+        basis = vocab("legal_basis", h.legal_basis) if h else t("resident.no_household")
+        if h and h.consent_date:
+            basis += " " + t("resident.since", day=h.consent_date.strftime("%d-%m-%Y"))
+        rows: list[ft.Control] = [
+            ft.Text(p.resident.name, size=26, weight=ft.FontWeight.W_700),
+            muted(" · ".join(x for x in (address, t("resident.born", year=p.resident.birth_year)
+                                         if p.resident.birth_year else "") if x), 15),
+            ft.Row([ft.Icon(ft.Icons.PERSON_PIN, color=MUTED),
+                    ft.Text(t("resident.primary_worker",
+                              name=p.primary_worker or t("resident.nobody"))),
+                    ft.TextButton(content=t("action.change"), on_click=self._change_worker,
+                              tooltip=t("resident.change_worker"), height=TOUCH)], wrap=True),
+            ft.Row([ft.Icon(ft.Icons.GAVEL, color=MUTED),
+                    ft.Text(t("resident.legal_basis", basis=basis)),
+                    ft.TextButton(content=t("action.change"), on_click=self._change_basis,
+                              tooltip=t("resident.change_basis"), height=TOUCH)], wrap=True),
+        ]
+        if p.consent_missing:
+            rows.append(ft.Text(t("resident.consent_missing"), color=OVERDUE))
+        if p.members:
+            rows.append(muted(t("resident.household", names=", ".join(m.name for m in p.members))))
+        self.header.controls = rows
+
+    async def _change_worker(self, _e: Any) -> None:
+        p = self.profile
+        if p is None or p.household is None:
+            return
+        workers = await self.app.bg(reads.workers, self.app.store)
+        names = {w.id: w.name for w in workers}
+        choice = Choice("worker", list(names), [p.household.primary_worker_id],
+                        label=lambda wid: names[wid])
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            if choice.value:
+                await self.app.bg(service.set_primary_worker, self.app.store, p.household.id,
+                                  choice.value[0])
+                await self.app.saved()
+            self.app.close_dialog(dialog)
+            await self.load()
+
+        dialog = form_dialog(t("resident.change_worker"), choice, save)
+        self.app.dialog(dialog)
+
+    async def _change_basis(self, _e: Any) -> None:
+        p = self.profile
+        if p is None or p.household is None:
+            return
+        h = p.household
+        basis = Choice("legal_basis", codes.LEGAL_BASES, [h.legal_basis])
+        basis_error = error_text()
+        day = field(t("resident.consent_date"),
+                    value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            errors = await self.app.bg(service.set_legal_basis, self.app.store, h.id,
+                                       (basis.value or [""])[0], day.value or "")
+            set_error_text(basis_error, errors.get("legal_basis"))
+            show_error(day, errors.get("consent_date"))
+            if errors:
+                refresh(dialog)
+                return
+            self.app.close_dialog(dialog)
+            await self.app.saved()
+            await self.load()
+
+        dialog = form_dialog(t("resident.change_basis"),
+                             ft.Column([basis, basis_error, day], tight=True), save)
+        self.app.dialog(dialog)
+
+    # ------------------------------------------------------------------ dreams, talents, obstacles
+
+    def _render_lists(self) -> None:
+        p = self.profile
+        assert p is not None
+        self.lists.controls = [self._list_block(which, getattr(p.resident, which))
+                               for which in service.LISTS]
+
+    def _list_block(self, which: str, values: list[str]) -> ft.Control:
+        chips = ft.Row(wrap=True, spacing=8, run_spacing=8)
+        new = field(t(f"resident.add_{which}"), expand=True)
+
+        def chip(value: str) -> ft.Chip:
+            async def remove(_e: Any) -> None:
+                await self.app.bg(service.remove_from_list, self.app.store, self.rid, which, value)
+                chips.controls.remove(c)
+                refresh(chips)
+                await self.app.saved()
+
+            c = ft.Chip(label=value, on_delete=remove,
+                        delete_icon_tooltip=t("resident.remove_item", item=value))
+            return c
+
+        chips.controls = [chip(v) for v in values]
+
+        @self.app.guard
+        async def add(_e: Any) -> None:
+            errors = await self.app.bg(service.add_to_list, self.app.store, self.rid, which,
+                                       new.value or "")
+            show_error(new, errors.get(which))
+            if not errors:
+                chips.controls.append(chip((new.value or "").strip()))
+                new.value = ""
+                refresh(chips)
+                await self.app.saved()
+            refresh(new)
+
+        new.on_submit = add
+        return ft.Column([
+            heading(t(f"resident.{which}"), 17), chips,
+            ft.Row([new, ft.IconButton(ft.Icons.ADD, tooltip=t(f"resident.add_{which}"),
+                                       on_click=add)]),
+        ], spacing=6)
+
+    # ------------------------------------------------------------------ timeline
+
+    def _fetch_timeline(self, offset: int) -> tuple[list[TimelineItem], bool]:
+        return service.timeline_page(self.app.store, self.rid, offset)
+
+    def _timeline_tile(self, item: TimelineItem) -> ft.ListTile:
+        title, subtitle, icon = timeline_text(item)
+        return ft.ListTile(leading=ft.Icon(icon), title=ft.Text(title),
+                           subtitle=ft.Text(subtitle, max_lines=3), min_height=TOUCH)
+
+    # ------------------------------------------------------------------ network and activations
+
+    async def _load_network(self) -> None:
+        store = self.app.store
+        ties = await self.app.bg(store.ties, self.rid)
+        self.ties = ties
+        self.network.controls = [ft.ListTile(
+            leading=ft.Icon(ft.Icons.PERSON, color=OVERDUE if tie.strength == "strained"
+                            else None),
+            title=ft.Text(person.name),
+            subtitle=ft.Text(f"{vocab('tie', tie.kind)} · {vocab('strength', tie.strength)}"),
+            on_click=lambda _e, pid=person.id: self.app.go(f"person/{pid}"), min_height=TOUCH)
+            for tie, person in ties] or [muted(t("resident.no_ties"), 15)]
+        acts = await self.app.bg(reads.activations, store, self.rid)
+        people = await self.app.bg(reads.people_by_id, store,
+                                   [pid for a in acts for pid in a.person_ids])
+        self.activations.controls = [self._activation(a, people) for a in acts] or [
+            muted(t("resident.no_activations"), 15)]
+        refresh(self.network)
+        refresh(self.activations)
+
+    def _activation(self, a: Any, people: dict[str, Any]) -> ft.Control:
+        names = ", ".join(people[p].name for p in a.person_ids if p in people)
+        hint = muted(t("activation.hold_check")) if activation_service.due_for_hold_check(a) \
+            else ft.Container()
+
+        async def outcome() -> None:
+            await self.app.bg(activation_service.set_outcome, self.app.store, a.id,
+                              choice.value[0])
+            self.app.toast(t("activation.outcome_saved"))
+            await self.app.saved()
+
+        choice = Choice("outcome", codes.ACTIVATION_OUTCOMES, [a.outcome],
+                        on_change=self.app.guard(outcome))
+        return ft.Column([
+            ft.Text(f"{a.date.strftime('%d-%m-%Y')} · {a.request}", weight=ft.FontWeight.W_600),
+            muted(t("activation.asked", names=names or "—")), choice, hint, ft.Divider()],
+            spacing=4)
+
+    async def _activate(self, _e: Any) -> None:
+        store = self.app.store
+        ties = await self.app.bg(store.ties, self.rid)
+        keys, _ = await self.app.bg(network_service.search_people, store, "", True, 0, 100)
+        names = {p.id: p.name for _, p in ties}
+        names.update({p.id: t("activation.key_figure", name=p.name) for p in keys
+                      if p.id not in names})
+        who = Choice("person", list(names), multi=True, label=lambda pid: names[pid])
+        who_error = error_text()
+        request = field(t("activation.request"), multiline=True, min_lines=2)
+        day = field(t("activation.date"))
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            aid, errors = await self.app.bg(activation_service.create, store, self.app.ctx,
+                                            self.rid, who.value, request.value or "",
+                                            day.value or "")
+            set_error_text(who_error, errors.get("persons"))
+            show_error(request, errors.get("request"))
+            show_error(day, errors.get("date"))
+            if errors:
+                refresh(dialog)
+                return
+            self.app.close_dialog(dialog)
+            self.app.toast(t("activation.saved"))
+            await self.app.saved()
+            await self._load_network()
+            await self.timeline.reload()
+
+        body = ft.Column([ft.Text(t("activation.who")), who, who_error, request, day],
+                         tight=True)
+        dialog = form_dialog(t("activation.new"), body, save)
+        self.app.dialog(dialog)

@@ -1,0 +1,39 @@
+"""Route name → screen: the one table of every screen of the app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.ui.shell import App, Screen
+
+
+def make_screen(app: App, name: str, arg: str) -> Screen:
+    """A new screen for a route; an unknown route shows "Vandaag" rather than nothing."""
+    from app.ui import (
+        agreements,
+        contact_form,
+        ecogram,
+        network,
+        resident_page,
+        residents,
+        scores,
+        settings,
+        signals,
+        today,
+    )
+
+    screens = {
+        "today": lambda: today.TodayScreen(app),
+        "contact": lambda: contact_form.ContactForm(app, resident_id=arg or None),
+        "residents": lambda: residents.ResidentsScreen(app, selected=arg or None),
+        "resident": lambda: resident_page.ResidentPage(app, arg),
+        "network": lambda: network.NetworkScreen(app, selected=arg or None),
+        "person": lambda: network.PersonPage(app, arg),
+        "ecogram": lambda: ecogram.EcogramScreen(app, arg),
+        "agreements": lambda: agreements.AgreementsScreen(app, resident_id=arg or None),
+        "signals": lambda: signals.SignalsScreen(app),
+        "scores": lambda: scores.ScoresScreen(app, arg),
+        "settings": lambda: settings.SettingsScreen(app),
+    }
+    return screens.get(name, screens["today"])()

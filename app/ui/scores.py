@@ -1,0 +1,115 @@
+"""ZRM scores of a resident: the latest score per domain, with the change since the one before;
+tap a domain to record a new score."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain import vocab as codes
+from app.domain.models import Resident
+from app.i18n import t, vocab
+from app.services import scores as service
+from app.ui.shell import guarded
+from app.ui.widgets import (
+    MUTED,
+    TOUCH,
+    Choice,
+    error_text,
+    field,
+    form_dialog,
+    heading,
+    muted,
+    primary_button,
+    refresh,
+    set_error_text,
+    show_error,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+def change_badge(change: int | None) -> ft.Control:
+    """The change since the previous score: an arrow (icon, not a glyph a font may lack) and
+    the signed difference, green up, red down."""
+    if change is None:
+        return ft.Container(width=1)
+    if change > 0:
+        icon, colour = ft.Icons.ARROW_UPWARD, ft.Colors.GREEN_800
+    elif change < 0:
+        icon, colour = ft.Icons.ARROW_DOWNWARD, ft.Colors.RED_800
+    else:
+        icon, colour = ft.Icons.DRAG_HANDLE, MUTED
+    return ft.Row([ft.Icon(icon, color=colour, size=18),
+                   ft.Text(f"{change:+d}", color=colour, size=16, weight=ft.FontWeight.W_600)],
+                  tight=True, spacing=2, tooltip=t("scores.change"))
+
+
+class ScoresScreen:
+    def __init__(self, app: App, resident_id: str):
+        self.app = app
+        self.rid = resident_id
+        self.title = t("scores.title")
+
+    def build(self) -> ft.Control:
+        self.heading = heading("")
+        self.rows = ft.Column(spacing=0)
+        return ft.Column([
+            self.heading, muted(t("scores.explain")),
+            ft.Row([primary_button(t("scores.record"), lambda _e: self._record(None),
+                                   icon=ft.Icons.ADD)]),
+            self.rows, ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+
+    @guarded
+    async def load(self) -> None:
+        resident = await self.app.bg(self.app.store.get, Resident, self.rid)
+        summary = await self.app.bg(service.resident_summary, self.app.store, self.rid)
+        self.heading.value = t("scores.of", name=resident.name if resident else "?")
+        self.rows.controls = [self._row(s) for s in summary]
+        refresh(self.heading)
+        refresh(self.rows)
+
+    def _row(self, s: service.DomainScore) -> ft.ListTile:
+        sub = (t("scores.latest_on", day=s.latest_date.strftime("%d-%m-%Y"))
+               if s.latest_date else t("scores.none"))
+        return ft.ListTile(
+            title=ft.Text(vocab("zrm", s.domain)), subtitle=ft.Text(sub),
+            leading=ft.CircleAvatar(content=ft.Text(str(s.latest) if s.latest else "–",
+                                                    weight=ft.FontWeight.W_700)),
+            trailing=change_badge(s.change),
+            on_click=lambda _e: self._record(s.domain), min_height=TOUCH)
+
+    def _record(self, domain: str | None) -> None:
+        domains = Choice("zrm", codes.ZRM_DOMAINS, [domain] if domain else [])
+        domain_error = error_text()
+        score = Choice("zrm_score", codes.ZRM_SCORES, [])
+        score_error = error_text()
+        day = field(t("scores.date"))
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            _, errors = await self.app.bg(service.record, self.app.store, self.app.ctx,
+                                          self.rid, (domains.value or [""])[0],
+                                          (score.value or [""])[0], day.value or "")
+            set_error_text(domain_error, errors.get("domain"))
+            set_error_text(score_error, errors.get("score"))
+            show_error(day, errors.get("date"))
+            if errors:
+                refresh(dialog)
+                return
+            self.app.close_dialog(dialog)
+            self.app.toast(t("scores.saved"))
+            await self.app.saved()
+            await self.load()
+
+        parts: list[ft.Control] = []
+        if domain is None:
+            parts += [ft.Text(t("scores.domain")), domains, domain_error]
+        parts += [ft.Text(t("scores.score")), score, score_error, day]
+        title = vocab("zrm", domain) if domain else t("scores.record")
+        dialog = form_dialog(title, ft.Column(parts, tight=True), save)
+        self.app.dialog(dialog)

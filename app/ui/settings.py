@@ -1,0 +1,94 @@
+"""Sync and settings: server address and enrollment code, "sync now", progress, the last result
+in plain words, pending changes, and the language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.i18n import LANGUAGES, set_language, t
+from app.services import context
+from app.services import sync as sync_service
+from app.ui.shell import guarded
+from app.ui.widgets import Choice, field, heading, muted, primary_button, secondary_button
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+class SettingsScreen:
+    def __init__(self, app: App):
+        self.app = app
+        self.title = t("settings.title")
+
+    def build(self) -> ft.Control:
+        self.server = field(t("settings.server"), hint_text="https://sync.example.nl")
+        self.code = field(t("settings.code"), capitalization=ft.TextCapitalization.CHARACTERS)
+        self.result = ft.Text("")
+        self.pending = ft.Text("")
+        self.progress = ft.ProgressBar(visible=False)
+        self.who = muted("")
+        self.language = Choice("language", LANGUAGES, [], on_change=self._language)
+        return ft.Column([
+            heading(t("settings.sync")), self.result, self.pending, self.progress,
+            ft.Row([primary_button(t("settings.sync_now"), self._sync_now, icon=ft.Icons.SYNC)]),
+            heading(t("settings.enroll")), muted(t("settings.enroll_explain")),
+            self.server, self.code,
+            ft.Row([secondary_button(t("settings.enroll_button"), self._enroll,
+                                     icon=ft.Icons.LINK)]),
+            heading(t("settings.language")), self.language,
+            heading(t("settings.device")), self.who,
+            ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+
+    @guarded
+    async def load(self) -> None:
+        store = self.app.store
+        self.server.value = await self.app.bg(store.meta, "server_url") or ""
+        self.language.set_value([await self.app.bg(store.meta, "language") or "nl"])
+        ctx = self.app.ctx
+        name = await self.app.bg(context.worker_name, store, ctx.worker_id)
+        role = t(f"role.{ctx.role}") if ctx.role else ""
+        self.who.value = t("settings.device_is", name=name or "—", role=role,
+                           device=store.device[:8])
+        await self.refresh()
+        self.app.page.update()
+
+    async def refresh(self) -> None:
+        state = await self.app.bg(self.app.sync.state)
+        self.result.value = t("settings.last_result", result=sync_service.last_result(state))
+        self.pending.value = t("settings.pending", n=state.pending)
+        self.progress.visible = state.running
+        if state.progress and state.progress[1]:
+            self.progress.value = state.progress[0] / state.progress[1]
+        else:
+            self.progress.value = None
+
+    @guarded
+    async def _sync_now(self, _e: Any) -> None:
+        self.app.sync.sync_now()
+        if not self.app.sync.available:
+            self.app.toast(t("sync.not_installed"))
+        await self.refresh()
+        self.app.page.update()
+
+    @guarded
+    async def _enroll(self, _e: Any) -> None:
+        error = await self.app.bg(self.app.sync.enroll, self.server.value or "",
+                                  self.code.value or "")
+        self.server.error = t(error) if error == "error.server_required" else None
+        self.code.error = t(error) if error and error != "error.server_required" else None
+        if error is None:
+            await self.app.bg(self.app.store.set_meta, "server_url", self.server.value.strip())
+            self.code.value = ""
+            self.app.toast(t("settings.enrolled"))
+        await self.refresh()
+        self.app.page.update()
+
+    async def _language(self) -> None:
+        chosen = (self.language.value or ["nl"])[0]
+        await self.app.bg(self.app.store.set_meta, "language", chosen)
+        set_language(chosen)
+        await self.app.relayout()

@@ -1,0 +1,257 @@
+"""The frame around every screen: navigation (bar on phones, rail from 840 px), the app bar with
+the sync badge, the "Nieuw contact" button, routing with a back stack, and background work.
+
+Routes are ``"name"`` or ``"name/arg"`` (``resident/<id>``); ``App.go`` shows one, ``App.back``
+returns. Nothing here touches the store on the event loop: ``App.bg`` runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+import flet as ft
+
+from app.i18n import set_language, t
+from app.services import context
+from app.services.sync import Sync
+from app.store import Store
+from app.ui.widgets import SyncBadge, refresh
+
+log = logging.getLogger(__name__)
+WIDE = 840
+R = TypeVar("R")
+
+
+class Screen(Protocol):
+    title: str
+
+    def build(self) -> ft.Control: ...
+
+    async def load(self) -> None: ...
+
+
+NAV = [  # (route, label key, icon, selected icon); the phone bar shows the first five
+    ("today", "nav.today", ft.Icons.TODAY_OUTLINED, ft.Icons.TODAY),
+    ("residents", "nav.residents", ft.Icons.PEOPLE_OUTLINE, ft.Icons.PEOPLE),
+    ("network", "nav.network", ft.Icons.HUB_OUTLINED, ft.Icons.HUB),
+    ("agreements", "nav.agreements", ft.Icons.ASSIGNMENT_OUTLINED, ft.Icons.ASSIGNMENT),
+    ("signals", "nav.signals", ft.Icons.CAMPAIGN_OUTLINED, ft.Icons.CAMPAIGN),
+    ("settings", "nav.settings", ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
+]
+SECTION = {"contact": "today", "resident": "residents", "ecogram": "residents",
+           "scores": "residents", "person": "network"}
+"""Which navigation destination stays selected on a screen that is not one itself."""
+
+
+def guarded(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None]]:
+    """An event handler that never takes the app down: the error is logged and shown plainly."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> R | None:
+        try:
+            return await fn(self, *args, **kwargs)
+        except Exception:
+            log.exception("handler %s failed", fn.__name__)
+            app = self if isinstance(self, App) else getattr(self, "app", None)
+            if app is not None:
+                app.toast(t("error.unexpected"))
+            return None
+
+    return wrapper
+
+
+class App:
+    """One browser session (or one device window) of the app."""
+
+    def __init__(self, page: ft.Page, store: Store, sync: Sync):
+        self.page, self.store, self.sync = page, store, sync
+        self.history: list[str] = []
+        self.route = "today"
+        self.screen: Screen | None = None
+        self._wide: bool | None = None
+        self.body = ft.Container(expand=True)
+        self.badge = SyncBadge(on_click=lambda _e: self.go("settings"))
+        self._unlisten: Callable[[], None] = lambda: None
+
+    # ------------------------------------------------------------------ helpers for screens
+
+    @property
+    def ctx(self) -> context.Context:
+        return context.current(self.store)
+
+    @property
+    def wide(self) -> bool:
+        return (self.page.width or 0) >= WIDE
+
+    @property
+    def content_width(self) -> float:
+        """Width available to a screen (the rail takes ~100 px on wide layouts)."""
+        width = float(self.page.width or 412)
+        return width - 100 if self.wide else width
+
+    async def bg(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run a store call in a worker thread: the event loop (every session) stays free."""
+        return await asyncio.to_thread(fn, *args)
+
+    def toast(self, text: str, action: str | None = None,
+              on_action: Callable[..., Any] | None = None, seconds: float = 4) -> None:
+        bar = ft.SnackBar(ft.Text(text), action=action, on_action=on_action,
+                          duration=ft.Duration(milliseconds=int(seconds * 1000)),
+                          show_close_icon=action is None)
+        self.page.show_dialog(bar)
+
+    def guard(self, fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None]]:
+        """``guarded`` for a closure: errors are logged and shown as a plain message."""
+
+        @functools.wraps(fn)
+        async def wrapper(*args: Any, **kwargs: Any) -> R | None:
+            try:
+                return await fn(*args, **kwargs)
+            except Exception:
+                log.exception("handler %s failed", fn.__name__)
+                self.toast(t("error.unexpected"))
+                return None
+
+        return wrapper
+
+    def dialog(self, dialog: ft.AlertDialog) -> None:
+        self.page.show_dialog(dialog)
+
+    def close_dialog(self, dialog: ft.AlertDialog) -> None:
+        dialog.open = False
+        refresh(dialog)
+
+    async def saved(self) -> None:
+        """After every write: ask sync to push soon, refresh the badge."""
+        self.sync.nudge()
+        await self.refresh_badge()
+
+    async def refresh_badge(self) -> None:
+        state = await self.bg(self.sync.state)
+        self.badge.show(state)
+        refresh(self.badge)
+
+    # ------------------------------------------------------------------ start and layout
+
+    async def start(self) -> None:
+        page = self.page
+        set_language(await self.bg(self.store.meta, "language"))
+        page.title = "Wijkweb"
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        page.padding = 0
+        page.on_resize = self._resized
+        page.on_disconnect = lambda _e: self._unlisten()
+        self._unlisten = self.sync.add_listener(self._sync_news)
+        self.layout()
+        await self.show("today")
+        await self.refresh_badge()
+
+    def _sync_news(self, *_status: Any) -> None:
+        """From the sync thread: hop onto the event loop before touching controls."""
+        try:
+            self.page.run_task(self.refresh_badge)
+        except Exception:  # the session may be gone
+            log.debug("sync news for a closed session", exc_info=True)
+
+    def layout(self) -> None:
+        """Build the frame for the current width: rail + body, or body + bottom bar."""
+        page = self.page
+        self._wide = self.wide
+        self.fab = ft.FloatingActionButton(icon=ft.Icons.ADD_COMMENT, tooltip=t("contact.new"),
+                                           on_click=lambda _e: self.go("contact"))
+        page.floating_action_button = self.fab
+        self.back_button = ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("action.back"),
+                                         on_click=self._back, visible=False)
+        self.title = ft.Text("", size=20, weight=ft.FontWeight.W_600)
+        page.appbar = ft.AppBar(
+            leading=self.back_button, automatically_imply_leading=False, title=self.title,
+            actions=[self.badge, ft.IconButton(ft.Icons.SETTINGS_OUTLINED,
+                                               tooltip=t("nav.settings"),
+                                               on_click=lambda _e: self.go("settings")),
+                     ft.Container(width=4)])
+        self.badge.tooltip = t("sync.badge.open")
+        if self._wide:
+            self.rail = ft.NavigationRail(
+                destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=sel,
+                                                           label=t(key))
+                              for _, key, icon, sel in NAV],
+                selected_index=0, label_type=ft.NavigationRailLabelType.ALL,
+                on_change=self._nav, min_width=96)
+            page.navigation_bar = None
+            page.controls = [ft.Row([self.rail, ft.VerticalDivider(width=1), self.body],
+                                    expand=True, spacing=0,
+                                    vertical_alignment=ft.CrossAxisAlignment.STRETCH)]
+        else:
+            self.bar = ft.NavigationBar(
+                destinations=[ft.NavigationBarDestination(icon=icon, selected_icon=sel,
+                                                          label=t(key))
+                              for _, key, icon, sel in NAV[:5]],
+                selected_index=0, on_change=self._nav)
+            page.navigation_bar = self.bar
+            page.controls = [self.body]
+
+    async def _resized(self, _e: Any) -> None:
+        if self.wide != self._wide:
+            if self.screen is not None and hasattr(self.screen, "leave"):
+                await self.screen.leave()
+            self.layout()
+            await self.show(self.route)
+
+    async def relayout(self) -> None:
+        """Rebuild everything (after a language switch)."""
+        self.layout()
+        await self.show(self.route)
+        await self.refresh_badge()
+
+    # ------------------------------------------------------------------ routing
+
+    async def _nav(self, e: ft.Event[Any]) -> None:
+        index = int(e.control.selected_index or 0)
+        self.history.clear()
+        await self.show(NAV[index][0])
+
+    def go(self, route: str) -> None:
+        """Open a screen, remembering where we came from (usable as a plain event handler)."""
+        self.page.run_task(self._go, route)
+
+    async def _go(self, route: str) -> None:
+        if route != self.route:
+            self.history.append(self.route)
+        await self.show(route)
+
+    async def _back(self, _e: Any = None) -> None:
+        await self.show(self.history.pop() if self.history else "today")
+
+    def back(self) -> None:
+        self.page.run_task(self._back)
+
+    @guarded
+    async def show(self, route: str) -> None:
+        """Build the screen of ``route`` in the body and load its data in the background."""
+        from app.ui.routes import make_screen
+
+        if self.screen is not None and hasattr(self.screen, "leave"):
+            await self.screen.leave()
+        name, _, arg = route.partition("/")
+        self.route = route
+        screen = make_screen(self, name, arg)
+        self.screen = screen
+        self.body.content = ft.Container(screen.build(), expand=True,
+                                         padding=ft.Padding.only(left=12, right=12, top=4))
+        self.title.value = screen.title
+        section = SECTION.get(name, name)
+        index = next((i for i, n in enumerate(NAV) if n[0] == section), 0)
+        if self._wide:
+            self.rail.selected_index = index
+        elif index < 5:
+            self.bar.selected_index = index
+        self.back_button.visible = bool(self.history) and name not in (
+            "today", "residents", "network", "agreements", "signals")
+        self.fab.visible = name != "contact"
+        self.page.update()
+        await screen.load()

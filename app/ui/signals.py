@@ -1,0 +1,146 @@
+"""Signalen en initiatieven: street signals (category, severity, status) and resident
+initiatives, listed by street."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain import vocab as codes
+from app.i18n import t, vocab
+from app.services import signals as service
+from app.ui.shell import guarded
+from app.ui.widgets import (
+    OVERDUE,
+    Choice,
+    error_text,
+    field,
+    form_dialog,
+    heading,
+    muted,
+    refresh,
+    secondary_button,
+    set_error_text,
+    show_error,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+class SignalsScreen:
+    def __init__(self, app: App):
+        self.app = app
+        self.title = t("signals.title")
+
+    def build(self) -> ft.Control:
+        self.view = Choice("signals_view", ("signals", "initiatives"), ["signals"],
+                           on_change=self.load)
+        self.open_only = ft.Switch(label=t("signals.open_only"), value=True,
+                                   on_change=lambda _e: self.app.page.run_task(self.load))
+        self.rows = ft.Column(spacing=4)
+        return ft.Column([
+            self.view, self.open_only,
+            ft.Row([secondary_button(t("signals.new"), self._new_signal, icon=ft.Icons.FLAG),
+                    secondary_button(t("initiatives.new"), self._new_initiative,
+                                     icon=ft.Icons.LIGHTBULB_OUTLINE)], wrap=True),
+            self.rows, ft.Container(height=80),
+        ], scroll=ft.ScrollMode.AUTO, expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+
+    @guarded
+    async def load(self) -> None:
+        store = self.app.store
+        showing_signals = (self.view.value or ["signals"])[0] == "signals"
+        self.open_only.visible = showing_signals
+        controls: list[ft.Control] = []
+        if showing_signals:
+            groups = await self.app.bg(service.signals, store, None,
+                                       bool(self.open_only.value))
+            for street, items in groups:
+                controls.append(heading(street, 17))
+                controls += [self._signal(s) for s in items]
+        else:
+            for street, items in await self.app.bg(service.initiatives, store):
+                controls.append(heading(street, 17))
+                controls += [ft.ListTile(
+                    leading=ft.Icon(ft.Icons.LIGHTBULB_OUTLINE), title=ft.Text(i.title),
+                    subtitle=ft.Text(" · ".join(x for x in (t("initiative.by", who=i.carried_by)
+                                                            if i.carried_by else "", i.note) if x)))
+                    for i in items]
+        self.rows.controls = controls or [muted(t("signals.none"), 15)]
+        refresh(self.open_only)
+        refresh(self.rows)
+
+    def _signal(self, s: Any) -> ft.Control:
+        async def status() -> None:
+            await self.app.bg(service.set_signal_status, self.app.store, s.id, choice.value[0])
+            self.app.toast(t("signal.status_saved"))
+            await self.app.saved()
+
+        choice = Choice("signal_status", codes.SIGNAL_STATUSES, [s.status],
+                        on_change=self.app.guard(status))
+        return ft.Column([
+            ft.Row([ft.Icon(ft.Icons.FLAG, color=OVERDUE if s.severity >= 3 else None),
+                    ft.Text(f"{vocab('signal', s.category)} · {vocab('severity', s.severity)}",
+                            weight=ft.FontWeight.W_600)]),
+            muted(f"{s.at.astimezone().strftime('%d-%m-%Y')} · {s.note}"), choice,
+        ], spacing=4)
+
+    async def _new_signal(self, _e: Any) -> None:
+        street = field(t("contact.street"))
+        category = Choice("signal", codes.SIGNAL_CATEGORIES, [])
+        category_error = error_text()
+        severity = Choice("severity", codes.SIGNAL_SEVERITIES, [1])
+        note = field(t("contact.note"), multiline=True, min_lines=2)
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            _, errors = await self.app.bg(service.save_signal, self.app.store, self.app.ctx, {
+                "street": street.value or "", "category": (category.value or [""])[0],
+                "severity": (severity.value or [""])[0], "note": note.value or ""})
+            show_error(street, errors.get("street"))
+            set_error_text(category_error, errors.get("category") or errors.get("severity"))
+            show_error(note, errors.get("note"))
+            if errors:
+                refresh(dialog)
+                return
+            self.app.close_dialog(dialog)
+            self.app.toast(t("signal.saved"))
+            await self.app.saved()
+            await self.load()
+
+        dialog = form_dialog(t("signals.new"), ft.Column(
+            [street, ft.Text(t("signal.category")), category, category_error,
+             ft.Text(t("signal.severity")), severity, note], tight=True), save)
+        self.app.dialog(dialog)
+
+    async def _new_initiative(self, _e: Any) -> None:
+        title = field(t("initiative.title"))
+        street = field(t("contact.street"))
+        carried_by = field(t("initiative.carried_by"))
+        note = field(t("contact.note"), multiline=True, min_lines=2)
+
+        @self.app.guard
+        async def save(_e: Any) -> None:
+            _, errors = await self.app.bg(service.save_initiative, self.app.store, self.app.ctx,
+                                          {"title": title.value or "",
+                                           "street": street.value or "",
+                                           "carried_by": carried_by.value or "",
+                                           "note": note.value or ""})
+            for ctl, key in ((title, "title"), (street, "street"), (carried_by, "carried_by"),
+                             (note, "note")):
+                show_error(ctl, errors.get(key))
+            if errors:
+                refresh(dialog)
+                return
+            self.app.close_dialog(dialog)
+            self.app.toast(t("initiative.saved"))
+            await self.app.saved()
+            self.view.set_value(["initiatives"])
+            await self.load()
+
+        dialog = form_dialog(t("initiatives.new"),
+                             ft.Column([title, street, carried_by, note], tight=True), save)
+        self.app.dialog(dialog)

@@ -1,0 +1,47 @@
+"""``python -m sync_server serve ...`` runs the server; ``... admin ...`` manages it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+import sys
+
+from sync_server import admin
+from sync_server.schema import SchemaTooNew
+from sync_server.server import serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sync_server",
+                                     description="Wijkweb sync server")
+    sub = parser.add_subparsers(dest="mode", required=True)
+    p = sub.add_parser("serve", help="run the sync server")
+    p.add_argument("--db", required=True, help="path of the server database (created if new)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--tls-cert", help="PEM certificate; serves HTTPS with --tls-key")
+    p.add_argument("--tls-key", help="PEM private key")
+    p.add_argument("--max-in-flight", type=int, default=32)
+    p.add_argument("--durability", choices=("normal", "full"), default="full",
+                   help="full: sync every commit to disk before acknowledging it")
+    p.add_argument("--log-level", default="INFO")
+    admin.add_parser(sub)
+    args = parser.parse_args(argv)
+    if args.mode == "admin":
+        return admin.run(args)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return serve(args.db, args.host, args.port, tls_cert=args.tls_cert,
+                     tls_key=args.tls_key, max_in_flight=args.max_in_flight,
+                     durability=args.durability)
+    except (OSError, sqlite3.Error, SchemaTooNew) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

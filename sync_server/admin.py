@@ -1,0 +1,123 @@
+"""The admin CLI: the operator's side of ``ServerStore``, one subcommand per method.
+
+Safe to run while the server runs (SQLite serializes the writes). Errors go to stderr with
+exit status 2, so scripts can tell a refusal from success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from sync_server.auth import ROLES
+from sync_server.errors import ApiError
+from sync_server.store import ServerStore
+
+
+def add_parser(sub: Any) -> None:
+    admin = sub.add_parser("admin", help="manage teams, workers, devices and data")
+    admin.add_argument("--db", required=True, help="path of the server database")
+    cmds = admin.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = cmds.add_parser("team-add", help="create a team; prints its id")
+    p.add_argument("name")
+    cmds.add_parser("teams", help="list teams")
+    p = cmds.add_parser("worker-add", help="create a worker; prints its id")
+    p.add_argument("--team", required=True, action="append", help="team id (repeatable)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--email")
+    cmds.add_parser("workers", help="list workers")
+    for name, text in (("worker-join", "add a worker to a team"),
+                       ("worker-leave", "take a worker out of a team")):
+        p = cmds.add_parser(name, help=text)
+        p.add_argument("worker")
+        p.add_argument("team")
+    p = cmds.add_parser("enroll", help="make a one-time enrollment code for a worker's device")
+    p.add_argument("--worker", required=True)
+    p.add_argument("--hours", type=float, default=24.0, help="validity (default 24)")
+    cmds.add_parser("devices", help="list devices")
+    p = cmds.add_parser("revoke", help="revoke a device's token")
+    p.add_argument("device")
+    p = cmds.add_parser("purge", help="erase a row everywhere (keeps only its id)")
+    p.add_argument("kind")
+    p.add_argument("id")
+    p = cmds.add_parser("backup", help="write a consistent copy of the database")
+    p.add_argument("dest")
+    p = cmds.add_parser("conflicts", help="list conflicts")
+    p.add_argument("--all", action="store_true", help="include reviewed ones")
+    cmds.add_parser("compact", help="drop purge notices from the feed (devices re-download)")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r]
+                                             for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                     for row in cells)
+
+
+def _run(store: ServerStore, args: argparse.Namespace) -> str:
+    cmd = args.command
+    if cmd == "team-add":
+        return store.add_team(args.name)
+    if cmd == "teams":
+        return _table(("id", "name", "created"),
+                      [(t["id"], t["name"], t["created_at"]) for t in store.teams()])
+    if cmd == "worker-add":
+        return store.add_worker(args.name, args.role, args.team, email=args.email)
+    if cmd == "workers":
+        return _table(("id", "name", "role", "teams"),
+                      [(w["id"], w["name"], w["role"], ",".join(w["teams"]))
+                       for w in store.workers()])
+    if cmd == "worker-join":
+        store.join_team(args.worker, args.team)
+        return "ok"
+    if cmd == "worker-leave":
+        store.leave_team(args.worker, args.team)
+        return "ok"
+    if cmd == "enroll":
+        return store.create_enrollment(args.worker, args.hours)
+    if cmd == "devices":
+        return _table(("id", "worker", "label", "last seen", "revoked"),
+                      [(d["id"], d["worker"], d["label"], d["last_seen"],
+                        "yes" if d["revoked"] else "no") for d in store.devices()])
+    if cmd == "revoke":
+        store.revoke(args.device)
+        return "revoked"
+    if cmd == "purge":
+        store.purge(args.kind, args.id)
+        return "purged"
+    if cmd == "backup":
+        store.backup(args.dest)
+        return args.dest
+    if cmd == "conflicts":
+        return _table(("id", "at", "kind", "row", "field", "team", "reviewed"),
+                      [(c["id"], c["at"], c["kind"], c["row_id"], c["field"], c["team"],
+                        "yes" if c["reviewed"] else "no")
+                       for c in store.conflicts(include_reviewed=args.all)])
+    if cmd == "compact":
+        return f"floor {store.compact()}"
+    raise AssertionError(cmd)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        store = ServerStore(args.db, readers=1)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is reported the same way
+        print(f"error: cannot open {args.db}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(_run(store, args))
+    except ApiError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 2
+    except (ValueError, sqlite3.Error) as exc:  # e.g. undecodable bytes in an argument
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,219 @@
+"""The endpoints: small functions from a parsed request to an answer, and the route table.
+
+The HTTP plumbing (bodies, gzip, auth headers, overload) lives in ``handler``; the OpenAPI
+document is checked against ``ROUTES`` so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sync_server import auth, openapi
+from sync_server.errors import ApiError, bad_request, not_found
+from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
+from sync_server.store import Device, ServerStore
+from sync_server.validate import parse_push
+
+DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
+MAX_WAIT_S = 30.0
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    device: Device | None = None
+    park: Callable[[], AbstractContextManager[Any]] = nullcontext
+    """Context in which a long-poll waits without counting as a request in flight."""
+
+
+Answer = dict[str, Any] | bytes
+Endpoint = Callable[[ServerStore, Request], Answer]
+
+
+class Route(NamedTuple):
+    method: str
+    path: str
+    """OpenAPI path template, e.g. ``/v1/history/{kind}/{id}``."""
+    endpoint: Endpoint
+    auth: bool
+    protocol: bool
+    pattern: re.Pattern[str]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def read_json(req: Request) -> Any:
+    """The body as JSON; 400 ``bad_json`` for anything that is not strict UTF-8 JSON.
+
+    That includes a lone surrogate written as an escape (``"\\ud800"``): valid JSON syntax,
+    but no Unicode text, and it would fail later when stored or sent on.
+    """
+    try:
+        data = json.loads(req.body.decode("utf-8"), parse_constant=_reject_constant,
+                          parse_float=_finite_float)
+        if _SURROGATE_ESCAPE.search(req.body):
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+        raise bad_request("The body is not valid JSON (UTF-8).", code="bad_json") from None
+    return data
+
+
+def _require_lead(req: Request) -> Device:
+    assert req.device is not None
+    if req.device.role != auth.TEAM_LEAD:
+        raise ApiError(403, "forbidden", "Only a team lead may see this.")
+    return req.device
+
+
+# ---------------------------------------------------------------------- endpoints
+
+
+def health(store: ServerStore, req: Request) -> Answer:
+    return {"status": "ok", "protocol": PROTOCOL_VERSION}
+
+
+def openapi_doc(store: ServerStore, req: Request) -> Answer:
+    return openapi.document_bytes()
+
+
+def enroll(store: ServerStore, req: Request) -> Answer:
+    body = read_json(req)
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object.")
+    code, device, label = body.get("code"), body.get("device"), body.get("label") or ""
+    if not isinstance(code, str) or not code or len(code) > 64:
+        raise bad_request("'code' must be the enrollment code, a string.")
+    return store.enroll(code, device, label)
+
+
+def push(store: ServerStore, req: Request) -> Answer:
+    assert req.device is not None
+    batch = parse_push(read_json(req), req.device.id)
+    if batch.newest_ms > time.time() * 1000 + MAX_FUTURE_MS:
+        raise ApiError(409, "clock_skew", "This device's clock runs more than 10 minutes ahead "
+                       "of the server's. Set the clock right, then sync again.",
+                       server_time=store.server_time())
+    return store.push(req.device, batch)
+
+
+def pull(store: ServerStore, req: Request) -> Answer:
+    assert req.device is not None
+    limit = _int_param(req.query.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT, "bad_limit", "limit")
+    wait = _wait_param(req.query.get("wait"))
+    cursor = req.query.get("cursor") or None
+    teams = req.device.teams
+    store.touch(req.device.id)
+    deadline = time.monotonic() + wait
+    page = store.pull(teams, cursor, limit)
+    while not page.rows and not store.closing and (left := deadline - time.monotonic()) > 0:
+        with req.park():
+            changed = store.wait_for_change(page.version, left)
+        if store.closing:
+            break
+        if changed:
+            page = store.pull(teams, page.cursor, limit)
+    head = {"cursor": page.cursor, "more": page.more, "teams": list(teams),
+            "server_time": store.server_time()}
+    tail = json.dumps(head, separators=(",", ":"))[1:]
+    return ('{"rows":[' + ",".join(page.rows) + "]," + tail).encode()
+
+
+def _int_param(text: str | None, default: int, low: int, high: int, code: str,
+               name: str) -> int:
+    if text is None or text == "":
+        return default
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise bad_request(f"'{name}' must be a whole number from {low} to {high}.", code=code)
+    return int(text)
+
+
+def _wait_param(text: str | None) -> float:
+    if text is None or text == "":
+        return 0.0
+    try:
+        wait = float(text)
+    except ValueError:
+        wait = -1.0
+    if not 0 <= wait <= MAX_WAIT_S:
+        raise bad_request(f"'wait' must be a number of seconds from 0 to {MAX_WAIT_S:g}.")
+    return wait
+
+
+def history(store: ServerStore, req: Request) -> Answer:
+    lead = _require_lead(req)
+    return store.history(lead.teams, req.params["kind"], req.params["id"])
+
+
+def conflicts(store: ServerStore, req: Request) -> Answer:
+    lead = _require_lead(req)
+    everything = req.query.get("all", "") in ("1", "true", "yes")
+    return {"conflicts": store.conflicts(lead.teams, include_reviewed=everything)}
+
+
+def review(store: ServerStore, req: Request) -> Answer:
+    lead = _require_lead(req)
+    conflict = req.params["id"]
+    if len(conflict) > 18:
+        raise not_found("There is no such conflict.")
+    return store.review_conflict(int(conflict), lead.teams)
+
+
+def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
+           protocol: bool = False) -> Route:
+    regex = re.sub(r"\\{(\w+)\\}", lambda m: rf"(?P<{m.group(1)}>[A-Za-z0-9_-]+)",
+                   re.escape(path))
+    if "conflicts/{id}" in path:
+        regex = regex.replace("(?P<id>[A-Za-z0-9_-]+)", "(?P<id>[0-9]+)")
+    return Route(method, path, endpoint, auth, protocol, re.compile(regex))
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("GET", "/v1/health", health, auth=False),
+    _route("GET", "/v1/openapi.json", openapi_doc, auth=False),
+    _route("POST", "/v1/enroll", enroll, auth=False, protocol=True),
+    _route("POST", "/v1/push", push, protocol=True),
+    _route("GET", "/v1/pull", pull, protocol=True),
+    _route("GET", "/v1/history/{kind}/{id}", history),
+    _route("GET", "/v1/conflicts", conflicts),
+    _route("POST", "/v1/conflicts/{id}/review", review),
+)
+
+
+def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    """The route for a request; 404 ``not_found`` or 405 ``method_not_allowed``."""
+    allowed = []
+    for route in ROUTES:
+        match = route.pattern.fullmatch(path)
+        if match:
+            if route.method == method:
+                return route, match.groupdict()
+            allowed.append(route.method)
+    if allowed:
+        err = ApiError(405, "method_not_allowed",
+                       f"Use {' or '.join(allowed)} for this address.", allowed=allowed)
+        err.headers["Allow"] = ", ".join(allowed)
+        raise err
+    raise not_found()

@@ -1,0 +1,240 @@
+"""The OpenAPI 3.0 description of the sync API, served at ``/v1/openapi.json``.
+
+Written out by hand (no framework to derive it from) and held to the route table by
+``tests/test_server_openapi.py``: every served path is here and every path here is served.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from sync_server.auth import ROLES
+from sync_server.protocol import KINDS, MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION
+
+_REF = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF + name}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
+    """Error answers by status; the description names each machine code."""
+    by_status: dict[int, list[str]] = {}
+    for status, code in pairs:
+        by_status.setdefault(status, []).append(code)
+    common = {429: ["overloaded"], 503: ["unavailable"], 500: ["internal"]}
+    for status, codes in common.items():
+        by_status.setdefault(status, []).extend(codes)
+    return {str(status): _json(_ref("Error"), "Error; `code` is one of: "
+                               + ", ".join(f"`{c}`" for c in codes))
+            for status, codes in sorted(by_status.items())}
+
+
+_PROTOCOL_PARAM = {"name": PROTOCOL_HEADER, "in": "header", "required": True,
+                   "schema": {"type": "string", "enum": [str(PROTOCOL_VERSION)]},
+                   "description": "Sync protocol version; anything else is answered 426."}
+_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"))
+_BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (413, "body_too_large"),
+                (415, "unsupported_encoding"))
+_ROUTING_ERRORS = ((404, "not_found"), (405, "method_not_allowed"))
+
+_STAMP = {"type": "string", "pattern": "^[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}$",
+          "description": "`<16 hex digits of hybrid logical clock>@<device id>`"}
+_HLC = {"type": "string", "pattern": "^[0-9a-f]{16}$",
+        "description": "The server's hybrid logical clock; clients ratchet past it."}
+_UUID = {"type": "string", "format": "uuid"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["code", "message"], "additionalProperties": True,
+              "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                             "index": {"type": "integer", "description": "Offending change."},
+                             "expected": {"type": "integer", "description": "For `gap`."},
+                             "server_time": _HLC, "supported": {
+                                 "type": "array", "items": {"type": "integer"}}}},
+    "Register": {"type": "array", "minItems": 2, "maxItems": 2,
+                 "description": "`[value, stamp]`: a last-writer-wins register.",
+                 "items": {"nullable": True}},
+    "PushRegister": {"type": "array", "minItems": 2, "maxItems": 3,
+                     "description": "`[value, stamp, base]`; base is the stamp the writer saw "
+                                    "before its edit (null for a new field).",
+                     "items": {"nullable": True}},
+    "Health": {"type": "object", "required": ["status", "protocol"],
+               "properties": {"status": {"type": "string", "enum": ["ok"]},
+                              "protocol": {"type": "integer"}}},
+    "EnrollRequest": {"type": "object", "required": ["code", "device"], "properties": {
+        "code": {"type": "string"},
+        "device": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "label": {"type": "string", "maxLength": 200}}},
+    "EnrollResponse": {"type": "object",
+                       "required": ["device", "token", "worker", "role", "teams"],
+                       "properties": {"device": {"type": "string"}, "token": {"type": "string"},
+                                      "worker": _UUID, "role": {"type": "string",
+                                                                "enum": list(ROLES)},
+                                      "teams": {"type": "array", "items": _UUID}}},
+    "Change": {"type": "object", "required": ["seq", "tx", "kind", "id", "team", "fields"],
+               "properties": {
+                   "seq": {"type": "integer", "minimum": 0},
+                   "tx": {"type": "integer", "minimum": 0},
+                   "kind": {"type": "string", "enum": list(KINDS)}, "id": _UUID, "team": _UUID,
+                   "fields": {"type": "object", "minProperties": 1,
+                              "additionalProperties": _ref("PushRegister")}}},
+    "PushRequest": {"type": "object", "required": ["device", "epoch", "changes"], "properties": {
+        "device": {"type": "string"},
+        "epoch": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "changes": {"type": "array", "maxItems": 1000, "items": _ref("Change")}}},
+    "Rejection": {"type": "object", "required": ["seq", "code", "message"], "properties": {
+        "seq": {"type": "integer"},
+        "code": {"type": "string", "enum": ["forbidden_team", "forbidden_kind",
+                                            "team_mismatch", "tx_rejected"]},
+        "message": {"type": "string"}}},
+    "PushResponse": {"type": "object", "required": ["acked", "rejected", "server_time"],
+                     "properties": {"acked": {"type": "integer"},
+                                    "rejected": {"type": "array", "items": _ref("Rejection")},
+                                    "server_time": _HLC}},
+    "FeedRow": {"type": "object", "required": ["kind", "id", "team"], "properties": {
+        "kind": {"type": "string"}, "id": _UUID, "team": _UUID,
+        "fields": {"type": "object", "additionalProperties": _ref("Register")},
+        "purged": {"type": "boolean", "enum": [True],
+                   "description": "Erased: delete the local copy. Has no `fields`."}}},
+    "PullResponse": {"type": "object",
+                     "required": ["rows", "cursor", "more", "teams", "server_time"],
+                     "properties": {"rows": {"type": "array", "items": _ref("FeedRow")},
+                                    "cursor": {"type": "string"}, "more": {"type": "boolean"},
+                                    "teams": {"type": "array", "items": _UUID},
+                                    "server_time": _HLC}},
+    "History": {"type": "object", "required": ["kind", "id", "team", "purged", "changes"],
+                "properties": {"kind": {"type": "string"}, "id": _UUID, "team": _UUID,
+                               "purged": {"type": "boolean"},
+                               "changes": {"type": "array", "items": {
+                                   "type": "object",
+                                   "required": ["version", "device", "at", "fields"],
+                                   "properties": {
+                                       "version": {"type": "integer"},
+                                       "device": {"type": "string"},
+                                       "at": {"type": "string", "format": "date-time"},
+                                       "fields": {"type": "object", "additionalProperties":
+                                                  _ref("PushRegister")}}}}}},
+    "Conflict": {"type": "object", "required": ["id", "kind", "row_id", "field", "winner",
+                                                "loser", "team", "at", "reviewed"],
+                 "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                                "row_id": _UUID, "field": {"type": "string"},
+                                "winner": _ref("Register"), "loser": _ref("Register"),
+                                "team": _UUID, "at": {"type": "string", "format": "date-time"},
+                                "reviewed": {"type": "boolean"}}},
+    "ConflictList": {"type": "object", "required": ["conflicts"], "properties": {
+        "conflicts": {"type": "array", "items": _ref("Conflict")}}},
+    "Reviewed": {"type": "object", "required": ["id", "reviewed"],
+                 "properties": {"id": {"type": "integer"},
+                                "reviewed": {"type": "boolean", "enum": [True]}}},
+}
+
+_SECURE = [{"bearer": []}]
+
+
+def _op(summary: str, description: str, response: str, errors: dict[str, Any],
+        *, secure: bool = True, params: list[dict[str, Any]] | None = None,
+        body: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "description": description,
+                          "responses": {"200": _json(_ref(response)), **errors}}
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _ref(body)}},
+            "description": "JSON, optionally `Content-Encoding: gzip`; at most 8 MiB "
+                           "either way."}
+    op["security"] = _SECURE if secure else []
+    return op
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+PATHS: dict[str, Any] = {
+    "/v1/health": {"get": _op("Liveness", "Always answers while the server runs.", "Health",
+                              _errors(*_ROUTING_ERRORS), secure=False)},
+    "/v1/openapi.json": {"get": {
+        "summary": "This document", "security": [],
+        "responses": {"200": {"description": "OpenAPI 3.0 document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}},
+                      **_errors(*_ROUTING_ERRORS)}}},
+    "/v1/enroll": {"post": _op(
+        "Enroll a device", "Redeem a one-time enrollment code for a bearer token.",
+        "EnrollResponse",
+        _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
+                (409, "device_exists"), (426, "protocol_unsupported")),
+        secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
+    "/v1/push": {"post": _op(
+        "Push changes",
+        "Exactly once per (device, epoch): changes with seq <= the acked seq are skipped "
+        "(409 `epoch_stale` if they differ); the first new one must be acked+1 (409 `gap`). "
+        "All changes of one `tx` are accepted or rejected together. Stamps more than "
+        f"{MAX_FUTURE_MS // 60000} minutes ahead of the server: 409 `clock_skew`. Invalid "
+        "change: 422 with the protocol's code (e.g. `unknown_kind`, `bad_value`) and `index`.",
+        "PushResponse",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_batch"),
+                (403, "device_mismatch"), (409, "gap"), (409, "epoch_stale"),
+                (409, "clock_skew"), (413, "batch_too_large"), (422, "bad_change"),
+                (422, "unknown_kind"), (422, "bad_id"), (422, "bad_team"), (422, "bad_seq"),
+                (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
+                (422, "bad_value"), (422, "bad_stamp"), (426, "protocol_unsupported")),
+        params=[_PROTOCOL_PARAM], body="PushRequest")},
+    "/v1/pull": {"get": _op(
+        "Pull the feed",
+        "Current state of every row of the device's teams changed since the cursor, ordered "
+        "by commit version; a page never splits a commit (it may exceed `limit` for that).",
+        "PullResponse",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_cursor"), (400, "bad_limit"),
+                (400, "bad_request"), (410, "reset_required"), (426, "protocol_unsupported")),
+        params=[_PROTOCOL_PARAM,
+                {"name": "cursor", "in": "query", "required": False,
+                 "schema": {"type": "string"}, "description": "Opaque; absent = from start."},
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
+                            "default": 1000}},
+                {"name": "wait", "in": "query", "required": False,
+                 "schema": {"type": "number", "minimum": 0, "maximum": 30, "default": 0},
+                 "description": "Long-poll: seconds to wait for a change when there is none."}])},
+    "/v1/history/{kind}/{id}": {"get": _op(
+        "A row's history (team lead)", "Every accepted change of the row, oldest first, "
+        "including values that lost the merge.", "History",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        params=[_path_param("kind", {"type": "string", "enum": list(KINDS)}),
+                _path_param("id", _UUID)])},
+    "/v1/conflicts": {"get": _op(
+        "Conflicts to review (team lead)", "Concurrent edits of one field in the lead's teams.",
+        "ConflictList", _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        params=[{"name": "all", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["1"]},
+                 "description": "`1` includes reviewed conflicts."}])},
+    "/v1/conflicts/{id}/review": {"post": _op(
+        "Mark a conflict reviewed (team lead)", "Idempotent.", "Reviewed",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        params=[_path_param("id", {"type": "integer"})])},
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Wijkweb sync server", "version": str(PROTOCOL_VERSION),
+                 "description": "Record sync for the Wijkweb app. Every error is JSON "
+                                "`{code, message, ...}`. Bodies may be gzipped both ways."},
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "The device token from /v1/enroll."}}},
+    }
+
+
+@functools.cache
+def document_bytes() -> bytes:
+    return json.dumps(document(), separators=(",", ":")).encode()

@@ -1,0 +1,200 @@
+"""Applying a checked push batch inside the store's write transaction.
+
+Kept apart from the store so the rules read in one place: authorization per change, a whole
+local transaction (``tx``) refused if any of its changes is, purged rows ignored, per-field merge
+with ``protocol.wins``, conflicts recorded for concurrent edits by different devices.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from sync_server.protocol import is_uuid, wins
+from sync_server.validate import Item
+
+SERVER_KINDS = frozenset({"team", "worker"})
+"""Kinds the server publishes itself; devices may not write them."""
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_CHUNK = 500
+
+MESSAGES = {
+    "forbidden_team": "This device may not write to that team.",
+    "forbidden_kind": "Teams and workers are managed on the server, not from a device.",
+    "team_mismatch": "The row already belongs to another team.",
+    "tx_rejected": "Another change of the same transaction was rejected.",
+}
+
+
+class Current(NamedTuple):
+    rid: int
+    team: str
+    fields: str
+    purged: int
+
+
+def row_key(row_id: str) -> int:
+    """64 bits of a UUID, as SQLite's signed integer: what ``rows`` are looked up by."""
+    key = int(row_id[19:23] + row_id[24:], 16)
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def find_row(db: sqlite3.Connection, kind: str, row_id: str) -> Current | None:
+    if not is_uuid(row_id):
+        return None  # every stored id is a UUID: this one names no row
+    found = db.execute("SELECT rid, team, fields, purged FROM rows WHERE key = ? AND id = ? "
+                       "AND kind = ?", (row_key(row_id), row_id, kind)).fetchone()
+    return Current(*found) if found else None
+
+
+class Outcome(NamedTuple):
+    rejected: list[dict[str, Any]]
+    accepted: int
+    newest: str
+    """The largest stamp among the accepted changes ('' if none): the server clock ratchets."""
+
+
+def load_current(db: sqlite3.Connection, items: Iterable[Item]) -> dict[tuple[str, str], Current]:
+    wanted = {(it.kind, it.id) for it in items}
+    keys = list({row_key(row_id) for _, row_id in wanted})
+    out: dict[tuple[str, str], Current] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for rid, kind, row_id, team, fields, purged in db.execute(
+                f"SELECT rid, kind, id, team, fields, purged FROM rows WHERE key IN ({marks})",
+                chunk):
+            if (kind, row_id) in wanted:
+                out[(kind, row_id)] = Current(rid, team, fields, purged)
+    return out
+
+
+def judge(items: list[Item], teams: frozenset[str], current: dict[tuple[str, str], Current]
+          ) -> tuple[list[int], list[dict[str, Any]]]:
+    """Split the batch into accepted item indexes (in seq order) and rejections.
+
+    Purged rows are neither: acknowledged and ignored.
+    """
+    groups: dict[int, list[int]] = {}
+    for i, it in enumerate(items):
+        group = groups.get(it.tx)
+        if group is None:
+            groups[it.tx] = [i]
+        else:
+            group.append(i)
+    owners: dict[tuple[str, str], str] = {}  # the team of each row, as accepted so far
+    accepted: list[int] = []
+    rejected: list[dict[str, Any]] = []
+    for idxs in groups.values():
+        codes: dict[int, str] = {}
+        ok: list[int] = []
+        added: list[tuple[str, str]] = []
+        for i in idxs:
+            it = items[i]
+            key = (it.kind, it.id)
+            cur = current.get(key)
+            if it.team not in teams:
+                codes[i] = "forbidden_team"
+            elif it.kind in SERVER_KINDS:
+                codes[i] = "forbidden_kind"
+            elif cur is not None and cur.purged:
+                continue  # acknowledged, ignored
+            else:
+                owner = owners.get(key) or (cur.team if cur is not None else None)
+                if owner is None:
+                    owners[key] = it.team
+                    added.append(key)
+                    ok.append(i)
+                elif owner != it.team:
+                    codes[i] = "team_mismatch"
+                else:
+                    ok.append(i)
+        if codes:
+            for key in added:  # the transaction is refused: it made no row
+                del owners[key]
+            for i in idxs:
+                code = codes.get(i, "tx_rejected")
+                rejected.append({"seq": items[i].seq, "code": code, "message": MESSAGES[code]})
+        else:
+            accepted += ok
+    accepted.sort()
+    rejected.sort(key=lambda r: r["seq"])
+    return accepted, rejected
+
+
+def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: list[Item],
+          version_for: Any, now: str) -> Outcome:
+    """Merge the accepted changes of ``items``; ``version_for()`` allocates the commit version."""
+    current = load_current(db, items)
+    accepted, rejected = judge(items, teams, current)
+    if not accepted:
+        return Outcome(rejected, 0, "")
+    states: dict[tuple[str, str], dict[str, list[Any]]] = {}
+    texts: dict[tuple[str, str], str] = {}  # rows made by exactly one change: its JSON as is
+    row_team: dict[tuple[str, str], str] = {}
+    changed: set[tuple[str, str]] = set()
+    conflicts: list[tuple[Any, ...]] = []
+    newest = ""
+    for i in accepted:
+        it = items[i]
+        key = (it.kind, it.id)
+        if it.top > newest:
+            newest = it.top
+        state = states.get(key)
+        if state is None:
+            cur = current.get(key)
+            if cur is None and it.bare:  # a new row that is this change (the common case)
+                states[key] = it.fields  # copied below before any change of it
+                texts[key] = it.text
+                row_team[key] = it.team
+                changed.add(key)
+                continue
+            state = states[key] = json.loads(cur.fields) if cur is not None else {}
+            row_team[key] = cur.team if cur is not None else it.team
+        elif texts.pop(key, None) is not None:
+            state = states[key] = dict(state)  # it was the first change's own dict
+        for name, reg in it.fields.items():
+            stamp = reg[1]
+            old = state.get(name)
+            if old is None:
+                state[name] = [reg[0], stamp]
+                changed.add(key)
+                continue
+            incoming_wins = wins(reg, old)
+            base = reg[2] if len(reg) == 3 else None
+            if (old[1] != stamp and old[1] != base and old[1][17:] != device
+                    and old[0] != reg[0]):
+                winner, loser = ([reg[0], stamp], old) if incoming_wins else (old, [reg[0], stamp])
+                conflicts.append((it.kind, it.id, name, _encode(winner), _encode(loser),
+                                  row_team[key], now))
+            if incoming_wins:
+                state[name] = [reg[0], stamp]
+                changed.add(key)
+    version = version_for()
+    rids = {key: cur.rid for key, cur in current.items()}
+    next_rid = db.execute("SELECT coalesce(max(rid), 0) + 1 FROM rows").fetchone()[0]
+    inserts, updates = [], []
+    for key, state in states.items():
+        if key in rids:
+            if key in changed:
+                updates.append((_encode(state), version, rids[key]))
+        else:  # new rows: ids in insertion order keep the change log's index append-only
+            rids[key] = next_rid
+            inserts.append((next_rid, row_key(key[1]), key[0], key[1], row_team[key],
+                            texts.get(key) or _encode(state), version))
+            next_rid += 1
+    db.executemany("INSERT INTO rows (rid, key, kind, id, team, fields, version) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
+    db.executemany("UPDATE rows SET fields = ?, version = ? WHERE rid = ?", updates)
+    db.executemany(
+        "INSERT INTO changes (version, row, device, fields, received_at) VALUES (?, ?, ?, ?, ?)",
+        [(version, rids[(items[i].kind, items[i].id)], device, items[i].text, now)
+         for i in accepted])
+    if conflicts:
+        db.executemany(
+            "INSERT INTO conflicts (kind, row_id, field, winner, loser, team, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", conflicts)
+    return Outcome(rejected, len(accepted), newest)

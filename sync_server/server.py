@@ -1,0 +1,151 @@
+"""The threading HTTP server: overload limit, TLS, graceful stop; and ``serve`` for the CLI.
+
+Requests in flight are bounded: beyond the limit a request is answered 429 at once instead of
+queueing behind a slow disk. A long-poll does not count while it waits. Stopping closes the
+listening socket, wakes long-polls, lets running requests (and so the running transaction)
+finish, and only then may the caller close the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from sync_server.handler import Handler
+from sync_server.store import ServerStore
+
+log = logging.getLogger("wijkweb.server")
+
+
+class SyncServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, store: ServerStore, host: str = "127.0.0.1", port: int = 0, *,
+                 max_in_flight: int = 32, ssl_context: ssl.SSLContext | None = None):
+        self.store = store
+        self.max_in_flight = max_in_flight
+        self.stopping = False
+        self._ssl = ssl_context
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
+        self._active = 0
+        self._serving = False
+        super().__init__((host, port), Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{'https' if self._ssl else 'http'}://{host}:{port}"
+
+    # ------------------------------------------------------------------ request accounting
+
+    def enter(self) -> bool | None:
+        """Admit a request: True, False when over the limit (429), None when stopping."""
+        with self._lock:
+            if self.stopping:
+                return None
+            self._active += 1
+            if self._in_flight >= self.max_in_flight:
+                return False
+            self._in_flight += 1
+            return True
+
+    def leave(self, counted: bool) -> None:
+        with self._lock:
+            self._active -= 1
+            if counted:
+                self._in_flight -= 1
+            self._idle.notify_all()
+
+    @contextmanager
+    def parked(self) -> Iterator[None]:
+        """A long-poll waits here without holding one of the in-flight slots."""
+        with self._lock:
+            self._in_flight -= 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight += 1
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def serve_forever(self, poll_interval: float = 0.1) -> None:
+        self._serving = True
+        try:
+            super().serve_forever(poll_interval)
+        finally:
+            self._serving = False
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop accepting, wake long-polls, wait for running requests; the store stays open."""
+        with self._lock:
+            self.stopping = True
+        if self._serving:
+            self.shutdown()
+        self.socket.close()
+        self.store.wake_all()
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._active == 0, timeout):
+                log.warning("stopping with %d requests still running", self._active)
+        self.server_close()
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self._ssl is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(Handler.timeout)
+        try:  # the TLS handshake runs here, in the connection's own thread
+            tls = self._ssl.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as exc:
+            log.info("TLS handshake failed from %s: %s", client_address[0], exc)
+            return
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection error from %s", client_address[0], exc_info=True)
+
+
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str | None = None,
+          tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full") -> int:
+    """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
+    ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+    store = ServerStore(db, durability=durability)
+    try:
+        server = SyncServer(store, host, port, max_in_flight=max_in_flight, ssl_context=ctx)
+    except OSError:
+        store.close()
+        raise
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, name="accept", daemon=True)
+    thread.start()
+    log.info("listening on %s (database %s)", server.url, db)
+    print(f"listening on {server.url}", flush=True)
+    while not stop.wait(0.5):
+        pass
+    log.info("stopping")
+    server.stop()
+    store.close()
+    log.info("stopped")
+    return 0

@@ -1,0 +1,658 @@
+"""The server's database: current rows, change log, devices, and the admin operations on them.
+
+One writer connection, guarded by a lock, does every write in ``BEGIN IMMEDIATE`` transactions
+(so an admin CLI in another process queues behind it instead of failing). Readers take a
+connection of their own from a small pool; WAL lets them read while a push is being written.
+Each write that changes rows gets one new commit *version*; the pull feed is ordered by it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sync_server import auth, feed, push
+from sync_server.errors import ApiError, bad_request, not_found, unavailable
+from sync_server.protocol import KINDS, Clock, merge
+from sync_server.schema import migrate
+from sync_server.validate import Batch
+
+log = logging.getLogger("wijkweb.server")
+
+MAX_NAME = 200
+CHECKPOINT_EVERY_S = 0.5
+DURABILITY = {"normal": "NORMAL", "full": "FULL"}
+"""SQLite ``synchronous`` per mode. ``normal``: a commit survives a crash of the server process;
+after a power cut the last ~``CHECKPOINT_EVERY_S`` of commits may be lost (the WAL is synced at
+each checkpoint). ``full``: every commit is synced to disk before it is acknowledged (~4 ms more
+per push on an ordinary disk). ``full`` is the default: a device drops a change from its outbox
+when the server acknowledges it, so an acknowledgement must outlive a power cut."""
+TOUCH_EVERY_S = 60.0
+"""A device's ``last_seen`` is written at most this often on reads (pushes always write it)."""
+
+
+class Device(NamedTuple):
+    """Who a bearer token belongs to."""
+
+    id: str
+    worker: str
+    role: str
+    teams: tuple[str, ...]
+    revoked: bool
+
+
+class Page(NamedTuple):
+    rows: list[str]
+    """Feed rows as JSON texts."""
+    cursor: str
+    more: bool
+    version: int
+    """The server's newest commit version when the page was read."""
+
+
+def _name(value: Any, what: str = "name") -> str:
+    if (not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME
+            or not _utf8(value)):
+        raise bad_request(f"The {what} must be 1 to {MAX_NAME} characters.")
+    return value.strip()
+
+
+def _utf8(text: str) -> bool:
+    """False for text with lone surrogates (JSON allows them; SQLite cannot store them)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class ServerStore:
+    """Everything the server keeps, and the Python API the admin CLI mirrors."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readers: int = 4,
+                 wall: Callable[[], int] | None = None, durability: str = "full"):
+        self.path = str(path)
+        self._wall = wall or (lambda: int(time.time() * 1000))
+        if durability not in DURABILITY:
+            raise ValueError(f"durability must be one of {sorted(DURABILITY)}")
+        self._synchronous = DURABILITY[durability]
+        self._db = self._connect()
+        migrate(self._db)
+        self._wlock = threading.Lock()
+        self._changed = threading.Condition()
+        self._pool: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
+        self._readers = threading.BoundedSemaphore(readers)
+        self._closing = False
+        self._closed = False
+        self._touched: dict[str, float] = {}
+        self._pending_version = 0
+        self._seen_version = 0
+        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread does it
+        self._db.execute("PRAGMA journal_size_limit = 67108864")
+        self._dirty = threading.Event()
+        self._halt = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
+                                              name="wal-checkpoint")
+        self._checkpointer.start()
+        with self._write() as db:
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            if "epoch" not in meta:
+                meta = {"epoch": uuid.uuid4().hex, "version": "0", "floor": "0", "clock": ""}
+                db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            if meta.pop("restored", None):  # a backup, opened as a server for the first time
+                meta["previous_epoch"], meta["epoch"] = meta["epoch"], uuid.uuid4().hex
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                               [("epoch", meta["epoch"]),
+                                ("previous_epoch", meta["previous_epoch"])])
+                db.execute("DELETE FROM meta WHERE key = 'restored'")
+        self.epoch: str = meta["epoch"]
+        """Random id of this database's timeline: made when it was created, and again when a
+        backup of it is first opened (devices' cursors then point into a future that the
+        restored server never had: they must reset)."""
+        self._previous_epoch = meta.get("previous_epoch", "")
+        self.clock = Clock(auth.SERVER_DEVICE, last=meta["clock"] or None, wall=self._wall)
+        self._seen_version = int(meta["version"])
+
+    # ------------------------------------------------------------------ connections
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                             timeout=10)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA synchronous = {self._synchronous}")
+        db.execute("PRAGMA cache_size = -4000")
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; an exception anywhere inside rolls all of it back."""
+        with self._wlock:
+            if self._closed:
+                raise unavailable("The server is stopping.")
+            db = self._db
+            self._pending_version = 0
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            self._seen_version = max(self._seen_version, self._pending_version)
+        self._dirty.set()
+        with self._changed:
+            self._changed.notify_all()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database off the request path, at most twice a second.
+
+        A checkpoint at commit time (SQLite's default) would make every few pushes wait for it;
+        PASSIVE never blocks readers or the writer.
+        """
+        db = self._connect()
+        try:
+            while not self._closing:
+                self._dirty.wait()
+                if self._halt.wait(CHECKPOINT_EVERY_S):
+                    break
+                self._dirty.clear()
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            log.exception("WAL checkpoint failed; SQLite checkpoints at close")
+        finally:
+            db.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise unavailable("The server is stopping.")
+        self._readers.acquire()
+        try:
+            with self._pool_lock:
+                db = self._pool.pop() if self._pool else None
+            db = db or self._connect()
+            try:
+                yield db
+            finally:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                with self._pool_lock:
+                    if self._closed:
+                        db.close()
+                    else:
+                        self._pool.append(db)
+        finally:
+            self._readers.release()
+
+    def wake_all(self) -> None:
+        """Shutting down: long-polls return now, with what they have."""
+        self._closing = True
+        self._halt.set()
+        self._dirty.set()
+        with self._changed:
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """Wake long-polls, let the running write finish, then close every connection."""
+        self.wake_all()
+        with self._wlock:
+            if self._closed:
+                return
+            self._closed = True
+            self._checkpointer.join()
+            self._db.close()
+        with self._pool_lock:
+            for db in self._pool:
+                db.close()
+            self._pool.clear()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    # ------------------------------------------------------------------ clock and versions
+
+    def now_iso(self) -> str:
+        return datetime.fromtimestamp(self._wall() / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def server_time(self) -> str:
+        """The server's HLC now: clients ratchet their clocks past it."""
+        return self.clock.now()
+
+    def _next_version(self, db: sqlite3.Connection) -> int:
+        version = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]) + 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(version),))
+        self._pending_version = version  # long-polls learn of it once it is committed
+        return version
+
+    def _ratchet(self, db: sqlite3.Connection, stamp: str = "") -> None:
+        """Move the server clock past ``stamp`` and past what any process saved; save it."""
+        saved = db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()[0]
+        for seen in (saved, stamp[:16]):
+            if seen and seen > self.clock.last:
+                self.clock.update(seen)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'clock'", (self.clock.last,))
+
+    def _publish(self, db: sqlite3.Connection, kind: str, row_id: str, team: str,
+                 values: dict[str, Any]) -> None:
+        """Write a server-made row (team, worker) into the feed, as an ordinary change."""
+        self._ratchet(db)
+        stamp = self.clock.stamp()
+        self._ratchet(db)
+        regs = {name: [value, stamp] for name, value in values.items()}
+        found = push.find_row(db, kind, row_id)
+        merged = merge(json.loads(found.fields) if found else {}, regs)
+        version = self._next_version(db)
+        text = json.dumps(merged, separators=(",", ":"))
+        if found:
+            rid = found.rid
+            db.execute("UPDATE rows SET fields = ?, team = ?, version = ? WHERE rid = ?",
+                       (text, team, version, rid))
+        else:
+            rid = db.execute("INSERT INTO rows (key, kind, id, team, fields, version) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (push.row_key(row_id), kind, row_id, team, text, version)).lastrowid
+        db.execute("INSERT INTO changes (version, row, device, fields, received_at) "
+                   "VALUES (?, ?, ?, ?, ?)",
+                   (version, rid, auth.SERVER_DEVICE, json.dumps(regs, separators=(",", ":")),
+                    self.now_iso()))
+
+    # ------------------------------------------------------------------ teams and workers
+
+    def add_team(self, name: str) -> str:
+        """Create a team; returns its id. Devices learn its name from the feed."""
+        name = _name(name)
+        team = str(uuid.uuid4())
+        with self._write() as db:
+            db.execute("INSERT INTO teams VALUES (?, ?, ?)", (team, name, self.now_iso()))
+            self._publish(db, "team", team, team, {"name": name})
+        return team
+
+    def add_worker(self, name: str, role: str, teams: Sequence[str],
+                   email: str | None = None) -> str:
+        """Create a worker in ``teams`` (the first is where the feed files the worker)."""
+        name = _name(name)
+        if role not in auth.ROLES:
+            raise bad_request(f"The role must be one of: {', '.join(auth.ROLES)}.")
+        if not teams:
+            raise bad_request("A worker must be a member of at least one team.")
+        worker = str(uuid.uuid4())
+        with self._write() as db:
+            for team in teams:
+                self._require_team(db, team)
+            db.execute("INSERT INTO workers VALUES (?, ?, ?, ?)",
+                       (worker, name, role, self.now_iso()))
+            db.executemany("INSERT OR IGNORE INTO worker_teams VALUES (?, ?, ?)",
+                           [(worker, team, pos) for pos, team in enumerate(teams)])
+            values = {"name": name, "role": role} | (
+                {"email": _name(email, "email")} if email else {})
+            self._publish(db, "worker", worker, teams[0], values)
+        return worker
+
+    def join_team(self, worker: str, team: str) -> None:
+        """Make ``worker`` (and so all its devices) a member of ``team`` too."""
+        with self._write() as db:
+            self._require_worker(db, worker)
+            self._require_team(db, team)
+            pos = db.execute("SELECT coalesce(max(pos), -1) + 1 FROM worker_teams "
+                             "WHERE worker = ?", (worker,)).fetchone()[0]
+            db.execute("INSERT OR IGNORE INTO worker_teams VALUES (?, ?, ?)",
+                       (worker, team, pos))
+
+    def leave_team(self, worker: str, team: str) -> None:
+        """Take ``team`` out of the worker's scope; its devices drop that team's rows."""
+        with self._write() as db:
+            self._require_worker(db, worker)
+            gone = db.execute("DELETE FROM worker_teams WHERE worker = ? AND team = ?",
+                              (worker, team)).rowcount
+            if not gone:
+                raise not_found("The worker is not a member of that team.")
+            first = db.execute("SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos "
+                               "LIMIT 1", (worker,)).fetchone()
+            filed = push.find_row(db, "worker", worker)
+            if first and filed and filed.team != first[0]:
+                db.execute("UPDATE rows SET team = ?, version = ? WHERE rid = ?",
+                           (first[0], self._next_version(db), filed.rid))
+
+    def teams(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            return [{"id": i, "name": n, "created_at": c}
+                    for i, n, c in db.execute("SELECT id, name, created_at FROM teams "
+                                              "ORDER BY created_at, name")]
+
+    def workers(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute("SELECT id, name, role FROM workers ORDER BY created_at, name")
+            out = [{"id": i, "name": n, "role": r, "teams": []} for i, n, r in rows]
+            for w in out:
+                w["teams"] = [t for (t,) in db.execute(
+                    "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (w["id"],))]
+            return out
+
+    @staticmethod
+    def _require_team(db: sqlite3.Connection, team: str) -> None:
+        if not db.execute("SELECT 1 FROM teams WHERE id = ?", (team,)).fetchone():
+            raise not_found(f"There is no team '{team}'.")
+
+    @staticmethod
+    def _require_worker(db: sqlite3.Connection, worker: str) -> None:
+        if not db.execute("SELECT 1 FROM workers WHERE id = ?", (worker,)).fetchone():
+            raise not_found(f"There is no worker '{worker}'.")
+
+    # ------------------------------------------------------------------ devices
+
+    def create_enrollment(self, worker: str, hours: float = 24.0) -> str:
+        """A one-time code that enrolls one device of ``worker``; expires after ``hours``."""
+        if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 30:
+            raise bad_request("A code must expire within 1 to 720 hours.")
+        code = auth.new_code()
+        with self._write() as db:
+            self._require_worker(db, worker)
+            teams = [t for (t,) in db.execute(
+                "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (worker,))]
+            db.execute("INSERT INTO enrollments (code_hash, worker, teams, created_at, "
+                       "expires_at) VALUES (?, ?, ?, ?, ?)",
+                       (auth.code_digest(code), worker, json.dumps(teams), self.now_iso(),
+                        self._wall() / 1000 + hours * 3600))
+        return code
+
+    def enroll(self, code: str, device: str, label: str = "") -> dict[str, Any]:
+        """Redeem ``code`` for ``device``: returns its token (shown once, stored as a hash)."""
+        if not auth.valid_device_id(device):
+            raise bad_request("'device' must be 1 to 64 letters, digits, '-' or '_'.")
+        if not isinstance(label, str) or len(label) > MAX_NAME or not _utf8(label):
+            raise bad_request(f"'label' must be text of at most {MAX_NAME} characters.")
+        token = auth.new_token()
+        with self._write() as db:
+            found = db.execute("SELECT worker, expires_at, used_at FROM enrollments "
+                               "WHERE code_hash = ?", (auth.code_digest(code),)).fetchone()
+            if found is None or found[2] is not None or found[1] <= self._wall() / 1000:
+                raise ApiError(401, "enrollment_invalid",
+                               "This enrollment code is unknown, used or expired. Ask your "
+                               "team lead for a new one.")
+            worker = found[0]
+            taken = db.execute("SELECT 1 FROM devices WHERE id = ?", (device,)).fetchone()
+            if taken or device == auth.SERVER_DEVICE:
+                raise ApiError(409, "device_exists", "A device with this id is already enrolled.")
+            now = self.now_iso()
+            db.execute("INSERT INTO devices (id, worker, token_hash, label, created_at, "
+                       "last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+                       (device, worker, auth.digest(token), label, now, now))
+            db.execute("UPDATE enrollments SET used_at = ?, device = ? WHERE code_hash = ?",
+                       (now, device, auth.code_digest(code)))
+            role = db.execute("SELECT role FROM workers WHERE id = ?", (worker,)).fetchone()[0]
+            teams = [t for (t,) in db.execute(
+                "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (worker,))]
+        return {"device": device, "token": token, "worker": worker, "role": role,
+                "teams": teams}
+
+    def authenticate(self, token: str) -> Device | None:
+        """The device a bearer token belongs to (revoked ones too), or None."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT d.id, d.worker, w.role, d.revoked FROM devices d "
+                "JOIN workers w ON w.id = d.worker WHERE d.token_hash = ?",
+                (auth.digest(token),)).fetchone()
+            if found is None:
+                return None
+            teams = tuple(t for (t,) in db.execute(
+                "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (found[1],)))
+        return Device(found[0], found[1], found[2], teams, bool(found[3]))
+
+    def touch(self, device: str) -> None:
+        """Note that ``device`` was seen; skipped when written recently or the writer is busy."""
+        now = time.monotonic()
+        if now - self._touched.get(device, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
+            return
+        if not self._wlock.acquire(blocking=False):
+            return
+        try:
+            if not self._closed:
+                self._db.execute("UPDATE devices SET last_seen = ? WHERE id = ?",
+                                 (self.now_iso(), device))
+                self._touched[device] = now
+        finally:
+            self._wlock.release()
+
+    def devices(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute("SELECT id, worker, label, created_at, last_seen, revoked "
+                              "FROM devices ORDER BY created_at, id").fetchall()
+        return [{"id": i, "worker": w, "label": lb, "created_at": c, "last_seen": s,
+                 "revoked": bool(r)} for i, w, lb, c, s, r in rows]
+
+    def revoke(self, device: str) -> None:
+        """The device's token stops working at once (403 ``device_revoked``)."""
+        with self._write() as db:
+            if not db.execute("UPDATE devices SET revoked = 1 WHERE id = ?", (device,)).rowcount:
+                raise not_found(f"There is no device '{device}'.")
+
+    # ------------------------------------------------------------------ push and pull
+
+    def push(self, device: Device, batch: Batch) -> dict[str, Any]:
+        """Apply a checked batch exactly once; returns the answer body (acked, rejected)."""
+        items = batch.items
+        with self._write() as db:
+            found = db.execute("SELECT last_seq FROM epochs WHERE device = ? AND epoch = ?",
+                               (device.id, batch.epoch)).fetchone()
+            last = found[0] if found else 0
+            split = min(max(last - items[0].seq + 1, 0), len(items)) if items else 0
+            rejected = self._replayed(db, device.id, batch, split)
+            fresh = items[split:]
+            if fresh:
+                if fresh[0].seq != last + 1:
+                    raise ApiError(409, "gap", f"The next change must have seq {last + 1}.",
+                                   expected=last + 1)
+                now = self.now_iso()
+                outcome = push.apply(db, device.id, frozenset(device.teams), fresh,
+                                     lambda: self._next_version(db), now)
+                rejected += outcome.rejected
+                if outcome.newest:
+                    self._ratchet(db, outcome.newest)
+                last = fresh[-1].seq
+                db.execute("INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?)",
+                           (device.id, batch.epoch, fresh[0].seq, last,
+                            b"".join(it.digest for it in fresh),
+                            json.dumps(outcome.rejected, separators=(",", ":"))))
+                db.execute("INSERT INTO epochs VALUES (?, ?, ?) ON CONFLICT (device, epoch) "
+                           "DO UPDATE SET last_seq = excluded.last_seq",
+                           (device.id, batch.epoch, last))
+                db.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now, device.id))
+        return {"acked": last, "rejected": rejected, "server_time": self.server_time()}
+
+    @staticmethod
+    def _replayed(db: sqlite3.Connection, device: str, batch: Batch,
+                  split: int) -> list[dict[str, Any]]:
+        """Check the already-answered part of a batch is what was sent then; its rejections."""
+        if split == 0:
+            return []
+        old = batch.items[:split]
+        lo, hi = old[0].seq, old[-1].seq
+        rejected: list[dict[str, Any]] = []
+        for first, last, digests, answered in db.execute(
+                "SELECT first_seq, last_seq, digests, rejected FROM pushes WHERE device = ? "
+                "AND epoch = ? AND first_seq <= ? AND last_seq >= ?",
+                (device, batch.epoch, hi, lo)):
+            for seq in range(max(first, lo), min(last, hi) + 1):
+                at = (seq - first) * 8
+                if digests[at:at + 8] != old[seq - lo].digest:
+                    raise ApiError(409, "epoch_stale",
+                                   f"Change {seq} differs from the one this server already "
+                                   "has under that seq: start a new epoch.", seq=seq)
+            rejected += [r for r in json.loads(answered) if lo <= r["seq"] <= hi]
+        rejected.sort(key=lambda r: r["seq"])
+        return rejected
+
+    def pull(self, teams: Sequence[str], cursor: str | None, limit: int) -> Page:
+        """The next page of the feed for ``teams``; a page never splits a commit version."""
+        positions = feed.decode_cursor(cursor, self.epoch, self._previous_epoch)
+        with self._read() as db:
+            db.execute("BEGIN")
+            newest, floor = (int(v) for (v,) in db.execute(
+                "SELECT value FROM meta WHERE key IN ('version', 'floor') ORDER BY key DESC"))
+            if positions and max(positions.values()) > newest:
+                raise feed.reset_required("server_restored")
+            if any(0 < v < floor for t, v in positions.items() if t in teams):
+                raise feed.reset_required("compacted")
+            start = {t: positions.get(t, 0) for t in teams}
+            sql = ("SELECT version, kind, id, team, fields, purged FROM rows "
+                   "WHERE team = ? AND version > ? ORDER BY version LIMIT ?")
+            streams = [db.execute(sql, (t, start[t], limit + 1)).fetchall() for t in teams]
+            merged = list(heapq.merge(*streams, key=itemgetter(0)))
+            more = len(merged) > limit
+            if not more:
+                page, ends = merged, dict.fromkeys(teams, newest)
+            else:
+                last = merged[limit - 1][0]
+                if merged[limit][0] > last:
+                    page = merged[:limit]
+                else:  # complete the last commit version, however many rows it has
+                    page = [r for r in merged[:limit] if r[0] < last]
+                    for t in teams:
+                        if start[t] < last:
+                            page += db.execute(
+                                "SELECT version, kind, id, team, fields, purged FROM rows "
+                                "WHERE team = ? AND version = ?", (t, last)).fetchall()
+                    more = any(db.execute(
+                        "SELECT 1 FROM rows WHERE team = ? AND version > ? LIMIT 1",
+                        (t, max(start[t], last))).fetchone() for t in teams)
+                ends = {t: max(start[t], last) for t in teams}
+                if not more:
+                    ends = dict.fromkeys(teams, newest)
+            db.execute("COMMIT")
+        rows = [feed.render_row(k, i, t, f, p) for _, k, i, t, f, p in page]
+        return Page(rows, feed.encode_cursor(self.epoch, ends), more, newest)
+
+    def wait_for_change(self, seen_version: int, timeout: float) -> bool:
+        """Block until a commit newer than ``seen_version``, shutdown, or ``timeout`` seconds.
+
+        Commits of this process notify at once; other processes (the admin CLI) are noticed
+        within a second.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self._closing:
+                if self._seen_version > seen_version:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                if not self._changed.wait(min(remaining, 1.0)):
+                    self._refresh_version()
+        return False
+
+    def _refresh_version(self) -> None:
+        try:
+            with self._read() as db:
+                version = int(db.execute("SELECT value FROM meta WHERE key = 'version'"
+                                         ).fetchone()[0])
+        except (ApiError, sqlite3.Error):
+            return
+        self._seen_version = max(self._seen_version, version)
+
+    # ------------------------------------------------------------------ history and conflicts
+
+    def history(self, teams: Sequence[str], kind: str, row_id: str) -> dict[str, Any]:
+        """Every accepted change of a row, oldest first; 404 outside ``teams``."""
+        if kind not in KINDS:
+            raise not_found("There is no such row.")
+        with self._read() as db:
+            db.execute("BEGIN")
+            found = push.find_row(db, kind, row_id)
+            if found is None or found.team not in teams:
+                raise not_found("There is no such row.")
+            changes = db.execute("SELECT version, device, received_at, fields FROM changes "
+                                 "WHERE row = ? ORDER BY rowid", (found.rid,)).fetchall()
+            db.execute("COMMIT")
+        return {"kind": kind, "id": row_id, "team": found.team, "purged": bool(found.purged),
+                "changes": [{"version": v, "device": d, "at": a, "fields": json.loads(f)}
+                            for v, d, a, f in changes]}
+
+    def conflicts(self, teams: Sequence[str] | None = None,
+                  include_reviewed: bool = False) -> list[dict[str, Any]]:
+        """Concurrent edits of one field, for a team lead to review (None: all teams)."""
+        sql = ("SELECT id, kind, row_id, field, winner, loser, team, created_at, reviewed "
+               "FROM conflicts WHERE 1")
+        args: list[Any] = []
+        if teams is not None:
+            sql += f" AND team IN ({','.join('?' * len(teams))})"
+            args += teams
+        if not include_reviewed:
+            sql += " AND reviewed = 0"
+        with self._read() as db:
+            rows = db.execute(sql + " ORDER BY id", args).fetchall()
+        return [{"id": i, "kind": k, "row_id": r, "field": f, "winner": json.loads(w),
+                 "loser": json.loads(lo), "team": t, "at": a, "reviewed": bool(rv)}
+                for i, k, r, f, w, lo, t, a, rv in rows]
+
+    def review_conflict(self, conflict: int, teams: Sequence[str] | None = None
+                        ) -> dict[str, Any]:
+        """Mark a conflict reviewed; 404 if it is not in ``teams`` (None: any team)."""
+        with self._write() as db:
+            found = db.execute("SELECT team FROM conflicts WHERE id = ?", (conflict,)).fetchone()
+            if found is None or (teams is not None and found[0] not in teams):
+                raise not_found("There is no such conflict.")
+            db.execute("UPDATE conflicts SET reviewed = 1 WHERE id = ?", (conflict,))
+        return {"id": conflict, "reviewed": True}
+
+    # ------------------------------------------------------------------ erasure and upkeep
+
+    def purge(self, kind: str, row_id: str) -> None:
+        """Erase a row (AVG art. 17): keep only its id; drop its fields, history and conflicts.
+
+        The feed carries a purge notice to every device of the team; later pushes for the id
+        are acknowledged and ignored.
+        """
+        if kind not in KINDS:
+            raise bad_request(f"There is no kind '{kind}'.")
+        if kind in push.SERVER_KINDS:
+            raise bad_request("Teams and workers are not purged; they are managed on the server.")
+        with self._write() as db:
+            found = push.find_row(db, kind, row_id)
+            if found is None:
+                raise not_found(f"There is no {kind} '{row_id}'.")
+            if not found.purged:
+                db.execute("UPDATE rows SET fields = '{}', purged = 1, version = ? "
+                           "WHERE rid = ?", (self._next_version(db), found.rid))
+            db.execute("DELETE FROM changes WHERE row = ?", (found.rid,))
+            db.execute("DELETE FROM conflicts WHERE row_id = ? AND kind = ?", (row_id, kind))
+
+    def compact(self) -> int:
+        """Drop purge notices from the feed; cursors from before now must reset. Returns floor."""
+        with self._write() as db:
+            floor = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
+            db.execute("UPDATE rows SET version = 0 WHERE purged = 1")
+            db.execute("UPDATE meta SET value = ? WHERE key = 'floor'", (str(floor),))
+        return floor
+
+    def backup(self, dest: str | os.PathLike[str]) -> None:
+        """A consistent copy of the live database (safe while the server runs).
+
+        The copy is marked: a server that opens it starts a new feed epoch, so every device
+        re-downloads instead of trusting a cursor from the lost future.
+        """
+        target = Path(dest)
+        if target.exists():
+            raise bad_request(f"'{target}' exists already; choose a new file name.")
+        with self._read() as db:
+            out = sqlite3.connect(target)
+            try:
+                db.backup(out)
+                out.execute("INSERT OR REPLACE INTO meta VALUES ('restored', '1')")
+                out.commit()
+            finally:
+                out.close()

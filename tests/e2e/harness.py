@@ -1,0 +1,155 @@
+"""Drive the real web app in headless Chromium, the way FLET_TESTING.md describes.
+
+``AppServer`` seeds a store with the demo data and serves ``python -m app --web`` from it on a
+free loopback port; ``open_app`` loads the page, waits for Flutter and switches semantics on,
+after which controls are found by their accessible names (labels, tooltips, button texts).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from app.demo import seed
+from app.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 412, "height": 915}
+TABLET = {"width": 1024, "height": 768}
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """The app in web mode on its own data dir, seeded with the demo neighbourhood."""
+
+    def __init__(self, data_dir: Path, renderer: str | None = None):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.renderer = renderer
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ids: dict[str, Any] = {}
+
+    def start(self) -> AppServer:
+        store = Store.open_default(self.data_dir)
+        try:
+            self.ids = seed(store)
+        finally:
+            store.close()
+        env = {**os.environ, "FLET_FORCE_WEB_SERVER": "true", "PYTHONPATH": str(ROOT)}
+        if self.renderer:
+            env["FLET_WEB_RENDERER"] = self.renderer
+        self.log = open(self.data_dir / "app.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--web", "--port", str(self.port),
+             "--data-dir", str(self.data_dir)], cwd=ROOT, env=env, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app exited: {(self.data_dir / 'app.log').read_text()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError("the app did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+    def store(self) -> Store:
+        """A second connection to the app's database, to check what was really saved."""
+        return Store.open_default(self.data_dir)
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+
+
+def _only_loopback(route: Any) -> None:
+    host = route.request.url.split("/")[2].split(":")[0]
+    if host in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def open_app(browser: Any, url: str, viewport: dict[str, int]) -> Any:
+    """A fresh page on the app with semantics on, ready to be driven by accessible names."""
+    context = browser.new_context(viewport=viewport)
+    context.route("**/*", _only_loopback)
+    context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("flutter-view", timeout=30_000)
+    page.wait_for_selector("#loading", state="detached", timeout=30_000)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page.wait_for_selector("flt-semantics-host flt-semantics", state="attached",
+                           timeout=30_000)
+    return page
+
+
+def fill(page: Any, label: str, text: str) -> None:
+    """Type into a text field found by its label: focus first, then fill, then check.
+
+    Flutter rebuilds its semantics nodes while a screen loads, and a click during a scroll can
+    land on the field that was there before: so focus is checked and the click retried.
+    """
+    exact = page.get_by_role("textbox", name=label, exact=True)
+    loose = page.get_by_role("textbox", name=label).first  # a hint may follow the label
+    exact.or_(loose).first.wait_for(timeout=15_000)
+    box = exact if exact.count() else loose
+    focused = ("label => document.activeElement && (document.activeElement.getAttribute("
+               "'aria-label') || '').includes(label)")
+    for attempt in range(5):
+        try:
+            page.wait_for_timeout(200 * attempt)
+            box.scroll_into_view_if_needed(timeout=3_000)
+            box.click(timeout=3_000)
+            page.wait_for_function(focused, arg=label, timeout=2_000)
+            box.fill(text, timeout=3_000)
+            expect(box).to_have_value(text, timeout=3_000)
+            return
+        except Exception:
+            if attempt == 4:
+                raise
+
+
+def announced(page: Any, text: str, timeout: float = 10_000) -> None:
+    """Wait for a snackbar message (read from the polite live region)."""
+    page.locator("flt-announcement-polite").filter(has_text=text).wait_for(
+        state="attached", timeout=timeout)
+
+
+def screenshot(page: Any, name: str) -> Path:
+    out = ROOT / "docs" / "screenshots" / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)  # let animations settle
+    page.screenshot(path=str(out))
+    return out

@@ -1,0 +1,253 @@
+"""Shared fixtures for the sync server tests: a REAL server on 127.0.0.1, real HTTP via httpx.
+
+A test module loads them with ``pytest_plugins = ["server_fixtures"]`` and imports the types
+only under ``TYPE_CHECKING`` (importing the module itself first would stop pytest from rewriting
+its asserts).
+
+* ``server`` — a ``Harness``: a fresh database, a ``SyncServer`` serving it from a thread on an
+  ephemeral port, helpers to make teams and enrolled devices, and ``dump()`` to compare the
+  database before and after a refused request.
+* ``make_server`` — the same as a factory, for servers with options (overload limit, TLS, a
+  fake wall clock, an existing database file).
+* ``spawn`` — ``spawn(db, *args)`` starts ``python -m sync_server serve`` as a subprocess
+  (for signals) and returns ``(process, url)``; leftovers are killed after the test.
+* ``cli`` — ``cli(*args)`` runs ``python -m sync_server ...`` and returns the completed process.
+* ``db_dump`` — ``db_dump(path)``: every table's rows, to compare before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import ssl
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sync_server.protocol import PROTOCOL_HEADER, Clock, new_id
+from sync_server.server import SyncServer
+from sync_server.store import ServerStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTO = {PROTOCOL_HEADER: "1"}
+TLS = ssl.create_default_context()
+"""One client TLS context for all test clients: httpx would build (slowly) one per client."""
+
+
+def dump_db(path: str | os.PathLike[str]) -> list[Any]:
+    """Every table's rows, sorted; ``devices.last_seen`` left out (reads may touch it)."""
+    db = sqlite3.connect(path)
+    try:
+        out: list[Any] = []
+        tables = [t for (t,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            cols = [c[1] for c in db.execute(f"PRAGMA table_info({table})")
+                    if not (table == "devices" and c[1] == "last_seen")]
+            rows = db.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+            out.append((table, sorted(rows, key=repr)))
+        return out
+    finally:
+        db.close()
+
+
+@dataclass
+class DeviceClient:
+    """An enrolled device speaking real HTTP; numbers its changes like the app does."""
+
+    id: str
+    token: str
+    worker: str
+    role: str
+    teams: list[str]
+    url: str
+    epoch: str = "epoch-1"
+    seq: int = 0
+    tx: int = 0
+    clock: Clock = field(init=False)
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = Clock(self.id)
+        self.http = httpx.Client(base_url=self.url, timeout=30, verify=TLS, headers={
+            **PROTO, "Authorization": f"Bearer {self.token}"})
+
+    def change(self, kind: str, fields: dict[str, Any], *, id: str | None = None,
+               team: str | None = None, bases: dict[str, str | None] | None = None,
+               same_tx: bool = False, stamp: str | None = None) -> dict[str, Any]:
+        """A wire change with the next seq; a new tx unless ``same_tx``."""
+        self.seq += 1
+        if not same_tx:
+            self.tx += 1
+        stamp = stamp or self.clock.stamp()
+        bases = bases or {}
+        return {"seq": self.seq, "tx": self.tx, "kind": kind, "id": id or new_id(),
+                "team": team or self.teams[0],
+                "fields": {k: [v, stamp, bases.get(k)] for k, v in fields.items()}}
+
+    def push(self, changes: list[dict[str, Any]], epoch: str | None = None,
+             **kw: Any) -> httpx.Response:
+        body = {"device": self.id, "epoch": epoch or self.epoch, "changes": changes}
+        return self.http.post("/v1/push", json=body, **kw)
+
+    def pull(self, cursor: str | None = None, limit: int | None = None,
+             wait: float | None = None) -> httpx.Response:
+        params: dict[str, Any] = {}
+        if cursor is not None:
+            params["cursor"] = cursor
+        if limit is not None:
+            params["limit"] = limit
+        if wait is not None:
+            params["wait"] = wait
+        return self.http.get("/v1/pull", params=params)
+
+    def pull_all(self, cursor: str | None = None, limit: int = 1000
+                 ) -> tuple[list[dict[str, Any]], str]:
+        rows: list[dict[str, Any]] = []
+        while True:
+            resp = self.pull(cursor, limit)
+            assert resp.status_code == 200, resp.text
+            page = resp.json()
+            rows += page["rows"]
+            cursor = page["cursor"]
+            if not page["more"]:
+                return rows, cursor
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@dataclass
+class Harness:
+    store: ServerStore
+    server: SyncServer
+    db_path: Path
+    url: str
+    devices: list[DeviceClient] = field(default_factory=list)
+    anonymous: httpx.Client = field(init=False)
+    """A client without token (health, enroll)."""
+
+    def __post_init__(self) -> None:
+        self.anonymous = httpx.Client(base_url=self.url, timeout=30, verify=TLS)
+
+    def team(self, name: str = "Team Noord") -> str:
+        return self.store.add_team(name)
+
+    def device(self, role: str = "street_coach", teams: list[str] | None = None,
+               device_id: str | None = None) -> DeviceClient:
+        """A worker with ``role`` in ``teams`` (a new team if none), enrolled over HTTP."""
+        teams = teams or [self.team()]
+        worker = self.store.add_worker(f"Worker {len(self.devices)}", role, teams)
+        code = self.store.create_enrollment(worker)
+        device_id = device_id or f"dev-{uuid.uuid4().hex[:8]}"
+        resp = self.anonymous.post("/v1/enroll", headers=PROTO,
+                                   json={"code": code, "device": device_id, "label": "test"})
+        assert resp.status_code == 200, resp.text
+        data = resp.json()
+        client = DeviceClient(device_id, data["token"], data["worker"], data["role"],
+                              data["teams"], self.url)
+        self.devices.append(client)
+        return client
+
+    def dump(self) -> list[Any]:
+        return dump_db(self.db_path)
+
+    def stop(self) -> None:
+        """Stop serving and close the database (again is fine); device clients close last."""
+        if not self.server.stopping:
+            self.server.stop()
+        self.store.close()
+        for d in self.devices:
+            d.close()
+        self.anonymous.close()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    """Factory: ``make_server(db=None, *, max_in_flight=32, ssl_context=None, wall=None)``."""
+    made: list[Harness] = []
+
+    def make(db: Path | None = None, *, max_in_flight: int = 32, ssl_context: Any = None,
+             wall: Callable[[], int] | None = None) -> Harness:
+        db = db or tmp_path / f"server-{len(made)}.db"
+        store = ServerStore(db, wall=wall)
+        server = SyncServer(store, "127.0.0.1", 0, max_in_flight=max_in_flight,
+                            ssl_context=ssl_context)
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+        harness = Harness(store, server, Path(db), server.url)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        harness.stop()
+
+
+@pytest.fixture
+def server(make_server: Callable[..., Harness]) -> Harness:
+    return make_server()
+
+
+def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """``python -m sync_server ...`` from the repository root."""
+    return subprocess.run([sys.executable, "-m", "sync_server", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def spawn_server(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """Start ``serve`` on an ephemeral port; returns the process and its URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "serve", "--db", str(db),
+                             "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("listening on "):
+        proc.kill()
+        raise AssertionError(f"server did not start: {line!r} {proc.stderr.read()}")
+    return proc, line.split()[-1]
+
+
+def as_json(resp: httpx.Response) -> Any:
+    """The body as JSON, failing the test with the text if it is not."""
+    try:
+        return resp.json()
+    except json.JSONDecodeError:
+        raise AssertionError(f"not JSON: {resp.status_code} {resp.text[:200]!r}") from None
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return run_cli
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+        proc, url = spawn_server(db, *args)
+        started.append(proc)
+        return proc, url
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+@pytest.fixture
+def db_dump() -> Callable[[str | os.PathLike[str]], list[Any]]:
+    return dump_db
