@@ -52,7 +52,7 @@ def record(rnd: random.Random, i: int) -> dict:
     return {"at": at, "street": rnd.choice(STREETS), "channel": "street",
             "themes": ["youth", "clean_safe"], "group_size": rnd.randint(2, 8),
             "group_label": "jongeren", "follow_up": rnd.random() < 0.2,
-            "note": "Gesprek bij het pleintje over overlast en de nieuwe voetbalkooi. " * 2}
+            "note": "Gesprek bij het pleintje over overlast en de voetbalkooi."}
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -88,6 +88,7 @@ def run(n: int, tmp: Path) -> dict[str, float]:
             client.push()
             push_s = time.perf_counter() - t0
         push_bytes = wire.sent
+        rss_push = peak_rss_mb(proc.pid)
 
         reader = Store(tmp / "reader" / "wijkweb.sqlite")
         enroll(reader, url, codes[1], tmp / "reader")
@@ -111,7 +112,7 @@ def run(n: int, tmp: Path) -> dict[str, float]:
         proc.wait(timeout=30)
     return {"n": n, "push_rps": n / push_s, "pull_rps": pulled / pull_s,
             "push_bytes": push_bytes / n, "pull_bytes": pull_bytes / pulled,
-            "rss_mb": rss, "quiet_ms": statistics.median(quiet) * 1000}
+            "rss_mb": rss, "rss_push_mb": rss_push, "quiet_ms": statistics.median(quiet) * 1000}
 
 
 def main() -> None:

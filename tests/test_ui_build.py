@@ -49,3 +49,20 @@ def test_screen_builds(store, route, width):
     screen = make_screen(FakeApp(store, width), name, arg)
     control = screen.build()
     assert isinstance(control, ft.Control) and screen.title
+
+
+@pytest.mark.parametrize("kinds, syncs", [
+    ([ft.ConnectivityType.WIFI], 1),
+    ([ft.ConnectivityType.MOBILE, ft.ConnectivityType.VPN], 1),
+    ([ft.ConnectivityType.NONE], 0),
+])
+def test_coming_back_online_syncs_at_once(kinds, syncs):
+    import asyncio
+
+    from app.ui.shell import App
+
+    asked = []
+    app = SimpleNamespace(sync=SimpleNamespace(sync_now=lambda: asked.append(1)))
+    event = SimpleNamespace(connectivity=kinds)
+    asyncio.run(App._connectivity_changed(app, event))
+    assert len(asked) == syncs

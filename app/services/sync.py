@@ -1,8 +1,8 @@
 """The app's view of synchronisation: a thin wrapper around ``app.sync.runner.SyncRunner``.
 
-The sync client is written separately; until it is installed the app runs fully offline and
-this wrapper reports the local facts (pending changes) itself. Screens only see ``SyncState``
-and ``badge``: plain words, never a stack trace.
+Should the runner fail to start, the app goes on fully offline and this wrapper reports the
+local facts (pending changes) itself. Screens only see ``SyncState`` and ``badge``: plain
+words, never a stack trace.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from app.i18n import t
 from app.store import Store
+from app.sync.runner import SyncRunner
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +34,21 @@ class SyncState:
     available: bool = True
 
 
-def _runner_class() -> Any | None:
-    try:
-        from app.sync.runner import SyncRunner
-    except ImportError:
-        return None
-    return SyncRunner
-
-
 class Sync:
-    """One per process: starts the runner (when there is one) and fans out its news."""
+    """One per process: starts the runner and fans out its news to every session."""
 
     def __init__(self, store: Store, config_dir: Path, start: bool = True):
         self.store = store
-        cls = _runner_class()
-        self.runner = None
+        self.runner: SyncRunner | None = None
         self._listeners: list[Callable[[], None]] = []
-        if cls is not None:
-            try:
-                self.runner = cls(store, config_dir)
-                self.runner.add_listener(self._fan_out)
-                if start:
-                    self.runner.start()
-            except Exception:  # a broken sync must never take the notebook down
-                log.exception("sync runner failed to start")
-                self.runner = None
+        try:
+            self.runner = SyncRunner(store, config_dir)
+            self.runner.add_listener(self._fan_out)
+            if start:
+                self.runner.start()
+        except Exception:  # a broken sync must never take the notebook down
+            log.exception("sync runner failed to start")
+            self.runner = None
 
     def _fan_out(self, *_status: Any) -> None:
         for callback in list(self._listeners):

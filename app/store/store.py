@@ -56,7 +56,7 @@ class Store(Queries):
         migrations.apply(self._db)
         self._lock = threading.RLock()
         self._tx: int | None = None
-        self.device = self._meta_default("device", lambda: secrets.token_hex(16))
+        self.device = self._meta_default("device", lambda: secrets.token_hex(8))
         self._meta_default("epoch", lambda: secrets.token_hex(8))
         self.clock = Clock(self.device, self.meta("clock"))
         self.engine = create_engine(f"sqlite:///{self.path}")
@@ -214,6 +214,20 @@ class Store(Queries):
         A batch ends at a local transaction's edge, so the server applies each transaction
         whole; only a transaction larger than ``limit`` on its own is sent in parts.
         """
+        base, rows = self._outbox_rows(limit)
+        return [Change(r["kind"], r["id"], r["team"], json.loads(r["fields"]),
+                       r["seq"] - base, r["tx"]) for r in rows]
+
+    def outbox_wire(self, limit: int = 500) -> tuple[list[tuple[int, int]], str]:
+        """The batch ``outbox`` would give, as ``(seq, tx)`` pairs and the JSON array of the
+        changes, spliced from the stored text: pushing never re-parses what it stored."""
+        base, rows = self._outbox_rows(limit)
+        heads = [(r["seq"] - base, r["tx"]) for r in rows]
+        parts = [f'{{"seq":{r["seq"] - base},"tx":{r["tx"]},"kind":"{r["kind"]}",'
+                 f'"id":"{r["id"]}","team":"{r["team"]}","fields":{r["fields"]}}}' for r in rows]
+        return heads, f"[{','.join(parts)}]"
+
+    def _outbox_rows(self, limit: int) -> tuple[int, list[sqlite3.Row]]:
         base = int(self.meta("seq_base") or 0)
         rows = self._db.execute("SELECT * FROM outbox ORDER BY seq LIMIT ?",
                                 (limit + 1,)).fetchall()
@@ -224,8 +238,7 @@ class Store(Queries):
                     self._db.execute("SELECT 1 FROM outbox WHERE tx = ? AND seq > ?",
                                      (last_tx, rows[-1]["seq"])).fetchone()):
                 rows = [r for r in rows if r["tx"] != last_tx]
-        return [Change(r["kind"], r["id"], r["team"], json.loads(r["fields"]),
-                       r["seq"] - base, r["tx"]) for r in rows]
+        return base, rows
 
     def pending_count(self) -> int:
         return self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
@@ -234,9 +247,12 @@ class Store(Queries):
         """The server holds every change up to push seq ``through``: drop them from the outbox.
 
         Rejected changes are kept in ``rejected`` (shown to the user) in the same transaction,
-        so a change is never in neither place.
+        so a change is never in neither place. A plain ack is not synced to disk: lost to a
+        power cut, it only means the server is sent those changes again and skips them. One
+        that sets changes aside is, since the server would not name them rejected twice.
         """
-        with self.transaction():
+        rejected = list(rejected)
+        with self.transaction(durable=bool(rejected)):
             base = int(self.meta("seq_base") or 0)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             for item in rejected:

@@ -97,9 +97,12 @@ class SyncClient:
     def push(self, result: SyncResult | None = None) -> SyncResult:
         result = result or SyncResult()
         size, restamped = self.batch, False
-        while changes := self.store.outbox(limit=size):
-            body = {"device": self.config.device, "epoch": self.store.meta("epoch"),
-                    "changes": [c.to_wire() for c in changes]}
+        while True:
+            heads, changes = self.store.outbox_wire(limit=size)
+            if not heads:
+                return result
+            body = (f'{{"device":{json.dumps(self.config.device)},'
+                    f'"epoch":{json.dumps(self.store.meta("epoch"))},"changes":{changes}}}')
             try:
                 answer = self._call("POST", "/v1/push", body)
             except errors.EpochStale:
@@ -119,18 +122,17 @@ class SyncClient:
                     size = max(1, size // 2)
                     continue
                 index = err.detail.get("index")
-                if not isinstance(index, int) or not 0 <= index < len(changes):
+                if not isinstance(index, int) or not 0 <= index < len(heads):
                     raise
-                bad = changes[index]  # one unusable change must not wedge the rest
-                self.store.reject_tx(bad.tx, err.code, str(err))
-                result.rejected.append({"seq": bad.seq, "code": err.code, "message": str(err)})
+                seq, tx = heads[index]  # one unusable change must not wedge the rest
+                self.store.reject_tx(tx, err.code, str(err))
+                result.rejected.append({"seq": seq, "code": err.code, "message": str(err)})
                 self.store.start_epoch()
                 continue
             rejected = answer.get("rejected", [])
             self.store.ack(int(answer["acked"]), rejected)
-            result.pushed += len(changes) - len(rejected)
+            result.pushed += len(heads) - len(rejected)
             result.rejected.extend(rejected)
-        return result
 
     def _clock_now_sane(self, err: errors.ClockSkew) -> bool:
         """Re-stamping helps only once this device's wall clock agrees with the server's."""
@@ -175,7 +177,8 @@ class SyncClient:
         content = None
         headers = {}
         if body is not None:
-            content = gzip.compress(json.dumps(body, ensure_ascii=False).encode(), 5)
+            text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+            content = gzip.compress(text.encode(), 5)
             headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         for attempt in range(self.backoff.attempts):
             try:

@@ -33,10 +33,6 @@ class SyncStatus:
     progress: tuple[int, int] | None = None
     last_result: SyncResult | None = None
 
-    @property
-    def offline(self) -> bool:
-        return self.last_error in ("offline", "server_busy", "server_error", "unavailable")
-
 
 class SyncRunner:
     """Runs ``SyncClient`` rounds on its own thread and tells listeners how they went."""

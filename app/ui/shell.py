@@ -147,9 +147,16 @@ class App:
         page.on_resize = self._resized
         page.on_disconnect = lambda _e: self._unlisten()
         self._unlisten = self.sync.add_listener(self._sync_news)
+        # kept on self: a service nobody references is unregistered from the page
+        self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
         self.layout()
         await self.show("today")
         await self.refresh_badge()
+
+    async def _connectivity_changed(self, e: ft.ConnectivityChangeEvent) -> None:
+        """Back online (any network but none): sync what waited instead of the next timer."""
+        if any(kind != ft.ConnectivityType.NONE for kind in e.connectivity):
+            self.sync.sync_now()
 
     def _sync_news(self, *_status: Any) -> None:
         """From the sync thread: hop onto the event loop before touching controls."""

@@ -39,8 +39,9 @@ def free_port() -> int:
 class AppServer:
     """The app in web mode on its own data dir, seeded with the demo neighbourhood."""
 
-    def __init__(self, data_dir: Path, renderer: str | None = None):
+    def __init__(self, data_dir: Path, renderer: str | None = None, seed_demo: bool = True):
         self.data_dir = data_dir
+        self.seed_demo = seed_demo
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.renderer = renderer
@@ -48,11 +49,12 @@ class AppServer:
         self.ids: dict[str, Any] = {}
 
     def start(self) -> AppServer:
-        store = Store.open_default(self.data_dir)
-        try:
-            self.ids = seed(store)
-        finally:
-            store.close()
+        if self.seed_demo:
+            store = Store.open_default(self.data_dir)
+            try:
+                self.ids = seed(store)
+            finally:
+                store.close()
         env = {**os.environ, "FLET_FORCE_WEB_SERVER": "true", "PYTHONPATH": str(ROOT)}
         if self.renderer:
             env["FLET_WEB_RENDERER"] = self.renderer
@@ -141,7 +143,7 @@ def fill(page: Any, label: str, text: str) -> None:
                 raise
 
 
-def announced(page: Any, text: str, timeout: float = 10_000) -> None:
+def announced(page: Any, text: str, timeout: float = 20_000) -> None:
     """Wait for a snackbar message (read from the polite live region)."""
     page.locator("flt-announcement-polite").filter(has_text=text).wait_for(
         state="attached", timeout=timeout)

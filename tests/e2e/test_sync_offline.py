@@ -1,0 +1,89 @@
+"""Offline first, end to end: record with the sync server down, start it, see it on a second device."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from app.domain.models import Contact
+from app.store import Store
+from app.sync.client import enroll
+from sync_server.store import ServerStore
+from tests.e2e.harness import PHONE, ROOT, AppServer, announced, fill, free_port, open_app
+
+pytestmark = pytest.mark.e2e
+
+
+def start_server(db, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "serve", "--db", str(db),
+                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline().startswith("listening on ")
+    return proc
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
+        browser, tmp_path):
+    db, port = tmp_path / "server.db", free_port()
+    admin = ServerStore(db)
+    team = admin.add_team("Team Oostwijk")
+    coach = admin.add_worker("Sanne de Vries", "street_coach", [team])
+    codes = [admin.create_enrollment(coach), admin.create_enrollment(coach)]
+    admin.close()
+    server = start_server(db, port)
+    url = f"http://127.0.0.1:{port}"
+    phone_dir, laptop_dir = tmp_path / "phone", tmp_path / "laptop"
+    for data_dir, code in ((phone_dir, codes[0]), (laptop_dir, codes[1])):
+        store = Store.open_default(data_dir)
+        enroll(store, url, code, data_dir)
+        store.close()
+    stop_server(server)  # from here on the phone works offline
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "/v1/health")
+
+    app = AppServer(phone_dir, seed_demo=False).start()
+    try:
+        page = open_app(browser, app.url, PHONE)
+        page.get_by_role("button", name="Nieuw contact").first.click()
+        page.get_by_role("switch", name="Anonieme groep").click()
+        fill(page, "Aantal", "4")
+        fill(page, "Straat", "Kievitplein")
+        fill(page, "Notitie", "Jongeren bij het pleintje, rustig gesprek")
+        page.get_by_role("button", name="Opslaan", exact=True).click()
+        announced(page, "Contact opgeslagen")
+        page.locator("flt-semantics-host").get_by_text("Offline", exact=False).first.wait_for()
+
+        server = start_server(db, port)  # connectivity returns
+        page.get_by_label("Instellingen").first.click()
+        page.get_by_role("button", name="Nu synchroniseren", exact=True).click()
+        phone = app.store()
+        deadline = time.monotonic() + 30
+        while phone.pending_count() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert phone.pending_count() == 0
+        phone.close()
+
+        result = subprocess.run([sys.executable, "-m", "app", "sync", "--data-dir",
+                                 str(laptop_dir)], cwd=ROOT, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        laptop = Store.open_default(laptop_dir)
+        with laptop.session() as s:
+            from sqlmodel import select
+            [contact] = s.exec(select(Contact)).all()
+        laptop.close()
+        assert (contact.group_size, contact.street) == (4, "Kievitplein")
+        assert contact.note == "Jongeren bij het pleintje, rustig gesprek"
+        page.context.close()
+    finally:
+        app.stop()
+        stop_server(server)
