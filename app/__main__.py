@@ -5,6 +5,7 @@
     python -m app enroll --server URL --code CODE          exchange a code for a device token
     python -m app sync                                     sync once, print a summary
     python -m app demo                                     sync server + demo data + the app
+    python -m app report --from D --to D [--pdf F] [--csv-dir D] [--personal]   PDF and CSV
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ def _cli_args(name: str) -> Callable[[argparse.ArgumentParser], None]:
     return add
 
 
+def _report(name: str) -> Callable[..., int | None]:
+    def call(arg: argparse.Namespace | argparse.ArgumentParser) -> int | None:
+        from app import report_cli
+
+        return getattr(report_cli, name)(arg)
+    return call
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace], int]]] = {
     "ui": ("start the app (default)", _ui_args, ui),
@@ -51,6 +60,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "sync": ("sync once and print a summary", _cli_args("sync"), _cli("sync")),
     "demo": ("start the sync server with demo data, and the app", _cli_args("demo"),
              _cli("demo")),
+    "report": ("period report (PDF) and CSV export", _report("report_args"),
+               _report("report_cmd")),
 }
 """name → (help, add its arguments, run it). Add a subcommand by adding an entry."""
 
@@ -69,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "ui")  # the UI is the default subcommand
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     return COMMANDS[args.command][2](args)
 
 

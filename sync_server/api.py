@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sync_server import auth, openapi
+from sync_server import auth, feed, openapi
 from sync_server.errors import ApiError, bad_request, not_found
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
 from sync_server.store import Device, ServerStore
@@ -23,6 +23,8 @@ from sync_server.validate import parse_push
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
 MAX_WAIT_S = 30.0
+GZIP_MIN = 1024
+"""Answers over this many bytes are gzipped for a client that accepts it."""
 
 
 @dataclass
@@ -35,9 +37,18 @@ class Request:
     device: Device | None = None
     park: Callable[[], AbstractContextManager[Any]] = nullcontext
     """Context in which a long-poll waits without counting as a request in flight."""
+    gzip: bool = False
+    """The client accepts a gzipped answer."""
 
 
-Answer = dict[str, Any] | bytes
+class Prepared(NamedTuple):
+    """An answer body the endpoint encoded itself (in parts), already gzipped or not."""
+
+    parts: list[bytes]
+    gzipped: bool
+
+
+Answer = dict[str, Any] | bytes | Prepared
 Endpoint = Callable[[ServerStore, Request], Answer]
 
 
@@ -127,18 +138,18 @@ def pull(store: ServerStore, req: Request) -> Answer:
     teams = req.device.teams
     store.touch(req.device.id)
     deadline = time.monotonic() + wait
-    page = store.pull(teams, cursor, limit)
-    while not page.rows and not store.closing and (left := deadline - time.monotonic()) > 0:
+    out = feed.PageWriter(req.gzip, GZIP_MIN)
+    page = store.pull_into(teams, cursor, limit, out.row)
+    while not page.count and not store.closing and (left := deadline - time.monotonic()) > 0:
         with req.park():
             changed = store.wait_for_change(page.version, left)
         if store.closing:
             break
         if changed:
-            page = store.pull(teams, page.cursor, limit)
+            page = store.pull_into(teams, page.cursor, limit, out.row)
     head = {"cursor": page.cursor, "more": page.more, "teams": list(teams),
             "server_time": store.server_time()}
-    tail = json.dumps(head, separators=(",", ":"))[1:]
-    return ('{"rows":[' + ",".join(page.rows) + "]," + tail).encode()
+    return Prepared(*out.finish("]," + json.dumps(head, separators=(",", ":"))[1:]))
 
 
 def _int_param(text: str | None, default: int, low: int, high: int, code: str,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wijkweb.server")
 
 MAX_BODY = 8 * 1024 * 1024
-GZIP_MIN = 1024
+GZIP_MIN = api.GZIP_MIN
 _JSON = "application/json"
 
 
@@ -64,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise err
             route, params = api.resolve(self.command, path)
             req = api.Request(self.command, path, self._query(), self._body(),
-                              params, park=self.server.parked)
+                              params, park=self.server.parked, gzip=self._accepts_gzip())
             self._check(route, req)
             device = req.device.id if req.device else "-"
             answer = route.endpoint(self.server.store, req)
@@ -174,28 +174,37 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ answers
 
+    def _accepts_gzip(self) -> bool:
+        headers_in = getattr(self, "headers", None)  # absent when the request line was bad
+        return headers_in is not None and "gzip" in headers_in.get("Accept-Encoding", "").lower()
+
     def _send(self, status: int, answer: Any, headers: dict[str, str] | None = None) -> None:
-        body = answer if isinstance(answer, bytes) else json.dumps(
-            answer, separators=(",", ":")).encode()
+        if isinstance(answer, api.Prepared):
+            parts, gzipped = answer.parts, answer.gzipped
+        else:
+            body = answer if isinstance(answer, bytes) else json.dumps(
+                answer, separators=(",", ":")).encode()
+            gzipped = len(body) > GZIP_MIN and self._accepts_gzip()
+            if gzipped:
+                body = gzip.compress(body, compresslevel=1, mtime=0)
+            parts = [body]
         if self.server.stopping:
             self.close_connection = True
         self.send_response(status)
         self.send_header("Content-Type", _JSON)
         self.send_header(PROTOCOL_HEADER, str(PROTOCOL_VERSION))
-        headers_in = getattr(self, "headers", None)  # absent when the request line was bad
-        accept = headers_in.get("Accept-Encoding", "") if headers_in is not None else ""
-        if len(body) > GZIP_MIN and "gzip" in accept.lower():
-            body = gzip.compress(body, compresslevel=1, mtime=0)
+        if gzipped:
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Vary", "Accept-Encoding")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(len(part) for part in parts)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            for part in parts:
+                self.wfile.write(part)
 
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,6 +42,12 @@ per push on an ordinary disk). ``full`` is the default: a device drops a change 
 when the server acknowledges it, so an acknowledgement must outlive a power cut."""
 TOUCH_EVERY_S = 60.0
 """A device's ``last_seen`` is written at most this often on reads (pushes always write it)."""
+CACHE_KIB = {"writer": 4096, "reader": 1024, "checkpoint": 256}
+"""SQLite page cache per connection. The writer's holds the pages one push dirties (its random
+row-key index pages above all); a reader streams a page of the feed through its cache once, and
+the OS file cache serves it just as well; the checkpointer copies WAL frames without it."""
+SOFT_HEAP_LIMIT = 32 * 1024 * 1024
+"""Above this, SQLite (process-wide) recycles clean cache pages before it allocates more."""
 
 
 class Device(NamedTuple):
@@ -56,6 +63,16 @@ class Device(NamedTuple):
 class Page(NamedTuple):
     rows: list[str]
     """Feed rows as JSON texts."""
+    cursor: str
+    more: bool
+    version: int
+    """The server's newest commit version when the page was read."""
+
+
+class PageInfo(NamedTuple):
+    """A page that was streamed (``ServerStore.pull_into``): how many rows, and what follows."""
+
+    count: int
     cursor: str
     more: bool
     version: int
@@ -88,7 +105,8 @@ class ServerStore:
         if durability not in DURABILITY:
             raise ValueError(f"durability must be one of {sorted(DURABILITY)}")
         self._synchronous = DURABILITY[durability]
-        self._db = self._connect()
+        self._db = self._connect("writer")
+        self._db.execute(f"PRAGMA soft_heap_limit = {SOFT_HEAP_LIMIT}")
         migrate(self._db)
         self._wlock = threading.Lock()
         self._changed = threading.Condition()
@@ -128,12 +146,17 @@ class ServerStore:
 
     # ------------------------------------------------------------------ connections
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, role: str) -> sqlite3.Connection:
+        """A connection with its memory bounded: a page cache of ``CACHE_KIB[role]``, temporary
+        B-trees in files (not RAM), and no memory-mapped I/O (mapped database pages would count
+        against the process's RSS, growing with the file)."""
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                              timeout=10)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA synchronous = {self._synchronous}")
-        db.execute("PRAGMA cache_size = -4000")
+        db.execute(f"PRAGMA cache_size = {-CACHE_KIB[role]}")
+        db.execute("PRAGMA temp_store = FILE")
+        db.execute("PRAGMA mmap_size = 0")
         return db
 
     @contextmanager
@@ -163,7 +186,7 @@ class ServerStore:
         A checkpoint at commit time (SQLite's default) would make every few pushes wait for it;
         PASSIVE never blocks readers or the writer.
         """
-        db = self._connect()
+        db = self._connect("checkpoint")
         try:
             while not self._closing:
                 self._dirty.wait()
@@ -184,7 +207,7 @@ class ServerStore:
         try:
             with self._pool_lock:
                 db = self._pool.pop() if self._pool else None
-            db = db or self._connect()
+            db = db or self._connect("reader")
             try:
                 yield db
             finally:
@@ -498,7 +521,19 @@ class ServerStore:
         return rejected
 
     def pull(self, teams: Sequence[str], cursor: str | None, limit: int) -> Page:
-        """The next page of the feed for ``teams``; a page never splits a commit version."""
+        """The next page of the feed for ``teams``, its rows as JSON texts (see ``pull_into``)."""
+        rows: list[str] = []
+        info = self.pull_into(teams, cursor, limit, rows.append)
+        return Page(rows, info.cursor, info.more, info.version)
+
+    def pull_into(self, teams: Sequence[str], cursor: str | None, limit: int,
+                  emit: Callable[[str], Any]) -> PageInfo:
+        """Pass the next page of the feed for ``teams`` to ``emit``, row by row (as JSON text).
+
+        A page never splits a commit version. Its bounds come from the versions alone (read from
+        the ``(team, version)`` index); then its rows are streamed in version order, so a page
+        is never held in memory whole. ``emit`` runs inside the read transaction.
+        """
         positions = feed.decode_cursor(cursor, self.epoch, self._previous_epoch)
         with self._read() as db:
             db.execute("BEGIN")
@@ -509,33 +544,32 @@ class ServerStore:
             if any(0 < v < floor for t, v in positions.items() if t in teams):
                 raise feed.reset_required("compacted")
             start = {t: positions.get(t, 0) for t in teams}
-            sql = ("SELECT version, kind, id, team, fields, purged FROM rows "
-                   "WHERE team = ? AND version > ? ORDER BY version LIMIT ?")
-            streams = [db.execute(sql, (t, start[t], limit + 1)).fetchall() for t in teams]
-            merged = list(heapq.merge(*streams, key=itemgetter(0)))
-            more = len(merged) > limit
-            if not more:
-                page, ends = merged, dict.fromkeys(teams, newest)
-            else:
-                last = merged[limit - 1][0]
-                if merged[limit][0] > last:
-                    page = merged[:limit]
-                else:  # complete the last commit version, however many rows it has
-                    page = [r for r in merged[:limit] if r[0] < last]
-                    for t in teams:
-                        if start[t] < last:
-                            page += db.execute(
-                                "SELECT version, kind, id, team, fields, purged FROM rows "
-                                "WHERE team = ? AND version = ?", (t, last)).fetchall()
-                    more = any(db.execute(
-                        "SELECT 1 FROM rows WHERE team = ? AND version > ? LIMIT 1",
-                        (t, max(start[t], last))).fetchone() for t in teams)
-                ends = {t: max(start[t], last) for t in teams}
-                if not more:
-                    ends = dict.fromkeys(teams, newest)
+            heads = [[v for (v,) in db.execute(
+                "SELECT version FROM rows WHERE team = ? AND version > ? ORDER BY version LIMIT ?",
+                (t, start[t], limit + 1))] for t in teams]
+            first = list(islice(heapq.merge(*heads), limit + 1))
+            del heads
+            if len(first) <= limit:
+                last, more = newest, False
+            else:  # up to the limit-th row's version, and all of that version (whole commits)
+                last = first[limit - 1]
+                more = first[limit] > last or any(db.execute(
+                    "SELECT 1 FROM rows WHERE team = ? AND version > ? LIMIT 1",
+                    (t, max(start[t], last))).fetchone() for t in teams)
+            ends = ({t: max(start[t], last) for t in teams} if more
+                    else dict.fromkeys(teams, newest))
+            count = 0
+            if first:
+                streams = [db.execute(
+                    "SELECT version, kind, id, team, fields, purged FROM rows "
+                    "WHERE team = ? AND version > ? AND version <= ? ORDER BY version",
+                    (t, start[t], last)) for t in teams if start[t] < last]
+                render = feed.render_row
+                for _, k, i, t, f, p in heapq.merge(*streams, key=itemgetter(0)):
+                    emit(render(k, i, t, f, p))
+                    count += 1
             db.execute("COMMIT")
-        rows = [feed.render_row(k, i, t, f, p) for _, k, i, t, f, p in page]
-        return Page(rows, feed.encode_cursor(self.epoch, ends), more, newest)
+        return PageInfo(count, feed.encode_cursor(self.epoch, ends), more, newest)
 
     def wait_for_change(self, seen_version: int, timeout: float) -> bool:
         """Block until a commit newer than ``seen_version``, shutdown, or ``timeout`` seconds.

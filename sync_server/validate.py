@@ -22,7 +22,24 @@ from sync_server.protocol import DELETED, KINDS, MAX_LIST, MAX_TEXT, ProtocolErr
 MAX_CHANGES = 1000
 EPOCH_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _unencodable(o: Any) -> Any:
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
+_make_encoder = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+if _make_encoder is not None:
+    # json's own C encoder, made once: ``JSONEncoder.encode`` builds one per call, a third of
+    # the cost of encoding a change's fields. Same output; no cycle check (parsed JSON has none).
+    _one_shot = _make_encoder(None, _unencodable, json.encoder.encode_basestring_ascii, None,
+                              ":", ",", False, False, True)
+
+    def _encode(o: Any) -> str:
+        """``json.dumps(o, separators=(",", ":"))`` for JSON-parsed data."""
+        return "".join(_one_shot(o, 0))
+else:  # pragma: no cover - CPython has the C encoder
+    _encode = json.JSONEncoder(separators=(",", ":")).encode
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 _STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}").fullmatch
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
@@ -67,15 +84,19 @@ def _is_float(v: Any) -> bool:
 
 
 def _is_list(v: Any) -> bool:
-    return type(v) is list and len(v) <= MAX_LIST and all(
-        type(x) is str and len(x) <= MAX_TEXT for x in v)
+    if type(v) is not list or len(v) > MAX_LIST:
+        return False
+    for x in v:  # a plain loop: twice as fast as all() over a generator for short lists
+        if type(x) is not str or len(x) > MAX_TEXT:
+            return False
+    return True
 
 
 _FAST: dict[str, Any] = {
-    protocol.STR: lambda v: type(v) is str and len(v) <= MAX_TEXT,
+    protocol.STR: str,  # checked inline by _fast_items: type str, at most MAX_TEXT long
     protocol.INT: lambda v: type(v) is int and -_SAFE_INT < v < _SAFE_INT,
     protocol.FLOAT: _is_float,
-    protocol.BOOL: lambda v: type(v) is bool,
+    protocol.BOOL: bool,  # checked inline: type bool
     protocol.DATE: lambda v: type(v) is str and _DATE(v) is not None,
     protocol.DATETIME: lambda v: type(v) is str and _DATETIME(v) is not None,
     protocol.LIST: _is_list,
@@ -83,7 +104,7 @@ _FAST: dict[str, Any] = {
 }
 _FAST_KINDS = {kind: {name: _FAST[t] for name, t in spec.items()} for kind, spec in KINDS.items()}
 for _checks in _FAST_KINDS.values():
-    _checks[DELETED] = _FAST[protocol.BOOL]
+    _checks[DELETED] = bool
 
 
 def fast_ok(ch: Any, own_stamp: Any) -> bool:
@@ -100,7 +121,7 @@ def _fast_items(changes: list[Any], own_stamp: Any) -> list[Item | None]:
     out: list[Item | None] = []
     append, typ, length = out.append, type, len
     uuid_ok, base_ok, encode, sha = _UUID, _STAMP, _encode, hashlib.sha256
-    kinds, unseen, item = _FAST_KINDS, _UNSEEN, Item
+    kinds, unseen, item, max_text = _FAST_KINDS, _UNSEEN, Item, MAX_TEXT
     for ch in changes:
         if typ(ch) is not dict:
             append(None)
@@ -140,8 +161,15 @@ def _fast_items(changes: list[Any], own_stamp: Any) -> list[Item | None]:
                 if stamp > top:
                     top = stamp
                 last = stamp
-            if value is not None and not check(value):
-                break
+            if value is not None:  # the common types inline: a call per value costs
+                if check is str:
+                    if typ(value) is not str or length(value) > max_text:
+                        break
+                elif check is bool:
+                    if typ(value) is not bool:
+                        break
+                elif not check(value):
+                    break
         else:
             text = encode(fields)
             key = f"{kind}\x00{row_id}\x00{team}\x00{text}".encode()

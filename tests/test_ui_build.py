@@ -57,12 +57,29 @@ def test_screen_builds(store, route, width):
     ([ft.ConnectivityType.NONE], 0),
 ])
 def test_coming_back_online_syncs_at_once(kinds, syncs):
-    import asyncio
-
     from app.ui.shell import App
 
     asked = []
     app = SimpleNamespace(sync=SimpleNamespace(sync_now=lambda: asked.append(1)))
     event = SimpleNamespace(connectivity=kinds)
-    asyncio.run(App._connectivity_changed(app, event))
+    handler = App._connectivity_changed(app, event)
+    with pytest.raises(StopIteration):  # the handler awaits nothing: one step runs it whole
+        handler.send(None)
     assert len(asked) == syncs
+
+
+def test_agreement_buttons_are_awaited_handlers(store):
+    """Flet awaits only coroutine functions: a lambda returning a coroutine does nothing."""
+    import inspect
+    from datetime import date
+
+    from app.domain.models import Agreement
+    from app.services.agreements import AgreementRow
+
+    app = FakeApp(store, 412)
+    app.guard = lambda fn: fn
+    screen = make_screen(app, "agreements", "")
+    row = AgreementRow(Agreement(id="a", team="t", what="Bellen", due=date.today()), "Sanne",
+                       "Ayşe", False, True)
+    buttons = screen._tile(row).trailing.controls
+    assert buttons and all(inspect.iscoroutinefunction(b.on_click) for b in buttons)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlmodel import col, func, select
 
@@ -23,6 +24,8 @@ from app.domain.models import (
     Worker,
 )
 from app.store import Store
+
+Row = TypeVar("Row", Resident, NetworkPerson)
 
 
 def recent_streets(store: Store, worker_id: str | None, limit: int = 6,
@@ -64,22 +67,22 @@ def workers(store: Store) -> list[Worker]:
         return list(s.exec(select(Worker).where(~col(Worker.deleted)).order_by(Worker.name)))
 
 
-def residents_by_id(store: Store, ids: Iterable[str]) -> dict[str, Resident]:
+def _by_id(store: Store, model: type[Row], ids: Iterable[str]) -> dict[str, Row]:
+    """The rows with these ids (one query, none for no ids), deleted ones left out."""
     wanted = list(set(ids))
     if not wanted:
         return {}
     with store.session() as s:
-        rows = s.exec(select(Resident).where(col(Resident.id).in_(wanted))).all()
+        rows = s.exec(select(model).where(col(model.id).in_(wanted))).all()
     return {r.id: r for r in rows if not r.deleted}
 
 
+def residents_by_id(store: Store, ids: Iterable[str]) -> dict[str, Resident]:
+    return _by_id(store, Resident, ids)
+
+
 def people_by_id(store: Store, ids: Iterable[str]) -> dict[str, NetworkPerson]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    with store.session() as s:
-        rows = s.exec(select(NetworkPerson).where(col(NetworkPerson.id).in_(wanted))).all()
-    return {p.id: p for p in rows if not p.deleted}
+    return _by_id(store, NetworkPerson, ids)
 
 
 def household_members(store: Store, household_id: str) -> Sequence[Resident]:

@@ -10,11 +10,10 @@ import flet as ft
 from app.domain.models import Resident
 from app.i18n import t
 from app.services import agreements as service
+from app.ui.forms import finish_form
 from app.ui.shell import guarded
-from app.ui.today import agreement_subtitle
+from app.ui.today import agreement_tile
 from app.ui.widgets import (
-    OVERDUE,
-    TOUCH,
     Choice,
     ResidentPicker,
     error_text,
@@ -22,9 +21,8 @@ from app.ui.widgets import (
     form_dialog,
     muted,
     refresh,
+    screen_column,
     secondary_button,
-    set_error_text,
-    show_error,
 )
 
 if TYPE_CHECKING:
@@ -42,12 +40,11 @@ class AgreementsScreen:
                              ["all" if self.resident_id else "mine"], on_change=self.load)
         self.resident_chip = ft.Row()
         self.rows = ft.Column(spacing=0)
-        return ft.Column([
+        return screen_column([
             self.filter, self.resident_chip,
             ft.Row([secondary_button(t("agreements.new"), self._new, icon=ft.Icons.ADD)]),
             self.rows, ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+        ], spacing=10)
 
     @guarded
     async def load(self) -> None:
@@ -61,7 +58,7 @@ class AgreementsScreen:
         else:
             self.resident_chip.controls = []
         rows = await self.app.bg(service.rows, store, self.app.ctx,
-                                 (self.filter.value or ["mine"])[0], self.resident_id)
+                                 self.filter.first("mine"), self.resident_id)
         self.rows.controls = [self._tile(r) for r in rows] or [muted(t("agreements.none"), 15)]
         refresh(self.resident_chip)
         refresh(self.rows)
@@ -71,12 +68,7 @@ class AgreementsScreen:
         await self.load()
 
     def _tile(self, row: service.AgreementRow) -> ft.ListTile:
-        tile = ft.ListTile(
-            leading=ft.Icon(ft.Icons.WARNING_AMBER if row.overdue else ft.Icons.EVENT,
-                            color=OVERDUE if row.overdue else None),
-            title=ft.Text(row.agreement.what),
-            subtitle=ft.Text(agreement_subtitle(row), color=OVERDUE if row.overdue else None),
-            min_height=TOUCH)
+        tile = agreement_tile(row)
 
         @self.app.guard
         async def set_status(_e: Any, status: str) -> None:
@@ -86,11 +78,17 @@ class AgreementsScreen:
             self.app.toast(t(f"agreement.{status}_toast"))
             await self.app.saved()
 
+        # Flet awaits only handlers that are coroutine functions: a lambda returning a
+        # coroutine would be called and its work silently dropped.
+        async def done(e: Any) -> None:
+            await set_status(e, "done")
+
+        async def cancel(e: Any) -> None:
+            await set_status(e, "cancelled")
+
         tile.trailing = ft.Row([
-            ft.IconButton(ft.Icons.CHECK, tooltip=t("agreement.mark_done"),
-                          on_click=lambda e: set_status(e, "done")),
-            ft.IconButton(ft.Icons.CLOSE, tooltip=t("agreement.cancel"),
-                          on_click=lambda e: set_status(e, "cancelled")),
+            ft.IconButton(ft.Icons.CHECK, tooltip=t("agreement.mark_done"), on_click=done),
+            ft.IconButton(ft.Icons.CLOSE, tooltip=t("agreement.cancel"), on_click=cancel),
         ], tight=True, spacing=0)
         return tile
 
@@ -112,18 +110,12 @@ class AgreementsScreen:
         @self.app.guard
         async def save(_e: Any) -> None:
             aid, errors = await self.app.bg(service.save, self.app.store, self.app.ctx, {
-                "what": what.value or "", "owner_kind": (owner.value or ["worker"])[0],
+                "what": what.value or "", "owner_kind": owner.first("worker"),
                 "resident_id": chosen["resident"], "due": due.value or ""})
-            show_error(what, errors.get("what"))
-            show_error(due, errors.get("due"))
-            set_error_text(owner_error, errors.get("owner_id") or errors.get("owner_kind"))
-            if errors:
-                refresh(dialog)
-                return
-            self.app.close_dialog(dialog)
-            self.app.toast(t("agreement.saved"))
-            await self.app.saved()
-            await self.load()
+            if await finish_form(self.app, dialog, errors, [
+                    (what, "what"), (due, "due"), (owner_error, ("owner_id", "owner_kind"))],
+                    "agreement.saved"):
+                await self.load()
 
         parts: list[ft.Control] = [what, ft.Text(t("contact.follow_up_owner")), owner,
                                    owner_error, due]

@@ -28,6 +28,7 @@ from app.ui.widgets import (
     heading,
     primary_button,
     refresh,
+    screen_column,
     secondary_button,
     set_error_text,
     show_error,
@@ -86,7 +87,7 @@ class ContactForm:
              self.follow_owner, self.owner_error], visible=False)
         self.save_button = primary_button(t("action.save"), self._save, icon=ft.Icons.CHECK,
                                           expand=True)
-        return ft.Column([
+        return screen_column([
             heading(t("contact.who")), self.chosen, self.picker, self.who_error,
             ft.Row([self.new_button], wrap=True), self.new_block,
             self.anonymous, self.group_block,
@@ -99,8 +100,7 @@ class ContactForm:
                     ft.TextButton(content=t("contact.clear"), on_click=self._clear,
                                   height=TOUCH)]),
             ft.Container(height=24),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+        ], spacing=12)
 
     # ------------------------------------------------------------------ draft in, draft out
 
@@ -149,11 +149,11 @@ class ContactForm:
             anonymous=bool(self.anonymous.value), group_size=self.group_size.value or "",
             group_label=self.group_label.value or "", street=self.street.value or "",
             location=self.location.value or "",
-            channel=(self.channel.value or ["street"])[0], themes=self.themes.value,
+            channel=self.channel.first("street"), themes=self.themes.value,
             note=self.note.value or "", follow_up=bool(self.follow_up.value),
             follow_up_what=self.follow_what.value or "",
             follow_up_due=self.follow_due.value or "",
-            follow_up_owner=(self.follow_owner.value or ["worker"])[0])
+            follow_up_owner=self.follow_owner.first("worker"))
 
     async def _edited(self, _e: Any = None) -> None:
         """Any change: write the draft once typing pauses."""

@@ -14,7 +14,7 @@ from app.i18n import t, vocab
 from app.services import network as service
 from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
-from app.ui.widgets import OVERDUE, TOUCH, heading, muted, primary_button
+from app.ui.widgets import OVERDUE, TOUCH, heading, muted, primary_button, screen_column
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -89,14 +89,13 @@ class EcogramScreen:
         self.list = ft.Column(spacing=0)
         legend = ft.Row([self._legend(vocab("strength", s), *LINE[s][:1]) for s in LINE],
                         wrap=True, spacing=16)
-        return ft.Column([
+        return screen_column([
             self.heading,
             ft.Row([primary_button(t("tie.add"), self._add, icon=ft.Icons.ADD_LINK)],
                    wrap=True),
             ft.Row([self.drawing], alignment=ft.MainAxisAlignment.CENTER), legend,
             heading(t("ecogram.people"), 17), self.list, ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+        ], spacing=10)
 
     @staticmethod
     def _legend(text: str, colour: str) -> ft.Control:

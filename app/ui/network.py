@@ -3,7 +3,6 @@ to — and a person's page, where a tie is added from the person's side."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -11,10 +10,13 @@ import flet as ft
 from app.domain.models import NetworkPerson
 from app.i18n import t, vocab
 from app.services import network as service
+from app.ui.forms import finish_form
+from app.ui.list_detail import ListDetailScreen
 from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
 from app.ui.widgets import (
     TOUCH,
+    Fetch,
     PagedList,
     field,
     form_dialog,
@@ -23,8 +25,8 @@ from app.ui.widgets import (
     person_label,
     primary_button,
     refresh,
+    screen_column,
     secondary_button,
-    show_error,
 )
 
 if TYPE_CHECKING:
@@ -48,64 +50,39 @@ def person_dialog(app: App, on_saved: Any, person: NetworkPerson | None = None) 
             "name": name.value or "", "organisation": organisation.value or "",
             "offers": offers.value or "", "street": street.value or "",
             "key_figure": bool(key.value)}, person.id if person else None)
-        for ctl, k in ((name, "name"), (organisation, "organisation"), (offers, "offers"),
-                       (street, "street")):
-            show_error(ctl, errors.get(k))
-        if errors:
-            refresh(dialog)
-            return
-        app.close_dialog(dialog)
-        app.toast(t("person.saved"))
-        await app.saved()
-        await on_saved(pid)
+        if await finish_form(app, dialog, errors, [
+                (name, "name"), (organisation, "organisation"), (offers, "offers"),
+                (street, "street")], "person.saved"):
+            await on_saved(pid)
 
     dialog = form_dialog(t("person.edit") if person else t("person.new"),
                          ft.Column([name, organisation, offers, street, key], tight=True), save)
     app.dialog(dialog)
 
 
-class NetworkScreen:
+class NetworkScreen(ListDetailScreen):
+    list_route, item_route = "network", "person"
+
     def __init__(self, app: App, selected: str | None = None):
-        self.app = app
-        self.selected = selected
+        super().__init__(app, selected)
         self.title = t("network.title")
-        self._typed = 0
 
     def build(self) -> ft.Control:
         self.search = field(t("network.search"), on_change=self._changed,
                             prefix_icon=ft.Icons.SEARCH)
         self.key_only = ft.Switch(label=t("network.key_only"), on_change=self._changed)
         self.list = PagedList(self.app, self._fetch(), self._tile, t("network.none"))
-        left = ft.Column([
+        return self.split(screen_column([
             self.search, self.key_only,
             ft.Row([secondary_button(t("person.new"), self._new, icon=ft.Icons.PERSON_ADD)]),
             self.list, ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        if not self.app.wide:
-            return left
-        self.detail = ft.Container(expand=True, padding=ft.Padding.only(left=12))
-        return ft.Row([ft.Container(left, width=380), ft.VerticalDivider(width=1), self.detail],
-                      expand=True, vertical_alignment=ft.CrossAxisAlignment.STRETCH)
+        ]))
 
-    def _fetch(self):  # noqa: ANN202 - the PagedList fetch function for the current filter
+    def _fetch(self) -> Fetch:
         store = self.app.store
-        text = self.search.value or "" if hasattr(self, "search") else ""
-        key_only = bool(self.key_only.value) if hasattr(self, "key_only") else False
+        text = self.search.value or ""
+        key_only = bool(self.key_only.value)
         return lambda offset: service.search_people(store, text, key_only, offset)
-
-    @guarded
-    async def load(self) -> None:
-        await self.list.reload()
-        if self.selected and self.app.wide:
-            await self.open(self.selected)
-
-    async def _changed(self, _e: Any) -> None:
-        self._typed += 1
-        mine = self._typed
-        await asyncio.sleep(0.25)
-        if mine == self._typed:
-            await self.list.reload(self._fetch())
 
     def _tile(self, p: NetworkPerson) -> ft.ListTile:
         return ft.ListTile(
@@ -114,15 +91,8 @@ class NetworkScreen:
             subtitle=ft.Text(p.offers, max_lines=2),
             on_click=lambda _e: self.app.page.run_task(self.open, p.id), min_height=TOUCH)
 
-    async def open(self, person_id: str) -> None:
-        if not self.app.wide:
-            await self.app._go(f"person/{person_id}")
-            return
-        self.app.route = f"network/{person_id}"  # back returns here
-        page = PersonPage(self.app, person_id)
-        self.detail.content = page.build()
-        refresh(self.detail)
-        await page.load()
+    def _page(self, item_id: str) -> PersonPage:
+        return PersonPage(self.app, item_id)
 
     async def _new(self, _e: Any) -> None:
         async def saved(pid: str) -> None:
@@ -144,14 +114,13 @@ class PersonPage:
     def build(self) -> ft.Control:
         self.header = ft.Column(spacing=4)
         self.ties = ft.Column(spacing=0)
-        return ft.Column([
+        return screen_column([
             self.header,
             ft.Row([primary_button(t("tie.add_resident"), self._add, icon=ft.Icons.ADD_LINK),
                     secondary_button(t("action.edit"), self._edit, icon=ft.Icons.EDIT)],
                    wrap=True),
             heading(t("person.ties")), self.ties, ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+        ], spacing=12)
 
     @guarded
     async def load(self) -> None:

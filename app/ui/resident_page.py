@@ -14,6 +14,7 @@ from app.services import network as network_service
 from app.services import reads
 from app.services import residents as service
 from app.store.queries import TimelineItem
+from app.ui.forms import finish_form
 from app.ui.shell import guarded
 from app.ui.widgets import (
     MUTED,
@@ -27,8 +28,8 @@ from app.ui.widgets import (
     heading,
     muted,
     refresh,
+    screen_column,
     secondary_button,
-    set_error_text,
     show_error,
 )
 
@@ -80,14 +81,13 @@ class ResidentPage:
                              lambda _e: self.app.go(f"agreements/{self.rid}"),
                              icon=ft.Icons.ASSIGNMENT),
         ], wrap=True, spacing=8, run_spacing=8)
-        return ft.Column([
+        return screen_column([
             self.header, actions, self.lists,
             heading(t("resident.timeline")), self.timeline,
             heading(t("resident.network")), self.network,
             heading(t("resident.activations")), self.activations,
             ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+        ], spacing=12)
 
     @guarded
     async def load(self) -> None:
@@ -167,15 +167,10 @@ class ResidentPage:
         @self.app.guard
         async def save(_e: Any) -> None:
             errors = await self.app.bg(service.set_legal_basis, self.app.store, h.id,
-                                       (basis.value or [""])[0], day.value or "")
-            set_error_text(basis_error, errors.get("legal_basis"))
-            show_error(day, errors.get("consent_date"))
-            if errors:
-                refresh(dialog)
-                return
-            self.app.close_dialog(dialog)
-            await self.app.saved()
-            await self.load()
+                                       basis.first(), day.value or "")
+            if await finish_form(self.app, dialog, errors,
+                                 [(basis_error, "legal_basis"), (day, "consent_date")]):
+                await self.load()
 
         dialog = form_dialog(t("resident.change_basis"),
                              ft.Column([basis, basis_error, day], tight=True), save)
@@ -291,17 +286,11 @@ class ResidentPage:
             aid, errors = await self.app.bg(activation_service.create, store, self.app.ctx,
                                             self.rid, who.value, request.value or "",
                                             day.value or "")
-            set_error_text(who_error, errors.get("persons"))
-            show_error(request, errors.get("request"))
-            show_error(day, errors.get("date"))
-            if errors:
-                refresh(dialog)
-                return
-            self.app.close_dialog(dialog)
-            self.app.toast(t("activation.saved"))
-            await self.app.saved()
-            await self._load_network()
-            await self.timeline.reload()
+            if await finish_form(self.app, dialog, errors, [
+                    (who_error, "persons"), (request, "request"), (day, "date")],
+                    "activation.saved"):
+                await self._load_network()
+                await self.timeline.reload()
 
         body = ft.Column([ft.Text(t("activation.who")), who, who_error, request, day],
                          tight=True)

@@ -14,7 +14,11 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         agreements,
         contact_form,
         ecogram,
+        handover,
         network,
+        outcomes,
+        overview,
+        reports,
         resident_page,
         residents,
         scores,
@@ -22,6 +26,7 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         signals,
         today,
     )
+    from app.ui.shell import TEAM_LEAD_ROUTES
 
     screens = {
         "today": lambda: today.TodayScreen(app),
@@ -35,5 +40,11 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         "signals": lambda: signals.SignalsScreen(app),
         "scores": lambda: scores.ScoresScreen(app, arg),
         "settings": lambda: settings.SettingsScreen(app),
+        "overview": lambda: overview.OverviewScreen(app),
+        "outcomes": lambda: outcomes.OutcomesScreen(app),
+        "handover": lambda: handover.HandoverScreen(app),
+        "reports": lambda: reports.ReportsScreen(app),
     }
+    if name in TEAM_LEAD_ROUTES and getattr(app, "role", None) != "team_lead":
+        name = "today"  # a team lead's screens need a team lead's role
     return screens.get(name, screens["today"])()

@@ -11,6 +11,7 @@ from app.domain import vocab as codes
 from app.domain.models import Resident
 from app.i18n import t, vocab
 from app.services import scores as service
+from app.ui.forms import finish_form
 from app.ui.shell import guarded
 from app.ui.widgets import (
     MUTED,
@@ -23,8 +24,7 @@ from app.ui.widgets import (
     muted,
     primary_button,
     refresh,
-    set_error_text,
-    show_error,
+    screen_column,
 )
 
 if TYPE_CHECKING:
@@ -56,13 +56,12 @@ class ScoresScreen:
     def build(self) -> ft.Control:
         self.heading = heading("")
         self.rows = ft.Column(spacing=0)
-        return ft.Column([
+        return screen_column([
             self.heading, muted(t("scores.explain")),
             ft.Row([primary_button(t("scores.record"), lambda _e: self._record(None),
                                    icon=ft.Icons.ADD)]),
             self.rows, ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+        ], spacing=10)
 
     @guarded
     async def load(self) -> None:
@@ -93,18 +92,12 @@ class ScoresScreen:
         @self.app.guard
         async def save(_e: Any) -> None:
             _, errors = await self.app.bg(service.record, self.app.store, self.app.ctx,
-                                          self.rid, (domains.value or [""])[0],
-                                          (score.value or [""])[0], day.value or "")
-            set_error_text(domain_error, errors.get("domain"))
-            set_error_text(score_error, errors.get("score"))
-            show_error(day, errors.get("date"))
-            if errors:
-                refresh(dialog)
-                return
-            self.app.close_dialog(dialog)
-            self.app.toast(t("scores.saved"))
-            await self.app.saved()
-            await self.load()
+                                          self.rid, domains.first(), score.first(),
+                                          day.value or "")
+            if await finish_form(self.app, dialog, errors, [
+                    (domain_error, "domain"), (score_error, "score"), (day, "date")],
+                    "scores.saved"):
+                await self.load()
 
         parts: list[ft.Control] = []
         if domain is None:

@@ -11,7 +11,15 @@ from app.i18n import LANGUAGES, set_language, t
 from app.services import context
 from app.services import sync as sync_service
 from app.ui.shell import guarded
-from app.ui.widgets import Choice, field, heading, muted, primary_button, secondary_button
+from app.ui.widgets import (
+    Choice,
+    field,
+    heading,
+    muted,
+    primary_button,
+    screen_column,
+    secondary_button,
+)
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -30,7 +38,7 @@ class SettingsScreen:
         self.progress = ft.ProgressBar(visible=False)
         self.who = muted("")
         self.language = Choice("language", LANGUAGES, [], on_change=self._language)
-        return ft.Column([
+        return screen_column([
             heading(t("settings.sync")), self.result, self.pending, self.progress,
             ft.Row([primary_button(t("settings.sync_now"), self._sync_now, icon=ft.Icons.SYNC)]),
             heading(t("settings.enroll")), muted(t("settings.enroll_explain")),
@@ -40,8 +48,7 @@ class SettingsScreen:
             heading(t("settings.language")), self.language,
             heading(t("settings.device")), self.who,
             ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=12)
+        ], spacing=12)
 
     @guarded
     async def load(self) -> None:
@@ -88,7 +95,7 @@ class SettingsScreen:
         self.app.page.update()
 
     async def _language(self) -> None:
-        chosen = (self.language.value or ["nl"])[0]
+        chosen = self.language.first("nl")
         await self.app.bg(self.app.store.set_meta, "language", chosen)
         set_language(chosen)
         await self.app.relayout()

@@ -42,6 +42,21 @@ NAV = [  # (route, label key, icon, selected icon); the phone bar shows the firs
     ("signals", "nav.signals", ft.Icons.CAMPAIGN_OUTLINED, ft.Icons.CAMPAIGN),
     ("settings", "nav.settings", ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 ]
+TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
+    ("overview", "nav.overview", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS),
+    ("outcomes", "nav.outcomes", ft.Icons.TRENDING_UP_OUTLINED, ft.Icons.TRENDING_UP),
+    ("handover", "nav.handover", ft.Icons.SWAP_HORIZ_OUTLINED, ft.Icons.SWAP_HORIZ),
+    ("reports", "nav.reports", ft.Icons.DESCRIPTION_OUTLINED, ft.Icons.DESCRIPTION),
+]
+TEAM_LEAD_ROUTES = {route for route, *_ in TEAM_LEAD_NAV}
+
+
+def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
+    """The destinations of a role: a team lead also gets overview, outcomes, handover and
+    reports (the phone bar still shows the first five)."""
+    return [*NAV[:-1], *TEAM_LEAD_NAV, NAV[-1]] if role == "team_lead" else list(NAV)
+
+
 SECTION = {"contact": "today", "resident": "residents", "ecogram": "residents",
            "scores": "residents", "person": "network"}
 """Which navigation destination stays selected on a screen that is not one itself."""
@@ -73,6 +88,8 @@ class App:
         self.route = "today"
         self.screen: Screen | None = None
         self._wide: bool | None = None
+        self.role: str | None = None
+        self.nav = list(NAV)
         self.body = ft.Container(expand=True)
         self.badge = SyncBadge(on_click=lambda _e: self.go("settings"))
         self._unlisten: Callable[[], None] = lambda: None
@@ -140,6 +157,7 @@ class App:
     async def start(self) -> None:
         page = self.page
         set_language(await self.bg(self.store.meta, "language"))
+        self.role = await self.bg(self.store.meta, "role")
         page.title = "Wijkweb"
         page.theme_mode = ft.ThemeMode.LIGHT
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
@@ -169,6 +187,7 @@ class App:
         """Build the frame for the current width: rail + body, or body + bottom bar."""
         page = self.page
         self._wide = self.wide
+        self.nav = nav_for(self.role)
         self.fab = ft.FloatingActionButton(icon=ft.Icons.ADD_COMMENT, tooltip=t("contact.new"),
                                            on_click=lambda _e: self.go("contact"))
         page.floating_action_button = self.fab
@@ -186,7 +205,7 @@ class App:
             self.rail = ft.NavigationRail(
                 destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=sel,
                                                            label=t(key))
-                              for _, key, icon, sel in NAV],
+                              for _, key, icon, sel in self.nav],
                 selected_index=0, label_type=ft.NavigationRailLabelType.ALL,
                 on_change=self._nav, min_width=96)
             page.navigation_bar = None
@@ -197,7 +216,7 @@ class App:
             self.bar = ft.NavigationBar(
                 destinations=[ft.NavigationBarDestination(icon=icon, selected_icon=sel,
                                                           label=t(key))
-                              for _, key, icon, sel in NAV[:5]],
+                              for _, key, icon, sel in self.nav[:5]],
                 selected_index=0, on_change=self._nav)
             page.navigation_bar = self.bar
             page.controls = [self.body]
@@ -210,7 +229,8 @@ class App:
             await self.show(self.route)
 
     async def relayout(self) -> None:
-        """Rebuild everything (after a language switch)."""
+        """Rebuild everything (after a language switch, or an enrollment that changed the role)."""
+        self.role = await self.bg(self.store.meta, "role")
         self.layout()
         await self.show(self.route)
         await self.refresh_badge()
@@ -220,7 +240,7 @@ class App:
     async def _nav(self, e: ft.Event[Any]) -> None:
         index = int(e.control.selected_index or 0)
         self.history.clear()
-        await self.show(NAV[index][0])
+        await self.show(self.nav[index][0])
 
     def go(self, route: str) -> None:
         """Open a screen, remembering where we came from (usable as a plain event handler)."""
@@ -252,7 +272,7 @@ class App:
                                          padding=ft.Padding.only(left=12, right=12, top=4))
         self.title.value = screen.title
         section = SECTION.get(name, name)
-        index = next((i for i, n in enumerate(NAV) if n[0] == section), 0)
+        index = next((i for i, n in enumerate(self.nav) if n[0] == section), 0)
         if self._wide:
             self.rail.selected_index = index
         elif index < 5:

@@ -10,6 +10,7 @@ import flet as ft
 from app.domain import vocab as codes
 from app.i18n import t, vocab
 from app.services import signals as service
+from app.ui.forms import finish_form
 from app.ui.shell import guarded
 from app.ui.widgets import (
     OVERDUE,
@@ -20,9 +21,8 @@ from app.ui.widgets import (
     heading,
     muted,
     refresh,
+    screen_column,
     secondary_button,
-    set_error_text,
-    show_error,
 )
 
 if TYPE_CHECKING:
@@ -40,19 +40,18 @@ class SignalsScreen:
         self.open_only = ft.Switch(label=t("signals.open_only"), value=True,
                                    on_change=lambda _e: self.app.page.run_task(self.load))
         self.rows = ft.Column(spacing=4)
-        return ft.Column([
+        return screen_column([
             self.view, self.open_only,
             ft.Row([secondary_button(t("signals.new"), self._new_signal, icon=ft.Icons.FLAG),
                     secondary_button(t("initiatives.new"), self._new_initiative,
                                      icon=ft.Icons.LIGHTBULB_OUTLINE)], wrap=True),
             self.rows, ft.Container(height=80),
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=10)
+        ], spacing=10)
 
     @guarded
     async def load(self) -> None:
         store = self.app.store
-        showing_signals = (self.view.value or ["signals"])[0] == "signals"
+        showing_signals = self.view.first("signals") == "signals"
         self.open_only.visible = showing_signals
         controls: list[ft.Control] = []
         if showing_signals:
@@ -98,18 +97,12 @@ class SignalsScreen:
         @self.app.guard
         async def save(_e: Any) -> None:
             _, errors = await self.app.bg(service.save_signal, self.app.store, self.app.ctx, {
-                "street": street.value or "", "category": (category.value or [""])[0],
-                "severity": (severity.value or [""])[0], "note": note.value or ""})
-            show_error(street, errors.get("street"))
-            set_error_text(category_error, errors.get("category") or errors.get("severity"))
-            show_error(note, errors.get("note"))
-            if errors:
-                refresh(dialog)
-                return
-            self.app.close_dialog(dialog)
-            self.app.toast(t("signal.saved"))
-            await self.app.saved()
-            await self.load()
+                "street": street.value or "", "category": category.first(),
+                "severity": severity.first(), "note": note.value or ""})
+            if await finish_form(self.app, dialog, errors, [
+                    (street, "street"), (category_error, ("category", "severity")),
+                    (note, "note")], "signal.saved"):
+                await self.load()
 
         dialog = form_dialog(t("signals.new"), ft.Column(
             [street, ft.Text(t("signal.category")), category, category_error,
@@ -129,17 +122,11 @@ class SignalsScreen:
                                            "street": street.value or "",
                                            "carried_by": carried_by.value or "",
                                            "note": note.value or ""})
-            for ctl, key in ((title, "title"), (street, "street"), (carried_by, "carried_by"),
-                             (note, "note")):
-                show_error(ctl, errors.get(key))
-            if errors:
-                refresh(dialog)
-                return
-            self.app.close_dialog(dialog)
-            self.app.toast(t("initiative.saved"))
-            await self.app.saved()
-            self.view.set_value(["initiatives"])
-            await self.load()
+            if await finish_form(self.app, dialog, errors, [
+                    (title, "title"), (street, "street"), (carried_by, "carried_by"),
+                    (note, "note")], "initiative.saved"):
+                self.view.set_value(["initiatives"])
+                await self.load()
 
         dialog = form_dialog(t("initiatives.new"),
                              ft.Column([title, street, carried_by, note], tight=True), save)

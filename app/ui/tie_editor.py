@@ -12,6 +12,7 @@ from app.domain import vocab as codes
 from app.domain.models import Tie
 from app.i18n import t
 from app.services import network as service
+from app.ui.forms import finish_form
 from app.ui.widgets import (
     TOUCH,
     Choice,
@@ -21,8 +22,6 @@ from app.ui.widgets import (
     form_dialog,
     muted,
     refresh,
-    set_error_text,
-    show_error,
 )
 
 if TYPE_CHECKING:
@@ -106,17 +105,12 @@ def open_tie_dialog(app: App, on_saved: Callable[[], Awaitable[None]],
             person_id, errors = await app.bg(service.save_person, store, ctx, {"name": p[1]})
         tie_id, errors = await app.bg(
             service.save_tie, store, ctx, r[0] if r else None, person_id,
-            (kind.value or [""])[0], (strength.value or [""])[0], support.value,
-            note.value or "", tie.id if tie else None)
-        set_error_text(other_error, errors.get("person") or errors.get("resident"))
-        show_error(note, errors.get("note"))
-        if errors:
-            refresh(dialog)
-            return
-        app.close_dialog(dialog)
-        app.toast(t("tie.saved"))
-        await app.saved()
-        await on_saved()
+            kind.first(), strength.first(), support.value, note.value or "",
+            tie.id if tie else None)
+        if await finish_form(app, dialog, errors,
+                             [(other_error, ("person", "resident")), (note, "note")],
+                             "tie.saved"):
+            await on_saved()
 
     body = ft.Column([other, picker, other_error, ft.Text(t("tie.kind")), kind,
                       ft.Text(t("tie.strength")), strength, ft.Text(t("tie.support")), support,
@@ -126,9 +120,7 @@ def open_tie_dialog(app: App, on_saved: Callable[[], Awaitable[None]],
         @app.guard
         async def remove(_e: Any) -> None:
             await app.bg(service.remove_tie, app.store, tie.id)
-            app.close_dialog(dialog)
-            app.toast(t("tie.removed"))
-            await app.saved()
+            await finish_form(app, dialog, {}, toast="tie.removed")
             await on_saved()
 
         dialog.actions.insert(0, ft.TextButton(content=t("tie.remove"), on_click=remove,

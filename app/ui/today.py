@@ -11,7 +11,7 @@ from app.i18n import t, vocab
 from app.services import agreements as agreements_service
 from app.services import today as today_service
 from app.ui.shell import guarded
-from app.ui.widgets import OVERDUE, TOUCH, heading, muted, refresh
+from app.ui.widgets import OVERDUE, TOUCH, heading, muted, refresh, screen_column
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -46,6 +46,16 @@ def agreement_subtitle(row: agreements_service.AgreementRow) -> str:
     return " · ".join(bits)
 
 
+def agreement_tile(row: agreements_service.AgreementRow) -> ft.ListTile:
+    """An open agreement; an overdue one in red, with a warning sign."""
+    return ft.ListTile(
+        leading=ft.Icon(ft.Icons.WARNING_AMBER if row.overdue else ft.Icons.EVENT,
+                        color=OVERDUE if row.overdue else None),
+        title=ft.Text(row.agreement.what),
+        subtitle=ft.Text(agreement_subtitle(row), color=OVERDUE if row.overdue else None),
+        min_height=TOUCH)
+
+
 class TodayScreen:
     def __init__(self, app: App):
         self.app = app
@@ -68,11 +78,10 @@ class TodayScreen:
                 vertical_alignment=ft.CrossAxisAlignment.START, spacing=24)]
         else:
             body = [*contacts, *rest]
-        return ft.Column([
+        return screen_column([
             ft.Row([big]), *body,
             ft.Container(height=80),  # room above the floating button
-        ], scroll=ft.ScrollMode.AUTO, expand=True,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=8)
+        ], spacing=8)
 
     @guarded
     async def load(self) -> None:
@@ -88,12 +97,7 @@ class TodayScreen:
         refresh(self.signals)
 
     def _agreement(self, row: agreements_service.AgreementRow) -> ft.ListTile:
-        tile = ft.ListTile(
-            leading=ft.Icon(ft.Icons.WARNING_AMBER if row.overdue else ft.Icons.EVENT,
-                            color=OVERDUE if row.overdue else None),
-            title=ft.Text(row.agreement.what),
-            subtitle=ft.Text(agreement_subtitle(row), color=OVERDUE if row.overdue else None),
-            min_height=TOUCH)
+        tile = agreement_tile(row)
 
         @self.app.guard
         async def done(_e: Any) -> None:

@@ -22,6 +22,9 @@ ERROR = ft.Colors.RED_800
 MUTED = ft.Colors.ON_SURFACE_VARIANT
 OVERDUE = ft.Colors.RED_800
 
+Fetch = Callable[[int], tuple[list[Any], bool]]
+"""A paged list's source: ``fetch(offset)`` → (the items of one page, whether there are more)."""
+
 
 def on_screen(control: ft.Control) -> bool:
     """True while the control is part of the page (not replaced by another screen)."""
@@ -71,6 +74,12 @@ def muted(text: str, size: int = 13) -> ft.Text:
     return ft.Text(text, size=size, color=MUTED)
 
 
+def screen_column(controls: list[ft.Control], **kw: Any) -> ft.Column:
+    """A screen's body: it scrolls, fills the space and stretches its rows to the full width."""
+    return ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True,
+                     horizontal_alignment=ft.CrossAxisAlignment.STRETCH, **kw)
+
+
 def primary_button(text: str, on_click: Callable[..., Any], icon: ft.IconData | None = None,
                    **kw: Any) -> ft.FilledButton:
     return ft.FilledButton(content=text, icon=icon, on_click=on_click, height=TOUCH, **kw)
@@ -105,6 +114,10 @@ class Choice(ft.Row):
     def value(self) -> list[Any]:
         return list(self._chosen)
 
+    def first(self, default: Any = "") -> Any:
+        """The chosen code (of one choice), or ``default`` while nothing is chosen."""
+        return (self.value or [default])[0]
+
     def set_value(self, values: Iterable[Any]) -> None:
         self._chosen = list(values)
         for code, chip in self.chips.items():
@@ -132,7 +145,7 @@ class PagedList(ft.Column):
     turns one item into a control.
     """
 
-    def __init__(self, app: App, fetch: Callable[[int], tuple[list[Any], bool]],
+    def __init__(self, app: App, fetch: Fetch,
                  render: Callable[[Any], ft.Control], empty: str):
         self.rows = ft.Column(spacing=0)
         self.more = ft.TextButton(content=t("list.more"), on_click=self._more, visible=False,
@@ -145,7 +158,7 @@ class PagedList(ft.Column):
         self.next_offset = 0
         self._generation = 0
 
-    async def reload(self, fetch: Callable[[int], tuple[list[Any], bool]] | None = None) -> None:
+    async def reload(self, fetch: Fetch | None = None) -> None:
         """Start again from the first page (a new search, a changed filter)."""
         if fetch is not None:
             self.fetch = fetch
@@ -217,9 +230,14 @@ class ResidentPicker(ft.Column):
             if asyncio.iscoroutine(result):
                 await result
 
-        return ft.ListTile(leading=ft.Icon(ft.Icons.PERSON_OUTLINE), title=ft.Text(row.name),
-                           subtitle=ft.Text(f"{row.street} {row.house_number}".strip()),
-                           on_click=pick, min_height=TOUCH)
+        return resident_tile(row, pick)
+
+
+def resident_tile(row: residents_service.ResidentRow, on_click: Callable[..., Any]) -> ft.ListTile:
+    """A resident in a list or among search results: name, and street and house number."""
+    return ft.ListTile(leading=ft.Icon(ft.Icons.PERSON_OUTLINE), title=ft.Text(row.name),
+                       subtitle=ft.Text(f"{row.street} {row.house_number}".strip()),
+                       on_click=on_click, min_height=TOUCH)
 
 
 class SyncBadge(ft.Container):

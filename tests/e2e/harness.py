@@ -143,6 +143,23 @@ def fill(page: Any, label: str, text: str) -> None:
                 raise
 
 
+def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
+    """Tap a chip, checkbox or switch and wait until it shows as chosen.
+
+    The next tap (often "Opslaan") must not overtake this one: a tap that landed while the
+    semantics tree was being rebuilt is tried again.
+    """
+    box = page.get_by_role(role, name=name, exact=exact).first
+    for attempt in range(3):
+        box.click()
+        try:
+            expect(box).to_be_checked(timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 def announced(page: Any, text: str, timeout: float = 20_000) -> None:
     """Wait for a snackbar message (read from the polite live region)."""
     page.locator("flt-announcement-polite").filter(has_text=text).wait_for(

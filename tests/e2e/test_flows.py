@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from app.domain.models import Agreement, Contact, NetworkPerson, Resident
 from app.store import Store
-from tests.e2e.harness import PHONE, TABLET, AppServer, announced, fill, open_app
+from tests.e2e.harness import PHONE, TABLET, AppServer, announced, choose, fill, open_app
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ def test_contact_with_a_new_resident_on_a_phone(browser, server):
     page.get_by_role("button", name="Nieuwe bewoner", exact=True).click()
     fill(page, "Naam nieuwe bewoner", "Zeynep Testbewoner")
     fill(page, "Straat", "Tulpstraat")
-    page.get_by_role("checkbox", name="Jeugd").click()
+    choose(page, "checkbox", "Jeugd")
     page.get_by_role("button", name="Opslaan", exact=True).click()
     announced(page, "Contact opgeslagen")
     with database(server) as store:
@@ -80,8 +80,8 @@ def test_follow_up_needed_creates_an_agreement_on_a_tablet(browser, server):
     fill(page, "Zoek bewoner (naam of straat)", resident.name)
     page.get_by_role("button", name=resident.name).first.click()
     fill(page, "Straat", "Irisplein")
-    page.get_by_role("checkbox", name="Huisbezoek").click()
-    page.get_by_role("switch", name="Vervolg nodig").click()
+    choose(page, "checkbox", "Huisbezoek")
+    choose(page, "switch", "Vervolg nodig")
     fill(page, "Wat is de afspraak?", "Samen het toeslagenformulier invullen")
     fill(page, "Wanneer klaar (dd-mm-jjjj)", "1-12-2031")
     page.get_by_role("button", name="Opslaan", exact=True).click()
@@ -104,8 +104,8 @@ def test_a_tie_added_from_the_resident_shows_in_the_ecogram(browser, server):
     page.get_by_role("button", name="Relatie toevoegen").click()
     fill(page, "Zoek netwerkpersoon of sleutelfiguur", "Gerda")
     page.get_by_role("button", name="Gerda Pos").first.click()
-    page.get_by_role("checkbox", name="Buur", exact=True).click()
-    page.get_by_role("checkbox", name="Onder spanning").click()
+    choose(page, "checkbox", "Buur", exact=True)
+    choose(page, "checkbox", "Onder spanning")
     page.get_by_role("button", name="Opslaan", exact=True).click()
     announced(page, "Relatie opgeslagen")
     page.get_by_role("button", name="Gerda Pos").first.wait_for()  # the list under the drawing
@@ -137,12 +137,12 @@ def test_a_tie_added_from_the_network_person(browser, server):
 def test_switch_to_english_and_back(browser, server):
     page = open_app(browser, server.url, PHONE)
     page.get_by_label("Instellingen").first.click()
-    page.get_by_role("checkbox", name="English").click()
+    choose(page, "checkbox", "English")
     page.get_by_role("tab", name="Today").wait_for()
     page.get_by_text("Sync and settings").first.wait_for()
     with database(server) as store:
         assert store.meta("language") == "en"
-    page.get_by_role("checkbox", name="Nederlands").click()
+    choose(page, "checkbox", "Nederlands")
     page.get_by_role("tab", name="Vandaag").wait_for()
     page.context.close()
 

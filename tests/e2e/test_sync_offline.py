@@ -1,4 +1,4 @@
-"""Offline first, end to end: record with the sync server down, start it, see it on a second device."""
+"""Offline first, end to end: record with the server down, start it, see it on a second device."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from app.domain.models import Contact
 from app.store import Store
 from app.sync.client import enroll
 from sync_server.store import ServerStore
-from tests.e2e.harness import PHONE, ROOT, AppServer, announced, fill, free_port, open_app
+from tests.e2e.harness import (
+    PHONE,
+    ROOT,
+    AppServer,
+    announced,
+    choose,
+    fill,
+    free_port,
+    open_app,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +63,7 @@ def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
     try:
         page = open_app(browser, app.url, PHONE)
         page.get_by_role("button", name="Nieuw contact").first.click()
-        page.get_by_role("switch", name="Anonieme groep").click()
+        choose(page, "switch", "Anonieme groep")
         fill(page, "Aantal", "4")
         fill(page, "Straat", "Kievitplein")
         fill(page, "Notitie", "Jongeren bij het pleintje, rustig gesprek")

@@ -1,0 +1,155 @@
+"""Warm handover: pick who hands over and to whom (optionally another colleague per household),
+hand everything over in one go, then read the summary per household the new worker gets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.i18n import t, vocab
+from app.services import handover as service
+from app.ui.shell import guarded
+from app.ui.widgets import (
+    Choice,
+    error_text,
+    heading,
+    muted,
+    primary_button,
+    refresh,
+    screen_column,
+    set_error_text,
+)
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+DEFAULT = "-"
+
+
+def _list(items: list[str]) -> str:
+    return ", ".join(items) if items else t("handover.none")
+
+
+class HandoverScreen:
+    def __init__(self, app: App):
+        self.app = app
+        self.title = t("handover.title")
+        self.names: dict[str, str] = {}
+        self.plan: service.Plan | None = None
+        self.overrides: dict[str, ft.Dropdown] = {}
+
+    def build(self) -> ft.Control:
+        label = lambda wid: self.names.get(wid, wid)  # noqa: E731
+        self.source = Choice("worker", [], on_change=self._source_changed, label=label)
+        self.target = Choice("worker", [], label=label)
+        self.target_error = error_text()
+        self.orphans = ft.Text("", color=ft.Colors.RED_800, visible=False)
+        self.summary = muted("", 15)
+        self.households = ft.Column(spacing=0)
+        self.run = primary_button(t("handover.run"), self._run, icon=ft.Icons.SWAP_HORIZ,
+                                  disabled=True)
+        self.result = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        return screen_column([
+            muted(t("handover.explain")), self.orphans,
+            heading(t("handover.from"), 16), self.source,
+            heading(t("handover.to"), 16), self.target, self.target_error,
+            self.summary, self.households, ft.Row([self.run]), self.result,
+            ft.Container(height=80)], spacing=10)
+
+    @guarded
+    async def load(self) -> None:
+        workers = await self.app.bg(service.colleagues, self.app.store, None)
+        orphans = await self.app.bg(service.orphans, self.app.store)
+        self.names = {w.id: w.name for w in workers}
+        self.source.set_options(list(self.names))
+        self.target.set_options(list(self.names))
+        self.orphans.value = t("handover.orphans", count=len(orphans))
+        self.orphans.visible = bool(orphans)
+        refresh(self.source, self.target, self.orphans)
+
+    @guarded
+    async def _source_changed(self) -> None:
+        wid = self.source.first()
+        self.plan = await self.app.bg(service.plan, self.app.store, wid) if wid else None
+        self.target.set_options([w for w in self.names if w != wid])
+        self.result.controls = []
+        self._show_plan()
+        refresh(self.target, self.result)
+
+    def _show_plan(self) -> None:
+        plan = self.plan
+        self.overrides = {}
+        if plan is None:
+            self.summary.value, self.households.controls = "", []
+        elif plan.empty:
+            self.summary.value, self.households.controls = t("handover.nothing"), []
+        else:
+            self.summary.value = t("handover.plan", households=len(plan.households),
+                                   agreements=len(plan.agreements), people=len(plan.people))
+            rows: list[ft.Control] = [muted(t("handover.per_household"))] if (
+                plan.households) else []
+            for h in plan.households:
+                dd = ft.Dropdown(
+                    value=DEFAULT, width=260, dense=True,
+                    options=[ft.DropdownOption(key=DEFAULT, text=t("handover.default")),
+                             *(ft.DropdownOption(key=w, text=n) for w, n in self.names.items()
+                               if w != plan.worker_id)])
+                self.overrides[h.id] = dd
+                place = f"{h.street} {h.house_number or ''}".strip()
+                rows.append(ft.Row([
+                    ft.Text(f"{h.name} - {place}", expand=True),
+                    ft.Semantics(content=dd,
+                                 label=t("handover.household_to", name=h.name))],
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER))
+            self.households.controls = rows
+        self.run.disabled = plan is None or plan.empty
+        refresh(self.summary, self.households, self.run)
+
+    @guarded
+    async def _run(self, _e: Any) -> None:
+        if self.plan is None:
+            return
+        overrides = {hid: dd.value for hid, dd in self.overrides.items()
+                     if dd.value and dd.value != DEFAULT}
+        result, errors = await self.app.bg(service.hand_over, self.app.store,
+                                           self.plan.worker_id, self.target.first() or None,
+                                           overrides)
+        set_error_text(self.target_error, errors.get("to") or errors.get("per_household"))
+        refresh(self.target_error)
+        if result is None:
+            return
+        self.app.toast(t("handover.done", households=len(result.households),
+                         agreements=len(result.agreements), people=len(result.people)))
+        await self.app.saved()
+        summaries = [await self.app.bg(service.summary, self.app.store, hid)
+                     for hid in result.households]
+        self.plan = await self.app.bg(service.plan, self.app.store, self.plan.worker_id)
+        self._show_plan()
+        self.result.controls = [heading(t("handover.summaries")),
+                                *(self._card(s) for s in summaries if s is not None)]
+        refresh(self.result)
+
+    def _card(self, s: service.Summary) -> ft.Control:
+        parts: list[ft.Control] = [
+            heading(f"{s.name} - {s.street} {s.house_number or ''}".strip(), 16),
+            muted(t("handover.new_worker", name=self.names.get(s.primary_worker_id or "", "?")))]
+        for m in s.members:
+            network = [f"{p.name} ({vocab('tie', p.kind)}, {vocab('strength', p.strength)}"
+                       + (f", {t('handover.key_figure')})" if p.key_figure else ")")
+                       for p in m.network]
+            parts += [ft.Text(m.name, weight=ft.FontWeight.W_600),
+                      ft.Text(f"{t('resident.ambitions')}: {_list(m.ambitions)}"),
+                      ft.Text(f"{t('resident.talents')}: {_list(m.talents)}"),
+                      ft.Text(f"{t('resident.obstacles')}: {_list(m.obstacles)}"),
+                      ft.Text(f"{t('handover.network')}: {_list(network)}")]
+        agreements = [a.what + (f" ({a.due:%d-%m-%Y})" if a.due else "")
+                      for a in s.open_agreements]
+        contacts = [f"{c.at:%d-%m-%Y} {vocab('channel', c.channel)}: {c.note}"
+                    for c in s.last_contacts]
+        worked = [f"{a.request} ({vocab('outcome', a.outcome)})" for a in s.worked]
+        parts += [ft.Text(f"{t('handover.open_agreements')}: {_list(agreements)}"),
+                  ft.Text(f"{t('handover.last_contacts')}:"),
+                  *(muted(c) for c in contacts or [t("handover.none")]),
+                  ft.Text(f"{t('handover.worked')}: {_list(worked)}")]
+        return ft.Card(ft.Container(ft.Column(parts, spacing=4, tight=True), padding=12))

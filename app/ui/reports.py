@@ -1,0 +1,64 @@
+"""Reports and exports: the period report as PDF and the team's records as CSV, written to
+``exports/`` in the app's data folder; the screen says where."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.i18n import t
+from app.services import reports as service
+from app.ui.shell import guarded
+from app.ui.team_widgets import period_choice, period_of
+from app.ui.widgets import heading, muted, primary_button, refresh, screen_column
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+class ReportsScreen:
+    def __init__(self, app: App):
+        self.app = app
+        self.title = t("reports.title")
+
+    def build(self) -> ft.Control:
+        self.period = period_choice(self._period_changed)
+        self.period_label = muted(period_of(self.period).label())
+        self.personal = ft.Switch(label=t("reports.personal"), value=False)
+        self.busy = ft.ProgressBar(visible=False)
+        self.export = primary_button(t("reports.export"), self._export,
+                                     icon=ft.Icons.PICTURE_AS_PDF_OUTLINED)
+        self.where = ft.Text("", selectable=True, visible=False)
+        self.files = ft.Column(spacing=2)
+        return screen_column([
+            muted(t("reports.explain")),
+            ft.Row([heading(t("period.label"), 16), self.period, self.period_label], wrap=True,
+                   spacing=12),
+            self.personal, ft.Row([self.export]), self.busy, self.where, self.files,
+            ft.Container(height=80)], spacing=12)
+
+    async def load(self) -> None:
+        return None
+
+    async def _period_changed(self) -> None:
+        self.period_label.value = period_of(self.period).label()
+        refresh(self.period_label)
+
+    @guarded
+    async def _export(self, _e: Any) -> None:
+        self.busy.visible, self.export.disabled = True, True
+        refresh(self.busy, self.export)
+        try:
+            pdf, files = await self.app.bg(service.export, self.app.store,
+                                           period_of(self.period), bool(self.personal.value))
+        finally:
+            self.busy.visible, self.export.disabled = False, False
+            refresh(self.busy, self.export)
+        self.where.value = t("reports.saved", path=str(pdf.parent))
+        self.where.visible = True
+        self.files.controls = [muted(t("reports.files", pdf=pdf.name, count=len(files),
+                                       rows=sum(f.rows for f in files)))]
+        self.files.controls += [muted(f"csv/{f.path.name}: {f.rows}") for f in files]
+        refresh(self.where, self.files)
+        self.app.toast(t("reports.saved", path=str(pdf.parent)), seconds=8)

@@ -1,0 +1,85 @@
+"""A team lead on a laptop (1440×900): the overview with its charts, a warm handover and an
+export, on the real web app; checked in the database and on disk. Takes the README's
+screenshots ``laptop-overview.png`` and ``laptop-handover.png`` (CanvasKit renderer)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from app.demo import seed
+from app.domain.models import Household
+from app.store import Store
+from tests.e2e.harness import AppServer, announced, choose, open_app, screenshot
+
+pytestmark = pytest.mark.e2e
+LAPTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[AppServer]:
+    data_dir = tmp_path_factory.mktemp("lead")
+    store = Store.open_default(data_dir)
+    try:
+        ids = seed(store)
+        lead = ids["workers"][4]  # Fatma Yıldız, team_lead
+        store.set_meta("worker_id", lead)
+        store.set_meta("role", "team_lead")
+    finally:
+        store.close()
+    srv = AppServer(data_dir, renderer="canvaskit", seed_demo=False).start()
+    srv.ids = ids
+    yield srv
+    srv.stop()
+
+
+def nav(page, label: str) -> None:  # noqa: ANN001 - a playwright Page
+    page.get_by_role("button", name=re.compile(rf"^{label} Tab")).first.click()
+
+
+def test_overview_handover_and_export(browser, server):
+    page = open_app(browser, server.url, LAPTOP)
+    host = page.locator("flt-semantics-host")
+
+    nav(page, "Overzicht")
+    contacts = page.get_by_role("button", name=re.compile(r"^Contacten\s+\d+")).first
+    contacts.wait_for()
+    page.wait_for_timeout(800)  # the charts animate in
+    screenshot(page, "laptop-overview")
+    contacts.click()
+    page.get_by_text(re.compile(r"^Contacten: \d+")).first.wait_for()
+    page.get_by_role("button", name="Terug", exact=True).last.click()
+
+    nav(page, "Overdracht")
+    leaving, taker = server.ids["workers"][0], server.ids["workers"][2]
+    choose(page, "checkbox", "Sanne de Vries")
+    host.get_by_text(re.compile(r"\d+ huishoudens, \d+ open afspraken")).first.wait_for()
+    target = page.get_by_role("checkbox", name="Petra Jansen").nth(1)
+    target.click()
+    expect(target).to_be_checked()
+    page.get_by_role("button", name="Overdragen", exact=True).click()
+    announced(page, "Overgedragen:")
+    host.get_by_text("Overdracht per huishouden").first.wait_for()
+    store = server.store()
+    try:
+        with store.session() as s:
+            from sqlmodel import select
+
+            homes = s.exec(select(Household)).all()
+    finally:
+        store.close()
+    assert not [h for h in homes if h.primary_worker_id in (None, leaving)]
+    assert any(h.primary_worker_id == taker for h in homes)
+    page.wait_for_timeout(400)
+    screenshot(page, "laptop-handover")
+
+    nav(page, "Rapportage")
+    page.get_by_role("button", name="PDF en CSV maken", exact=True).click()
+    announced(page, "Opgeslagen in")
+    [folder] = (server.data_dir / "exports").iterdir()
+    assert (folder / "rapportage.pdf").read_bytes().startswith(b"%PDF-")
+    assert len(list((folder / "csv").glob("*.csv"))) == 6
+    page.context.close()

@@ -1,0 +1,139 @@
+"""The period report: PDF figures equal hand counts, no personal data unless asked; CSV rows."""
+
+from __future__ import annotations
+
+import csv
+import re
+import zlib
+from datetime import UTC
+
+import pytest
+
+from app.domain.models import (
+    Activation,
+    Agreement,
+    Contact,
+    Initiative,
+    NetworkPerson,
+    OutcomeScore,
+    Resident,
+    Signal,
+    Worker,
+)
+from app.i18n import set_language
+from app.services import reports
+from app.services.overview import Period
+from tests.team_fixtures import rows, seeded  # noqa: F401 - a fixture
+
+PERIOD = Period.last(91)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text shown in a PDF, read without fpdf2: inflate each stream, collect ``(...) Tj``."""
+    assert data.startswith(b"%PDF-")
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            stream = zlib.decompress(stream)
+        except zlib.error:
+            pass
+        out += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", stream)]
+    return "\n".join(out)
+
+
+def _in(day, period=PERIOD) -> bool:
+    return period.start <= day <= period.end
+
+
+@pytest.fixture(autouse=True)
+def dutch():
+    set_language("nl")
+
+
+def test_pdf_figures_equal_hand_counts_and_hold_no_names(seeded):  # noqa: F811
+    store, _ = seeded
+    data = reports.pdf(store, PERIOD)
+    text = pdf_text(data)
+    lines = text.splitlines()
+    contacts = [c for c in rows(store, Contact) if _in(c.at.astimezone(UTC).date())]
+    groups = [c for c in contacts if c.group_size]
+    signals = [s for s in rows(store, Signal) if _in(s.at.astimezone(UTC).date())]
+    acts = [a for a in rows(store, Activation) if _in(a.date)]
+
+    def after(label: str) -> str:
+        return lines[lines.index(label) + 1]
+
+    assert after("Contacten") == str(len(contacts))
+    assert after("Anonieme straatcontacten") == str(len(groups))
+    assert after("Mensen in die groepen") == str(sum(c.group_size for c in groups))
+    assert after("Signalen") == str(len(signals))
+    assert after("Netwerkactiveringen") == str(len(acts))
+    assert after("Houdt stand na 3 maanden") == str(sum(a.outcome == "held" for a in acts))
+    names = ([r.name for r in rows(store, Resident)] + [w.name for w in rows(store, Worker)]
+             + [p.name for p in rows(store, NetworkPerson)])
+    notes = [c.note for c in contacts] + [s.note for s in signals]
+    leaked = [n for n in names + notes if reports._latin(n) in text]
+    assert not leaked
+    for street in {s.street for s in signals}:  # streets only as aggregated counts
+        assert street in text
+
+
+def test_pdf_with_personal_data_names_residents(seeded):  # noqa: F811
+    store, _ = seeded
+    text = pdf_text(reports.pdf(store, PERIOD, include_personal=True))
+    scored = {s.resident_id for s in rows(store, OutcomeScore)}
+    names = [r.name for r in rows(store, Resident) if r.id in scored]
+    assert sum(reports._latin(n) in text for n in names) >= len(names) // 2
+
+
+def test_csv_rows_equal_hand_counts_without_personal_columns(seeded, tmp_path):  # noqa: F811
+    store, _ = seeded
+    files = {f.path.stem: f for f in reports.csv_files(store, PERIOD, tmp_path)}
+    expected = {
+        "contacts": sum(_in(c.at.astimezone(UTC).date()) for c in rows(store, Contact)),
+        "activations": sum(_in(a.date) for a in rows(store, Activation)),
+        "agreements": sum(bool(a.due) and _in(a.due) for a in rows(store, Agreement)),
+        "signals": sum(_in(s.at.astimezone(UTC).date()) for s in rows(store, Signal)),
+        "initiatives": sum(bool(i.at) and _in(i.at) for i in rows(store, Initiative)),
+        "outcome_scores": sum(_in(o.date) for o in rows(store, OutcomeScore)),
+    }
+    assert {k: f.rows for k, f in files.items()} == expected
+    everything = ""
+    for name, f in files.items():
+        with f.path.open(encoding="utf-8") as fh:
+            table = list(csv.reader(fh))
+        assert len(table) == expected[name] + 1
+        assert not {"note", "resident", "worker", "what", "resident_names"} & set(table[0])
+        everything += f.path.read_text(encoding="utf-8")
+    for r in rows(store, Resident):
+        assert r.name not in everything and r.id not in everything
+
+
+def test_csv_with_personal_data_and_export_folder(seeded):  # noqa: F811
+    store, _ = seeded
+    pdf_path, files = reports.export(store, PERIOD, include_personal=True)
+    assert pdf_path.parent.parent == store.path.parent / "exports"
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+    [contacts] = [f for f in files if f.path.stem == "contacts"]
+    with contacts.path.open(encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert any(row["resident_names"] for row in table) and any(row["note"] for row in table)
+
+
+def test_headless_report_command(tmp_path):
+    from app import __main__ as cli
+    from app.demo import seed
+    from app.store import Store
+
+    store = Store.open_default(tmp_path)
+    seed(store)
+    store.close()
+    args = ["report", "--from", PERIOD.start.isoformat(), "--to", PERIOD.end.isoformat(),
+            "--data-dir", str(tmp_path)]
+    assert cli.main([*args, "--pdf", str(tmp_path / "r.pdf"),
+                     "--csv-dir", str(tmp_path / "csv")]) == 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
+    assert len(list((tmp_path / "csv").glob("*.csv"))) == 6
+    assert cli.main(args) == 0  # both into exports/
+    [folder] = (tmp_path / "exports").iterdir()
+    assert (folder / "rapportage.pdf").exists() and (folder / "csv" / "contacts.csv").exists()
