@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sync_server import auth, feed, openapi
@@ -22,6 +23,7 @@ from sync_server.store import Device, ServerStore
 from sync_server.validate import parse_push
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
+MIN_CODE_HOURS, MAX_CODE_HOURS, DEFAULT_CODE_HOURS = 1, 168, 24
 MAX_WAIT_S = 30.0
 GZIP_MIN = 1024
 """Answers over this many bytes are gzipped for a client that accepts it."""
@@ -192,6 +194,64 @@ def review(store: ServerStore, req: Request) -> Answer:
     return store.review_conflict(int(conflict), lead.teams)
 
 
+# ---------------------------------------------------------------------- a lead's team
+
+
+def _team_workers(store: ServerStore, lead: Device) -> list[dict[str, Any]]:
+    """The workers sharing a team with ``lead``; ``teams`` only the lead's teams among theirs."""
+    mine = set(lead.teams)
+    out = []
+    for worker in store.workers():
+        shared = [t for t in worker["teams"] if t in mine]
+        if shared:
+            out.append({**worker, "teams": shared})
+    return out
+
+
+def team_devices(store: ServerStore, req: Request) -> Answer:
+    lead = _require_lead(req)
+    workers = _team_workers(store, lead)
+    by_worker: dict[str, list[dict[str, Any]]] = {w["id"]: [] for w in workers}
+    for device in store.devices():
+        if device["worker"] in by_worker:
+            by_worker[device["worker"]].append(
+                {"id": device["id"], "label": device["label"],
+                 "last_seen": device["last_seen"], "revoked": device["revoked"]})
+    return {"workers": [{**w, "devices": by_worker[w["id"]]} for w in workers]}
+
+
+def team_enrollment(store: ServerStore, req: Request) -> Answer:
+    lead = _require_lead(req)
+    body = read_json(req)
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object.")
+    worker, hours = body.get("worker"), body.get("hours", DEFAULT_CODE_HOURS)
+    if not isinstance(worker, str) or not worker or len(worker) > 64:
+        raise bad_request("'worker' must be the id of a worker, a string.")
+    if (isinstance(hours, bool) or not isinstance(hours, (int, float))
+            or not MIN_CODE_HOURS <= hours <= MAX_CODE_HOURS):
+        raise bad_request(f"'hours' must be a number from {MIN_CODE_HOURS} to "
+                          f"{MAX_CODE_HOURS}.")
+    if not any(w["id"] == worker for w in _team_workers(store, lead)):
+        raise not_found("There is no such worker in your teams.")
+    now = datetime.strptime(store.now_iso(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    code = store.create_enrollment(worker, float(hours))
+    expires = (now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"code": code, "expires": expires}
+
+
+def team_revoke(store: ServerStore, req: Request) -> Answer:
+    lead = _require_lead(req)
+    device = req.params["id"]
+    if device == lead.id:
+        raise bad_request("A team lead cannot revoke the device in use; use another one.")
+    workers = {w["id"] for w in _team_workers(store, lead)}
+    if not any(d["id"] == device and d["worker"] in workers for d in store.devices()):
+        raise not_found("There is no such device in your teams.")
+    store.revoke(device)
+    return {"id": device, "revoked": True}
+
+
 def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
            protocol: bool = False) -> Route:
     regex = re.sub(r"\\{(\w+)\\}", lambda m: rf"(?P<{m.group(1)}>[A-Za-z0-9_-]+)",
@@ -210,6 +270,9 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/v1/history/{kind}/{id}", history),
     _route("GET", "/v1/conflicts", conflicts),
     _route("POST", "/v1/conflicts/{id}/review", review),
+    _route("GET", "/v1/team/devices", team_devices),
+    _route("POST", "/v1/team/enrollments", team_enrollment),
+    _route("POST", "/v1/team/devices/{id}/revoke", team_revoke),
 )
 
 

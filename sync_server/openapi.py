@@ -133,6 +133,29 @@ SCHEMAS: dict[str, Any] = {
     "Reviewed": {"type": "object", "required": ["id", "reviewed"],
                  "properties": {"id": {"type": "integer"},
                                 "reviewed": {"type": "boolean", "enum": [True]}}},
+    "TeamDevices": {"type": "object", "required": ["workers"], "properties": {
+        "workers": {"type": "array", "items": {
+            "type": "object", "required": ["id", "name", "role", "teams", "devices"],
+            "properties": {
+                "id": _UUID, "name": {"type": "string"},
+                "role": {"type": "string", "enum": list(ROLES)},
+                "teams": {"type": "array", "items": _UUID,
+                          "description": "The worker's teams that are also the lead's."},
+                "devices": {"type": "array", "items": {
+                    "type": "object", "required": ["id", "label", "last_seen", "revoked"],
+                    "properties": {"id": {"type": "string"}, "label": {"type": "string"},
+                                   "last_seen": {"type": "string", "format": "date-time",
+                                                 "nullable": True},
+                                   "revoked": {"type": "boolean"}}}}}}}}},
+    "EnrollmentRequest": {"type": "object", "required": ["worker"], "properties": {
+        "worker": _UUID,
+        "hours": {"type": "number", "minimum": 1, "maximum": 168, "default": 24}}},
+    "Enrollment": {"type": "object", "required": ["code", "expires"], "properties": {
+        "code": {"type": "string", "description": "One-time code for `/v1/enroll`."},
+        "expires": {"type": "string", "format": "date-time"}}},
+    "Revoked": {"type": "object", "required": ["id", "revoked"],
+                "properties": {"id": {"type": "string"},
+                               "revoked": {"type": "boolean", "enum": [True]}}},
 }
 
 _SECURE = [{"bearer": []}]
@@ -219,6 +242,22 @@ PATHS: dict[str, Any] = {
         "Mark a conflict reviewed (team lead)", "Idempotent.", "Reviewed",
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
         params=[_path_param("id", {"type": "integer"})])},
+    "/v1/team/devices": {"get": _op(
+        "Workers and devices of the lead's teams (team lead)",
+        "Every worker sharing a team with the lead, with their devices and last sync.",
+        "TeamDevices", _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")))},
+    "/v1/team/enrollments": {"post": _op(
+        "Make an enrollment code (team lead)",
+        "A one-time code for a new device of a worker in the lead's teams (`404` otherwise).",
+        "Enrollment",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        body="EnrollmentRequest")},
+    "/v1/team/devices/{id}/revoke": {"post": _op(
+        "Revoke a device (team lead)",
+        "Its token stops working at once. Idempotent; `404` for a device outside the lead's "
+        "teams, `400` for the lead's own device in use.", "Revoked",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (403, "forbidden")),
+        params=[_path_param("id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})])},
 }
 
 

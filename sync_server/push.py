@@ -78,6 +78,20 @@ def judge(items: list[Item], teams: frozenset[str], current: dict[tuple[str, str
 
     Purged rows are neither: acknowledged and ignored.
     """
+    if not current:  # new rows only (the common case): all accepted unless a check fails
+        first_team: dict[tuple[str, str], str] = {}
+        for it in items:
+            if (it.team not in teams or it.kind in SERVER_KINDS
+                    or first_team.setdefault((it.kind, it.id), it.team) != it.team):
+                break  # some change is refused: sort it out change by change
+        else:
+            return list(range(len(items))), []
+    return judge_each(items, teams, current)
+
+
+def judge_each(items: list[Item], teams: frozenset[str],
+               current: dict[tuple[str, str], Current]) -> tuple[list[int], list[dict[str, Any]]]:
+    """``judge`` the long way: each transaction, and each change in it, on its own."""
     groups: dict[int, list[int]] = {}
     for i, it in enumerate(items):
         group = groups.get(it.tx)

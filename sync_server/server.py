@@ -8,7 +8,10 @@ finish, and only then may the caller close the store.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
+import os
 import signal
 import ssl
 import threading
@@ -21,6 +24,36 @@ from sync_server.handler import Handler
 from sync_server.store import ServerStore
 
 log = logging.getLogger("wijkweb.server")
+
+MALLOC_ARENAS = 2
+"""glibc malloc arenas for the server process (glibc's default: 8 per core).
+
+Each thread that allocates gets an arena of its own while there are fewer than the maximum,
+and what a request frees stays in its thread's arena for reuse. A thread serves one
+connection, so with many connections the peak of every request added up: a 5000-row pull
+left ~25 MB behind per arena, ~185 MB in all for one benchmark run. Two arenas bound that."""
+_M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
+
+
+def tune_process() -> None:
+    """Process-wide settings for a long-running server; call once, before serving.
+
+    Bounds glibc's malloc arenas (``MALLOC_ARENAS``; other C libraries are left as they are) and
+    moves the objects alive after start-up out of the garbage collector's sight (``gc.freeze``):
+    a push parses ~15,000 containers, and each full collection walked all the imported modules'
+    objects too.
+    """
+    gc.freeze()
+    try:
+        is_glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (ValueError, OSError):
+        is_glibc = ""
+    if not is_glibc.startswith("glibc"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):
+        log.warning("could not limit malloc arenas; memory use may grow with connections")
 
 
 class SyncServer(ThreadingHTTPServer):
@@ -129,6 +162,7 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str |
           tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full") -> int:
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+    tune_process()
     store = ServerStore(db, durability=durability)
     try:
         server = SyncServer(store, host, port, max_in_flight=max_in_flight, ssl_context=ctx)

@@ -183,8 +183,12 @@ class ServerStore:
     def _checkpoint_loop(self) -> None:
         """Copy the WAL into the database off the request path, at most twice a second.
 
-        A checkpoint at commit time (SQLite's default) would make every few pushes wait for it;
-        PASSIVE never blocks readers or the writer.
+        A checkpoint at commit time (SQLite's default) would make every few pushes wait for it.
+        This one holds the write lock while it copies, so no commit lands meanwhile: it then
+        completes, and the next write starts the WAL over from its beginning. Run beside a
+        steady stream of pushes it seldom completed, and the WAL grew by every push (to hundreds
+        of MB): each commit then extended the file, and each page read searched a longer
+        WAL index. Readers are never blocked (PASSIVE skips what a reader still needs).
         """
         db = self._connect("checkpoint")
         try:
@@ -193,7 +197,10 @@ class ServerStore:
                 if self._halt.wait(CHECKPOINT_EVERY_S):
                     break
                 self._dirty.clear()
-                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                with self._wlock:
+                    if self._closing:
+                        break
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             log.exception("WAL checkpoint failed; SQLite checkpoints at close")
         finally:
@@ -232,11 +239,11 @@ class ServerStore:
     def close(self) -> None:
         """Wake long-polls, let the running write finish, then close every connection."""
         self.wake_all()
+        self._checkpointer.join()  # before taking the write lock: it may be waiting for it
         with self._wlock:
             if self._closed:
                 return
             self._closed = True
-            self._checkpointer.join()
             self._db.close()
         with self._pool_lock:
             for db in self._pool:

@@ -12,7 +12,9 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
     """A new screen for a route; an unknown route shows "Vandaag" rather than nothing."""
     from app.ui import (
         agreements,
+        conflicts,
         contact_form,
+        devices,
         ecogram,
         handover,
         network,
@@ -44,6 +46,8 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         "outcomes": lambda: outcomes.OutcomesScreen(app),
         "handover": lambda: handover.HandoverScreen(app),
         "reports": lambda: reports.ReportsScreen(app),
+        "conflicts": lambda: conflicts.ConflictsScreen(app),
+        "devices": lambda: devices.DevicesScreen(app),
     }
     if name in TEAM_LEAD_ROUTES and getattr(app, "role", None) != "team_lead":
         name = "today"  # a team lead's screens need a team lead's role

@@ -47,13 +47,15 @@ TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
     ("outcomes", "nav.outcomes", ft.Icons.TRENDING_UP_OUTLINED, ft.Icons.TRENDING_UP),
     ("handover", "nav.handover", ft.Icons.SWAP_HORIZ_OUTLINED, ft.Icons.SWAP_HORIZ),
     ("reports", "nav.reports", ft.Icons.DESCRIPTION_OUTLINED, ft.Icons.DESCRIPTION),
+    ("conflicts", "nav.conflicts", ft.Icons.CALL_SPLIT_OUTLINED, ft.Icons.CALL_SPLIT),
+    ("devices", "nav.devices", ft.Icons.DEVICES_OUTLINED, ft.Icons.DEVICES),
 ]
 TEAM_LEAD_ROUTES = {route for route, *_ in TEAM_LEAD_NAV}
 
 
 def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
-    """The destinations of a role: a team lead also gets overview, outcomes, handover and
-    reports (the phone bar still shows the first five)."""
+    """The destinations of a role: a team lead also gets overview, outcomes, handover,
+    reports, conflicts and devices (the phone bar still shows the first five)."""
     return [*NAV[:-1], *TEAM_LEAD_NAV, NAV[-1]] if role == "team_lead" else list(NAV)
 
 

@@ -83,3 +83,14 @@ def test_overview_handover_and_export(browser, server):
     assert (folder / "rapportage.pdf").read_bytes().startswith(b"%PDF-")
     assert len(list((folder / "csv").glob("*.csv"))) == 6
     page.context.close()
+
+
+def test_online_only_screens_say_kindly_when_not_enrolled(browser, server, tmp_path):
+    """Conflicts and devices need the sync server; this laptop has none: no crash, plain words."""
+    page = open_app(browser, server.url, LAPTOP)
+    host = page.locator("flt-semantics-host")
+    for label in ("Conflicten", "Apparaten"):
+        nav(page, label)
+        host.get_by_text(re.compile("nog niet gekoppeld aan een server")).first.wait_for()
+    page.screenshot(path=str(tmp_path / "devices.png"))
+    page.context.close()

@@ -1,0 +1,142 @@
+"""Conflicts and history for a team lead: what the server recorded, in words a person reads.
+
+A conflict is two concurrent edits of one field; the merge kept one value (``kept``), the other
+(``other``) lost. The lead keeps the merged value (the conflict is marked reviewed) or restores
+the other one: an ordinary local edit that syncs like any other, then marked reviewed.
+
+Every function here blocks (HTTP, SQLite): call it off the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.store import Store
+from app.sync.config import DeviceConfig
+from app.sync.team import TeamLead
+from sync_server.protocol import DELETED
+
+SERVER_DEVICE = "server"
+
+
+def open_lead(store: Store, data_dir: str | Path | None) -> TeamLead:
+    """A ``TeamLead`` for this device; ``NotEnrolled`` when it has no enrollment."""
+    config = DeviceConfig.load(data_dir) if data_dir is not None else None
+    return TeamLead(store, config)
+
+
+@dataclass(frozen=True)
+class Side:
+    value: Any
+    device: str
+    who: str
+    """The worker's name (or the device id when the device is not in the lead's teams)."""
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    id: int
+    kind: str
+    row_id: str
+    field: str
+    kept: Side
+    other: Side
+    at: datetime | None
+    label: str
+    """The record as people know it (a name), or "" when this device does not hold it."""
+
+    @property
+    def restorable(self) -> bool:
+        """A delete/undelete is not restored from here: it is a field like no other."""
+        return self.field != DELETED
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime | None
+    who: str
+    field: str
+    value: Any
+
+
+def device_names(workers: list[dict[str, Any]]) -> dict[str, str]:
+    """Device id → its worker's name, from ``TeamLead.devices()``."""
+    return {d["id"]: w["name"] for w in workers for d in w.get("devices", [])}
+
+
+def _device_of(register: Any) -> str:
+    stamp = register[1] if isinstance(register, list) and len(register) > 1 else ""
+    return stamp.partition("@")[2] if isinstance(stamp, str) else ""
+
+
+def _side(register: Any, names: dict[str, str]) -> Side:
+    device = _device_of(register)
+    value = register[0] if isinstance(register, list) and register else None
+    return Side(value, device, names.get(device, device))
+
+
+def parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _label(store: Store, kind: str, row_id: str) -> str:
+    values = store.values(kind, row_id) or {}
+    for name in ("name", "group_label", "street", "title"):
+        if isinstance(values.get(name), str) and values[name]:
+            return values[name]
+    return ""
+
+
+def load(store: Store, lead: TeamLead) -> list[ConflictRow]:
+    """The unreviewed conflicts of the lead's teams, newest first, with who wrote each value."""
+    names = device_names(lead.devices())
+    out = [ConflictRow(int(c["id"]), c["kind"], c["row_id"], c["field"],
+                       _side(c["winner"], names), _side(c["loser"], names), parse_time(c["at"]),
+                       _label(store, c["kind"], c["row_id"]))
+           for c in lead.conflicts()]
+    return sorted(out, key=lambda c: c.id, reverse=True)
+
+
+def keep_merged(lead: TeamLead, conflict: ConflictRow) -> None:
+    """The merged value stays: only mark the conflict reviewed."""
+    lead.review(conflict.id)
+
+
+def restore_other(store: Store, lead: TeamLead, conflict: ConflictRow) -> bool:
+    """Write the other value back as a normal edit (it syncs), then mark the conflict reviewed.
+
+    False when this device does not hold the record (not synced yet, or deleted): nothing is
+    written and the conflict stays open.
+    """
+    if not conflict.restorable or store.values(conflict.kind, conflict.row_id) is None:
+        return False
+    values = store.values(conflict.kind, conflict.row_id) or {}
+    if values.get(DELETED):
+        return False
+    store.update(conflict.kind, conflict.row_id, {conflict.field: conflict.other.value})
+    lead.review(conflict.id)
+    return True
+
+
+def history(lead: TeamLead, kind: str, row_id: str,
+            names: dict[str, str] | None = None) -> list[HistoryEntry]:
+    """Every accepted change of a record, one entry per field, oldest first."""
+    if names is None:
+        names = device_names(lead.devices())
+    data = lead.history(kind, row_id)
+    out = []
+    for change in data.get("changes", []):
+        who = names.get(change["device"], change["device"])
+        for field, register in sorted(change["fields"].items()):
+            value = register[0] if isinstance(register, list) and register else None
+            out.append(HistoryEntry(parse_time(change.get("at")), who, field, value))
+    return out

@@ -1,0 +1,181 @@
+"""Conflicts (team lead): concurrent edits the server recorded, both values and who wrote them.
+Keep the merged value, or restore the other one (a normal edit that syncs); open any record's
+field history. Online only: without a connection the screen says so and stays usable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.i18n import t
+from app.services import conflicts as service
+from app.services.sync import when
+from app.sync import errors
+from app.ui.online import explain, opener
+from app.ui.shell import guarded
+from app.ui.widgets import TOUCH, heading, muted, refresh, screen_column
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+def show_value(value: Any) -> str:
+    """A field value as text: lists joined, nothing as a dash, yes/no for booleans."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return t("conflicts.yes") if value else t("conflicts.no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def show_when(moment: datetime | None) -> str:
+    return when(moment) if moment else ""
+
+
+def show_who(side: service.Side) -> str:
+    return t("conflicts.server") if side.device == service.SERVER_DEVICE else side.who
+
+
+class ConflictsScreen:
+    def __init__(self, app: App):
+        self.app = app
+        self.title = t("conflicts.title")
+        self.rows: list[service.ConflictRow] = []
+
+    def build(self) -> ft.Control:
+        self.status = ft.Text("", size=15, visible=False)
+        self.busy = ft.ProgressBar(visible=False)
+        self.list = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.reload_button = ft.TextButton(content=t("team.reload"), icon=ft.Icons.REFRESH,
+                                           on_click=self._reload, height=TOUCH)
+        return screen_column([muted(t("conflicts.explain")), ft.Row([self.reload_button]),
+                              self.busy, self.status, self.list, ft.Container(height=80)],
+                             spacing=10)
+
+    async def load(self) -> None:
+        await self._load()
+
+    @guarded
+    async def _reload(self, _e: Any = None) -> None:
+        await self._load()
+
+    def _say(self, text: str) -> None:
+        self.status.value, self.status.visible = text, bool(text)
+        refresh(self.status)
+
+    async def _load(self) -> None:
+        self.busy.visible = True
+        refresh(self.busy)
+        open_lead, store = opener(self.app), self.app.store
+
+        def fetch() -> list[service.ConflictRow]:
+            with open_lead() as lead:
+                return service.load(store, lead)
+
+        try:
+            self.rows = await self.app.bg(fetch)
+        except errors.SyncError as err:
+            self.rows = []
+            self._say(explain(err))
+        else:
+            self._say("" if self.rows else t("conflicts.none"))
+        finally:
+            self.busy.visible = False
+            refresh(self.busy)
+        self.list.controls = [self._card(row) for row in self.rows]
+        refresh(self.list)
+
+    def _card(self, row: service.ConflictRow) -> ft.Control:
+        title = row.label or t(f"kind.{row.kind}")
+        lines = [
+            heading(title, 16),
+            muted(t("conflicts.field", kind=t(f"kind.{row.kind}"), field=row.field,
+                    when=show_when(row.at))),
+            ft.Text(t("conflicts.kept", value=show_value(row.kept.value),
+                      who=show_who(row.kept)), selectable=True),
+            ft.Text(t("conflicts.other", value=show_value(row.other.value),
+                      who=show_who(row.other)), selectable=True),
+        ]
+        keep = ft.FilledButton(content=t("conflicts.keep"), icon=ft.Icons.CHECK, height=TOUCH,
+                               on_click=self.app.guard(lambda _e: self._keep(row)))
+        restore = ft.OutlinedButton(content=t("conflicts.restore"), icon=ft.Icons.UNDO,
+                                    height=TOUCH, disabled=not row.restorable,
+                                    on_click=self.app.guard(lambda _e: self._restore(row)))
+        hist = ft.TextButton(content=t("conflicts.history"), icon=ft.Icons.HISTORY,
+                             height=TOUCH,
+                             on_click=self.app.guard(lambda _e: self._history(row)))
+        lines.append(ft.Row([keep, restore, hist], wrap=True, spacing=8))
+        return ft.Card(content=ft.Container(ft.Column(lines, spacing=6), padding=12))
+
+    async def _act(self, work: Any, done: str) -> None:
+        try:
+            result = await self.app.bg(work)
+        except errors.SyncError as err:
+            self.app.toast(explain(err))
+            return
+        if result is False:
+            self.app.toast(t("conflicts.not_here"))
+            return
+        self.app.toast(done)
+        await self.app.saved()
+        await self._load()
+
+    async def _keep(self, row: service.ConflictRow) -> None:
+        open_lead = opener(self.app)
+
+        def work() -> None:
+            with open_lead() as lead:
+                service.keep_merged(lead, row)
+
+        await self._act(work, t("conflicts.kept_done"))
+
+    async def _restore(self, row: service.ConflictRow) -> None:
+        open_lead, store = opener(self.app), self.app.store
+
+        def work() -> bool:
+            with open_lead() as lead:
+                return service.restore_other(store, lead, row)
+
+        await self._act(work, t("conflicts.restored"))
+
+    async def _history(self, row: service.ConflictRow) -> None:
+        await HistoryDialog(self.app).open(row.kind, row.row_id, row.label)
+
+
+class HistoryDialog:
+    """A record's field history, oldest first: when, who, which field, what value."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    async def open(self, kind: str, row_id: str, label: str = "") -> None:
+        open_lead = opener(self.app)
+
+        def fetch() -> list[service.HistoryEntry]:
+            with open_lead() as lead:
+                return service.history(lead, kind, row_id)
+
+        try:
+            entries = await self.app.bg(fetch)
+        except errors.SyncError as err:
+            self.app.toast(explain(err))
+            return
+        lines: list[ft.Control] = [
+            ft.ListTile(title=ft.Text(f"{e.field}: {show_value(e.value)}"),
+                        subtitle=ft.Text(f"{show_when(e.at)} · {e.who}"), dense=True)
+            for e in entries] or [muted(t("conflicts.history_empty"))]
+        self.dialog = ft.AlertDialog(
+            modal=True, scrollable=True,
+            title=ft.Text(t("conflicts.history_title", record=label or t(f"kind.{kind}"))),
+            content=ft.Container(ft.Column(lines, spacing=0, tight=True), width=520),
+            actions=[ft.TextButton(content=t("action.close"), on_click=self._close,
+                                   height=TOUCH)])
+        self.app.dialog(self.dialog)
+
+    def _close(self, _e: Any = None) -> None:
+        self.dialog.open = False
+        refresh(self.dialog)

@@ -1,0 +1,164 @@
+"""Devices and people (team lead): workers with their devices and last sync; a new device is
+enrolled with a one-time code (text and QR code); a lost phone is revoked after a confirmation.
+Online only: without a connection the screen says so and stays usable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.i18n import t, vocab
+from app.services import devices as service
+from app.services.sync import when
+from app.sync import errors
+from app.ui.online import explain, opener, own_device
+from app.ui.shell import guarded
+from app.ui.widgets import MUTED, TOUCH, heading, muted, refresh, screen_column
+
+if TYPE_CHECKING:
+    from app.ui.shell import App
+
+
+def last_sync(device: service.DeviceRow) -> str:
+    if device.revoked:
+        return t("devices.revoked")
+    if device.last_seen is None:
+        return t("devices.never")
+    return t("devices.last_seen", when=when(device.last_seen))
+
+
+class DevicesScreen:
+    def __init__(self, app: App):
+        self.app = app
+        self.title = t("devices.title")
+        self.workers: list[service.WorkerRow] = []
+
+    def build(self) -> ft.Control:
+        self.status = ft.Text("", size=15, visible=False)
+        self.busy = ft.ProgressBar(visible=False)
+        self.list = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.reload_button = ft.TextButton(content=t("team.reload"), icon=ft.Icons.REFRESH,
+                                           on_click=self._reload, height=TOUCH)
+        return screen_column([muted(t("devices.explain")), ft.Row([self.reload_button]),
+                              self.busy, self.status, self.list, ft.Container(height=80)],
+                             spacing=10)
+
+    async def load(self) -> None:
+        await self._load()
+
+    @guarded
+    async def _reload(self, _e: Any = None) -> None:
+        await self._load()
+
+    def _say(self, text: str) -> None:
+        self.status.value, self.status.visible = text, bool(text)
+        refresh(self.status)
+
+    async def _load(self) -> None:
+        self.busy.visible = True
+        refresh(self.busy)
+        open_lead, app = opener(self.app), self.app
+
+        def fetch() -> list[service.WorkerRow]:
+            with open_lead() as lead:
+                return service.load(lead, own_device(app))
+
+        try:
+            self.workers = await self.app.bg(fetch)
+        except errors.SyncError as err:
+            self.workers = []
+            self._say(explain(err))
+        else:
+            self._say("" if self.workers else t("devices.none"))
+        finally:
+            self.busy.visible = False
+            refresh(self.busy)
+        self.list.controls = [self._card(w) for w in self.workers]
+        refresh(self.list)
+
+    def _card(self, worker: service.WorkerRow) -> ft.Control:
+        rows: list[ft.Control] = [heading(worker.name, 16), muted(vocab("role", worker.role))]
+        for device in worker.devices:
+            revoke = ft.TextButton(
+                content=t("devices.revoke"), icon=ft.Icons.PHONELINK_ERASE, height=TOUCH,
+                visible=not device.revoked and not device.own,
+                on_click=self.app.guard(lambda _e, d=device: self._confirm(worker, d)))
+            label = device.label or device.id
+            if device.own:
+                label = t("devices.this_device", label=label)
+            rows.append(ft.ListTile(
+                leading=ft.Icon(ft.Icons.PHONE_ANDROID_OUTLINED, color=MUTED),
+                title=ft.Text(label), subtitle=ft.Text(last_sync(device)), trailing=revoke,
+                dense=True, content_padding=ft.Padding.only(left=0, right=0)))
+        if not worker.devices:
+            rows.append(muted(t("devices.no_devices")))
+        rows.append(ft.Row([ft.OutlinedButton(
+            content=t("devices.enroll"), icon=ft.Icons.QR_CODE_2, height=TOUCH,
+            on_click=self.app.guard(lambda _e: self._enroll(worker)))]))
+        return ft.Card(content=ft.Container(ft.Column(rows, spacing=4), padding=12))
+
+    # ------------------------------------------------------------------ enroll
+
+    async def _enroll(self, worker: service.WorkerRow) -> None:
+        open_lead = opener(self.app)
+
+        def work() -> service.Ticket:
+            with open_lead() as lead:
+                return service.new_code(lead, worker.id)
+
+        try:
+            ticket = await self.app.bg(work)
+        except errors.SyncError as err:
+            self.app.toast(explain(err))
+            return
+        expires = t("devices.expires", when=when(ticket.expires)) if ticket.expires else ""
+        self.code_dialog = ft.AlertDialog(
+            modal=True, scrollable=True,
+            title=ft.Text(t("devices.code_title", name=worker.name)),
+            content=ft.Container(ft.Column([
+                muted(t("devices.code_explain")),
+                ft.Text(ticket.code, size=28, weight=ft.FontWeight.W_700, selectable=True,
+                        font_family="monospace"),
+                ft.Image(src=ticket.qr_png, width=240, height=240,
+                         semantics_label=t("devices.qr_label", code=ticket.code)),
+                muted(expires)], tight=True, spacing=10,
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER), width=360),
+            actions=[ft.TextButton(content=t("action.close"), height=TOUCH,
+                                   on_click=lambda _e: self._close(self.code_dialog))])
+        self.app.dialog(self.code_dialog)
+
+    def _close(self, dialog: ft.AlertDialog) -> None:
+        dialog.open = False
+        refresh(dialog)
+
+    # ------------------------------------------------------------------ revoke
+
+    async def _confirm(self, worker: service.WorkerRow, device: service.DeviceRow) -> None:
+        self.confirm_dialog = ft.AlertDialog(
+            modal=True, title=ft.Text(t("devices.revoke_title")),
+            content=ft.Text(t("devices.revoke_confirm", label=device.label or device.id,
+                              name=worker.name)),
+            actions=[ft.TextButton(content=t("action.cancel"), height=TOUCH,
+                                   on_click=lambda _e: self._close(self.confirm_dialog)),
+                     ft.FilledButton(content=t("devices.revoke"), height=TOUCH,
+                                     bgcolor=ft.Colors.RED_700,
+                                     on_click=self.app.guard(
+                                         lambda _e: self._revoke(device)))])
+        self.app.dialog(self.confirm_dialog)
+
+    async def _revoke(self, device: service.DeviceRow) -> None:
+        self._close(self.confirm_dialog)
+        open_lead = opener(self.app)
+
+        def work() -> None:
+            with open_lead() as lead:
+                service.revoke(lead, device.id)
+
+        try:
+            await self.app.bg(work)
+        except errors.SyncError as err:
+            self.app.toast(explain(err))
+            return
+        self.app.toast(t("devices.revoked_done", label=device.label or device.id))
+        await self._load()
