@@ -2,15 +2,17 @@
 
     python -m app enroll --server URL --code CODE [--data-dir DIR]
     python -m app sync [--data-dir DIR]               one round; prints a summary; exit 1 on error
-    python -m app demo [--port 8550] [--server-port 8765]   sync server + demo data + the app
+    python -m app demo [--port 8550] [--server-port 8765]   sync server, demo data, two apps
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from app.store import Store, default_data_dir
 from app.sync import errors
@@ -73,35 +75,52 @@ def demo_args(p: argparse.ArgumentParser) -> None:
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
-    """The whole product on its embedded defaults: a sync server on SQLite with a demo team,
-    and the app enrolled on it with months of demo work, served to a browser on localhost."""
-    from app import demo
+    """The whole product on its embedded defaults: a sync server on SQLite with a demo team, the
+    street coach's app with months of demo work, and the team lead's app that synced it all."""
     from app.main import run
     from sync_server.server import SyncServer
     from sync_server.store import ServerStore
 
     root = Path(args.dir)
-    app_dir = root / "app"
+    coach_dir, lead_dir = root / "app", root / "lead"
     root.mkdir(parents=True, exist_ok=True)
     server_store = ServerStore(root / "server.db")
     server = SyncServer(server_store, "127.0.0.1", args.server_port)
     threading.Thread(target=server.serve_forever, name="sync-server", daemon=True).start()
     print(f"sync server: {server.url} (database {root / 'server.db'})")
-    if DeviceConfig.load(app_dir) is None:
-        team = server_store.add_team("Team Oostwijk")
-        workers = [server_store.add_worker(name, role, [team]) for name, role in demo.WORKERS]
-        code = server_store.create_enrollment(workers[0])
-        store = Store.open_default(app_dir)
-        enroll(store, server.url, code, app_dir, label="demo")
-        demo.seed(store, team_id=team, worker_ids=workers)
-        with SyncClient(store, DeviceConfig.load(app_dir)) as client:
-            result = client.sync()
-        print(f"demo data: {result.pushed} records recorded and synced")
-        store.close()
-    print(f"the app: http://127.0.0.1:{args.port}")
+    if DeviceConfig.load(coach_dir) is None:
+        _seed_demo(server_store, server.url, coach_dir, lead_dir)
+    lead = subprocess.Popen([sys.executable, "-m", "app", "--web", "--port", str(args.port + 1),
+                             "--data-dir", str(lead_dir)])
+    print(f"the street coach's app: http://127.0.0.1:{args.port}")
+    print(f"the team lead's app:    http://127.0.0.1:{args.port + 1}")
     try:
-        run(web=True, port=args.port, data_dir=app_dir)
+        run(web=True, port=args.port, data_dir=coach_dir)
     finally:
+        lead.terminate()
+        lead.wait(timeout=15)
         server.stop()
         server_store.close()
     return 0
+
+
+def _seed_demo(server_store: Any, url: str, coach_dir: Path, lead_dir: Path) -> None:
+    """First run: a team and its workers on the server; the coach records the demo work, the
+    team lead's device pulls it, both through the real sync."""
+    from app import demo
+
+    team = server_store.add_team("Team Oostwijk")
+    workers = [server_store.add_worker(name, role, [team]) for name, role in demo.WORKERS]
+    lead_worker = next(w for w, (_, role) in zip(workers, demo.WORKERS, strict=True)
+                       if role == "team_lead")
+    for data_dir, worker, seed in ((coach_dir, workers[0], True), (lead_dir, lead_worker, False)):
+        store = Store.open_default(data_dir)
+        try:
+            enroll(store, url, server_store.create_enrollment(worker), data_dir, label="demo")
+            if seed:
+                demo.seed(store, team_id=team, worker_ids=workers)
+            with SyncClient(store, DeviceConfig.load(data_dir)) as client:
+                result = client.sync()
+            print(f"demo device {data_dir.name}: pushed {result.pushed}, pulled {result.pulled}")
+        finally:
+            store.close()

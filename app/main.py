@@ -50,4 +50,6 @@ def run(web: bool = False, port: int = 0, data_dir: str | Path | None = None) ->
 
     _process["data_dir"] = str(data_dir or default_data_dir())
     open_store(_process["data_dir"])
-    ft.run(main, view=ft.AppView.WEB_BROWSER if web else None, port=port, no_cdn=True)
+    # loopback only: the web mode serves resident data to a browser on this machine, no further
+    ft.run(main, view=ft.AppView.WEB_BROWSER if web else None, host="127.0.0.1", port=port,
+           no_cdn=True)
