@@ -42,6 +42,7 @@ class CountingTransport(httpx.BaseTransport):
         self.sent += len(request.read())
         response = self.inner.handle_request(request)
         raw = b"".join(response.stream)
+        response.close()  # hand the connection back for keep-alive
         self.received += len(raw)
         return httpx.Response(response.status_code, headers=response.headers, content=raw)
 

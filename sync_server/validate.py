@@ -23,7 +23,6 @@ MAX_CHANGES = 1000
 EPOCH_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-
 def _unencodable(o: Any) -> Any:
     raise TypeError(f"{type(o).__name__} is not JSON")
 

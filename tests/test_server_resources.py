@@ -5,6 +5,8 @@
   rows are those of the plain algorithm, for any teams, positions and limits.
 * The feed's queries read indexes in order: no temporary B-tree over the table.
 * ``push.judge``'s shortcut for batches of new rows decides as the change-by-change rules do.
+* ``validate``'s prebuilt JSON encoder writes what ``json.dumps`` writes (the exactly-once
+  digests of stored pushes are taken over that text).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sync_server.store as store_module
-from sync_server import api, feed, push
+from sync_server import api, feed, push, validate
 from sync_server.protocol import Clock, new_id
 from sync_server.store import Device, ServerStore
 from sync_server.validate import Item, parse_push
@@ -194,3 +198,17 @@ def test_judge_shortcut_decides_as_each_change_does() -> None:
                               rnd.choice(teams), fields, json.dumps(fields), b"", "", True))
         allowed = frozenset(rnd.sample(teams, rnd.randint(1, 3)))
         assert push.judge(items, allowed, {}) == push.judge_each(items, allowed, {})
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=20)
+
+
+@given(JSON_VALUES)
+def test_fields_are_encoded_as_json_dumps_does(value: Any) -> None:
+    fields = {"note": [value, "0000018f2a3b4c5d@dev-1"]}
+    assert validate._encode(fields) == json.dumps(fields, separators=(",", ":"))

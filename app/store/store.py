@@ -332,8 +332,10 @@ class Store(Queries):
                 by_kind.setdefault(row["kind"], []).append(row)
             for kind, batch in by_kind.items():
                 changed += self._apply_kind(kind, batch)
-            if teams is not None:
-                self._drop_other_teams(set(teams))
+            known = ",".join(sorted(teams)) if teams is not None else None
+            if known is not None and known != self.meta("teams"):
+                self._drop_other_teams(set(teams))  # scans every table: only when teams change
+                self._set_meta("teams", known)
             if cursor is not None:
                 self._set_meta("cursor", cursor)
         return changed

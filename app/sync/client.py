@@ -88,8 +88,10 @@ class SyncClient:
         except errors.SyncError as err:
             self.store.set_meta("sync.last_error", err.code)
             raise
-        self.store.set_meta("sync.last_success", datetime.now(UTC).isoformat(timespec="seconds"))
-        self.store.set_meta("sync.last_error", "")
+        with self.store.transaction(durable=False):  # a status line, not a record
+            self.store.set_meta("sync.last_success",
+                                datetime.now(UTC).isoformat(timespec="seconds"))
+            self.store.set_meta("sync.last_error", "")
         return result
 
     # ------------------------------------------------------------------ push
