@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 PROTOCOL_VERSION = 1
@@ -237,8 +238,10 @@ class Row:
 
 _HLC_RE = re.compile(r"[0-9a-f]{16}")
 _STAMP_RE = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}")
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def is_uuid(text: Any) -> bool:
@@ -273,8 +276,15 @@ def _is_text(v: Any) -> bool:
     return isinstance(v, str) and len(v) <= MAX_TEXT
 
 
-def _is_date(v: Any) -> bool:
-    return isinstance(v, str) and bool(_DATE_RE.fullmatch(v))
+def is_date(v: Any) -> bool:
+    """``YYYY-MM-DD`` in ASCII digits, and a real day (no 2024-13-45)."""
+    if not isinstance(v, str) or not _DATE_RE.fullmatch(v):
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_finite(v: int | float) -> bool:
@@ -285,8 +295,15 @@ def _is_finite(v: int | float) -> bool:
         return False
 
 
-def _is_datetime(v: Any) -> bool:
-    return isinstance(v, str) and bool(_DATETIME_RE.fullmatch(v))
+def is_datetime(v: Any) -> bool:
+    """ISO 8601 with an offset, in ASCII digits, and a real moment."""
+    if not isinstance(v, str) or not _DATETIME_RE.fullmatch(v):
+        return False
+    try:
+        datetime.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
 
 
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
@@ -295,8 +312,8 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     FLOAT: lambda v: (isinstance(v, (int, float)) and not isinstance(v, bool)
                       and _is_finite(v)),
     BOOL: lambda v: isinstance(v, bool),
-    DATE: _is_date,
-    DATETIME: _is_datetime,
+    DATE: is_date,
+    DATETIME: is_datetime,
     LIST: lambda v: (isinstance(v, list) and len(v) <= MAX_LIST
                      and all(_is_text(x) for x in v)),
     REF: is_uuid,

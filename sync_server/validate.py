@@ -41,10 +41,6 @@ else:  # pragma: no cover - CPython has the C encoder
     _encode = json.JSONEncoder(separators=(",", ":")).encode
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 _STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}").fullmatch
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
-_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})").fullmatch
 _SAFE_INT = 2**53
 _UNSEEN = object()
 
@@ -96,8 +92,8 @@ _FAST: dict[str, Any] = {
     protocol.INT: lambda v: type(v) is int and -_SAFE_INT < v < _SAFE_INT,
     protocol.FLOAT: _is_float,
     protocol.BOOL: bool,  # checked inline: type bool
-    protocol.DATE: lambda v: type(v) is str and _DATE(v) is not None,
-    protocol.DATETIME: lambda v: type(v) is str and _DATETIME(v) is not None,
+    protocol.DATE: protocol.is_date,
+    protocol.DATETIME: protocol.is_datetime,
     protocol.LIST: _is_list,
     protocol.REF: lambda v: type(v) is str and _UUID(v) is not None,
 }

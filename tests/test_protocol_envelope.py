@@ -69,6 +69,9 @@ def test_typed_values_are_accepted(kind, name, value):
     ("contact", "at", "2026-11-22 10:00"),
     ("contact", "lat", float("nan")),
     ("agreement", "due", "01-12-2026"),
+    ("agreement", "due", "2024-13-45"),
+    ("agreement", "due", "٢٠٢٤-٠١-٠١"),  # digits, but not ASCII ones
+    ("contact", "at", "2026-02-30T10:00:00Z"),
     ("tie", "person_id", "Jan"),
 ])
 def test_typed_values_are_refused(kind, name, value):
