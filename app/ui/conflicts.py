@@ -13,9 +13,8 @@ from app.i18n import t
 from app.services import conflicts as service
 from app.services.sync import when
 from app.sync import errors
-from app.ui.online import explain, opener
-from app.ui.shell import guarded
-from app.ui.widgets import TOUCH, heading, muted, refresh, screen_column
+from app.ui.online import OnlineScreen, explain, opener
+from app.ui.widgets import TOUCH, heading, muted, refresh
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -40,32 +39,13 @@ def show_who(side: service.Side) -> str:
     return t("conflicts.server") if side.device == service.SERVER_DEVICE else side.who
 
 
-class ConflictsScreen:
+class ConflictsScreen(OnlineScreen):
+    title_key = "conflicts.title"
+    explain_key = "conflicts.explain"
+
     def __init__(self, app: App):
-        self.app = app
-        self.title = t("conflicts.title")
+        super().__init__(app)
         self.rows: list[service.ConflictRow] = []
-
-    def build(self) -> ft.Control:
-        self.status = ft.Text("", size=15, visible=False)
-        self.busy = ft.ProgressBar(visible=False)
-        self.list = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.reload_button = ft.TextButton(content=t("team.reload"), icon=ft.Icons.REFRESH,
-                                           on_click=self._reload, height=TOUCH)
-        return screen_column([muted(t("conflicts.explain")), ft.Row([self.reload_button]),
-                              self.busy, self.status, self.list, ft.Container(height=80)],
-                             spacing=10)
-
-    async def load(self) -> None:
-        await self._load()
-
-    @guarded
-    async def _reload(self, _e: Any = None) -> None:
-        await self._load()
-
-    def _say(self, text: str) -> None:
-        self.status.value, self.status.visible = text, bool(text)
-        refresh(self.status)
 
     async def _load(self) -> None:
         self.busy.visible = True

@@ -4,7 +4,7 @@ Online only: without a connection the screen says so and stays usable."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -12,9 +12,8 @@ from app.i18n import t, vocab
 from app.services import devices as service
 from app.services.sync import when
 from app.sync import errors
-from app.ui.online import explain, opener, own_device
-from app.ui.shell import guarded
-from app.ui.widgets import MUTED, TOUCH, heading, muted, refresh, screen_column
+from app.ui.online import OnlineScreen, explain, opener, own_device
+from app.ui.widgets import MUTED, TOUCH, heading, muted, refresh
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -28,32 +27,13 @@ def last_sync(device: service.DeviceRow) -> str:
     return t("devices.last_seen", when=when(device.last_seen))
 
 
-class DevicesScreen:
+class DevicesScreen(OnlineScreen):
+    title_key = "devices.title"
+    explain_key = "devices.explain"
+
     def __init__(self, app: App):
-        self.app = app
-        self.title = t("devices.title")
+        super().__init__(app)
         self.workers: list[service.WorkerRow] = []
-
-    def build(self) -> ft.Control:
-        self.status = ft.Text("", size=15, visible=False)
-        self.busy = ft.ProgressBar(visible=False)
-        self.list = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.reload_button = ft.TextButton(content=t("team.reload"), icon=ft.Icons.REFRESH,
-                                           on_click=self._reload, height=TOUCH)
-        return screen_column([muted(t("devices.explain")), ft.Row([self.reload_button]),
-                              self.busy, self.status, self.list, ft.Container(height=80)],
-                             spacing=10)
-
-    async def load(self) -> None:
-        await self._load()
-
-    @guarded
-    async def _reload(self, _e: Any = None) -> None:
-        await self._load()
-
-    def _say(self, text: str) -> None:
-        self.status.value, self.status.visible = text, bool(text)
-        refresh(self.status)
 
     async def _load(self) -> None:
         self.busy.visible = True
