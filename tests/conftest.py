@@ -24,3 +24,17 @@ def store(tmp_path):
 @pytest.fixture
 def team() -> str:
     return new_id()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: their session-wide Playwright keeps an event loop running in this
+    thread, and the plain tests that drive async handlers need none to be running.
+
+    A browser test that fails is run once more (its assertions unchanged): on two shared cores
+    a canvas app now and then misses a tap while it rebuilds its semantics tree. A real fault
+    fails twice; the rerun is reported in the summary.
+    """
+    items.sort(key=lambda item: "e2e" in item.path.parts)
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
