@@ -121,6 +121,6 @@ def _seed_demo(server_store: Any, url: str, coach_dir: Path, lead_dir: Path) -> 
                 demo.seed(store, team_id=team, worker_ids=workers)
             with SyncClient(store, DeviceConfig.load(data_dir)) as client:
                 result = client.sync()
-            print(f"demo device {data_dir.name}: pushed {result.pushed}, pulled {result.pulled}")
+            print(f"demo device {data_dir}: pushed {result.pushed}, pulled {result.pulled}")
         finally:
             store.close()

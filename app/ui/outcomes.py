@@ -17,10 +17,10 @@ from app.ui.team_widgets import (
     figure_tile,
     legend,
     period_choice,
-    period_of,
+    reload_period,
     section,
 )
-from app.ui.widgets import heading, muted, refresh, screen_column
+from app.ui.widgets import heading, muted, screen_column
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -56,14 +56,7 @@ class OutcomesScreen:
 
     @guarded
     async def load(self) -> None:
-        period = period_of(self.period)
-        self.busy.visible = True
-        refresh(self.busy)
-        out = await self.app.bg(service.compute, self.app.store, period)
-        self.period_label.value = period.label()
-        self.body.controls = self.render(out)
-        self.busy.visible = False
-        refresh(self.period_label, self.busy, self.body)
+        await reload_period(self, service.compute)
 
     def render(self, out: service.Outcomes) -> list[ft.Control]:
         if not out.changes:

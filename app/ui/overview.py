@@ -23,10 +23,10 @@ from app.ui.team_widgets import (
     figure_tile,
     legend,
     period_choice,
-    period_of,
+    reload_period,
     section,
 )
-from app.ui.widgets import heading, muted, refresh, screen_column
+from app.ui.widgets import heading, muted, screen_column
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -64,14 +64,7 @@ class OverviewScreen:
 
     @guarded
     async def load(self) -> None:
-        period = period_of(self.period)
-        self.busy.visible = True
-        refresh(self.busy)
-        ov = await self.app.bg(service.compute, self.app.store, period)
-        self.period_label.value = period.label()
-        self.body.controls = self.render(ov)
-        self.busy.visible = False
-        refresh(self.period_label, self.busy, self.body)
+        await reload_period(self, service.compute)
 
     def render(self, ov: service.Overview) -> list[ft.Control]:
         wide = self.app.wide

@@ -32,6 +32,22 @@ def period_of(choice: Choice) -> Period:
     return Period.last(service.PRESETS[choice.first("3m")])
 
 
+async def reload_period(screen: Any, compute: Callable[..., Any]) -> None:
+    """Recompute a period screen's figures off the event loop and show them.
+
+    ``screen`` has ``period`` (a Choice), ``period_label``, ``busy``, ``body``, ``render``
+    and ``app``; ``compute(store, period)`` is the service that makes the figures.
+    """
+    period = period_of(screen.period)
+    screen.busy.visible = True
+    refresh(screen.busy)
+    figures = await screen.app.bg(compute, screen.app.store, period)
+    screen.period_label.value = period.label()
+    screen.body.controls = screen.render(figures)
+    screen.busy.visible = False
+    refresh(screen.period_label, screen.busy, screen.body)
+
+
 @dataclass(frozen=True)
 class Part:
     """One piece of a bar (a stack item): its figure, label and colour."""
