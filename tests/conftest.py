@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from app.store import Store
 from sync_server.protocol import new_id
 
-pytest_plugins = ["server_fixtures"]
+pytest_plugins = ["server_fixtures", "sync_fixtures", "team_fixtures"]
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")

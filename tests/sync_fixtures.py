@@ -1,6 +1,8 @@
 """Real app stores syncing with a real server over HTTP on 127.0.0.1, with faults on demand.
 
-``Fleet`` enrolls app devices (a ``Store`` + ``SyncClient`` each) on a ``Harness`` server.
+``Fleet`` enrolls app devices (a ``Store`` + ``SyncClient`` each) on a ``Harness`` server; the
+``fleet`` fixture gives one on a fresh server, and ``make_conflict`` two devices that edited one
+field at the same time.
 ``FaultyTransport`` sits under a real ``SyncClient``: it drops requests, loses responses after
 the server acted on them, delivers requests twice, and cuts responses off mid-body.
 """
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from app.store import Store
 from app.sync import errors
@@ -114,3 +117,23 @@ class Fleet:
             d.store.close()
             if d.transport:
                 d.transport.close()
+
+
+@pytest.fixture
+def fleet(make_server: Any, tmp_path: Path) -> Any:
+    f = Fleet(make_server(), tmp_path)
+    yield f
+    f.close()
+
+
+def make_conflict(fleet: Fleet, team: str) -> tuple[AppDevice, AppDevice, str]:
+    """Two coaches change one household's street while apart, then both sync: a conflict."""
+    a, b = fleet.device([team]), fleet.device([team])
+    rid = a.store.create("household", team, {"name": "Fam. Bakker", "street": "Lindelaan"})
+    a.sync()
+    b.sync()
+    a.store.update("household", rid, {"street": "Esdoornstraat"})
+    b.store.update("household", rid, {"street": "Pleinweg"})
+    for dev in (a, b, a):
+        dev.sync()
+    return a, b, rid

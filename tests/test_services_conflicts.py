@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from server_fixtures import make_server  # noqa: F401
-from sync_fixtures import Fleet
+from sync_fixtures import make_conflict
 
 from app.services import conflicts as service
 from app.sync import errors
@@ -13,25 +12,12 @@ from app.sync.team import TeamLead
 
 
 @pytest.fixture
-def fleet(make_server, tmp_path):  # noqa: F811
-    f = Fleet(make_server(), tmp_path)
-    yield f
-    f.close()
-
-
-@pytest.fixture
 def scene(fleet):  # noqa: ANN001, ANN201
     """A lead and two coaches; the coaches edited one household's street at the same time."""
     team = fleet.harness.team()
     boss = fleet.device([team], role="team_lead")
-    a, b = fleet.device([team]), fleet.device([team])
-    rid = a.store.create("household", team, {"name": "Fam. Bakker", "street": "Lindelaan"})
-    a.sync()
-    b.sync()
-    a.store.update("household", rid, {"street": "Esdoornstraat"})
-    b.store.update("household", rid, {"street": "Pleinweg"})
-    for dev in (a, b, a, boss):
-        dev.sync()
+    a, b, rid = make_conflict(fleet, team)
+    boss.sync()
     lead = TeamLead(boss.store, boss.config, backoff=Backoff(attempts=2, sleep=lambda s: None))
     yield boss, a, b, rid, lead
     lead.close()

@@ -3,9 +3,10 @@ transaction of stamped changes (the history keeps who held what)."""
 
 from __future__ import annotations
 
+from team_fixtures import rows
+
 from app.domain.models import Agreement, Household, NetworkPerson, Resident, Tie
 from app.services import handover
-from tests.team_fixtures import rows, seeded  # noqa: F401 - a fixture
 
 MOVED_FIELDS = {"household": {"primary_worker_id"}, "agreement": {"owner_id", "worker_id"},
                 "network_person": {"worker_id"}}
@@ -22,7 +23,7 @@ def _last_tx(store):
     return [c for c in changes if c.tx == tx]
 
 
-def test_handover_moves_exactly_the_leaving_workers_records(seeded):  # noqa: F811
+def test_handover_moves_exactly_the_leaving_workers_records(seeded):
     store, ids = seeded
     leaving, taker = ids["workers"][0], ids["workers"][2]
     homes = {h.id for h in rows(store, Household) if h.primary_worker_id == leaving}
@@ -64,7 +65,7 @@ def test_handover_moves_exactly_the_leaving_workers_records(seeded):  # noqa: F8
     assert all(set(c.fields) <= MOVED_FIELDS[c.kind] for c in changes)
 
 
-def test_households_can_go_to_different_colleagues_and_agreements_follow(seeded):  # noqa: F811
+def test_households_can_go_to_different_colleagues_and_agreements_follow(seeded):
     store, ids = seeded
     leaving, a, b = ids["workers"][0], ids["workers"][1], ids["workers"][2]
     plan = handover.plan(store, leaving)
@@ -80,7 +81,7 @@ def test_households_can_go_to_different_colleagues_and_agreements_follow(seeded)
     assert {store.get(NetworkPerson, p.id).worker_id for p in plan.people} == {b}
 
 
-def test_bad_choices_are_refused_and_nothing_moves(seeded):  # noqa: F811
+def test_bad_choices_are_refused_and_nothing_moves(seeded):
     store, ids = seeded
     leaving = ids["workers"][0]
     before = store.pending_count()
@@ -92,7 +93,7 @@ def test_bad_choices_are_refused_and_nothing_moves(seeded):  # noqa: F811
     assert store.pending_count() == before
 
 
-def test_summary_per_household_has_what_the_new_worker_needs(seeded):  # noqa: F811
+def test_summary_per_household_has_what_the_new_worker_needs(seeded):
     store, ids = seeded
     plan = handover.plan(store, ids["workers"][0])
     summaries = [handover.summary(store, h.id) for h in plan.households]

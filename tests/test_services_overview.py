@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from team_fixtures import rows
 
 from app.domain import vocab
 from app.domain.models import Activation, Agreement, Contact, Initiative, Signal
 from app.services import overview
-from tests.team_fixtures import rows, seeded  # noqa: F401 - a fixture
 
 TODAY = date.today()
 
@@ -20,7 +20,7 @@ def _in(day: date, period: overview.Period) -> bool:
 
 
 @pytest.mark.parametrize("days", [28, 91, 365])
-def test_figures_equal_hand_counts(seeded, days):  # noqa: F811
+def test_figures_equal_hand_counts(seeded, days):
     store, _ = seeded
     period = overview.Period.last(days)
     ov = overview.compute(store, period)
@@ -72,7 +72,7 @@ def test_figures_equal_hand_counts(seeded, days):  # noqa: F811
                                        if i.at and _in(i.at, period)}
 
 
-def test_a_new_signal_streak_marks_the_street_rising(seeded):  # noqa: F811
+def test_a_new_signal_streak_marks_the_street_rising(seeded):
     store, ids = seeded
     period = overview.Period.last(28)
     for k in range(3):
@@ -84,7 +84,7 @@ def test_a_new_signal_streak_marks_the_street_rising(seeded):  # noqa: F811
     assert street.by_category["litter"].value == 3
 
 
-def test_every_figure_opens_its_records(seeded):  # noqa: F811
+def test_every_figure_opens_its_records(seeded):
     store, _ = seeded
     ov = overview.compute(store, overview.Period.last(91))
     theme = max(ov.themes, key=lambda f: f.value)
@@ -98,7 +98,7 @@ def test_every_figure_opens_its_records(seeded):  # noqa: F811
         assert {line.id for line in overview.records(store, figure)} == set(figure.ids)
 
 
-def test_an_empty_period_has_zero_figures(seeded):  # noqa: F811
+def test_an_empty_period_has_zero_figures(seeded):
     store, _ = seeded
     ov = overview.compute(store, overview.Period(date(2001, 1, 1), date(2001, 1, 31)))
     assert ov.contacts.value == 0 and not ov.signals and ov.initiatives.value == 0

@@ -8,6 +8,7 @@ import zlib
 from datetime import UTC
 
 import pytest
+from team_fixtures import rows
 
 from app.domain.models import (
     Activation,
@@ -23,7 +24,6 @@ from app.domain.models import (
 from app.i18n import set_language
 from app.services import reports
 from app.services.overview import Period
-from tests.team_fixtures import rows, seeded  # noqa: F401 - a fixture
 
 PERIOD = Period.last(91)
 
@@ -50,7 +50,7 @@ def dutch():
     set_language("nl")
 
 
-def test_pdf_figures_equal_hand_counts_and_hold_no_names(seeded):  # noqa: F811
+def test_pdf_figures_equal_hand_counts_and_hold_no_names(seeded):
     store, _ = seeded
     data = reports.pdf(store, PERIOD)
     text = pdf_text(data)
@@ -78,7 +78,7 @@ def test_pdf_figures_equal_hand_counts_and_hold_no_names(seeded):  # noqa: F811
         assert street in text
 
 
-def test_pdf_with_personal_data_names_residents(seeded):  # noqa: F811
+def test_pdf_with_personal_data_names_residents(seeded):
     store, _ = seeded
     text = pdf_text(reports.pdf(store, PERIOD, include_personal=True))
     scored = {s.resident_id for s in rows(store, OutcomeScore)}
@@ -86,7 +86,7 @@ def test_pdf_with_personal_data_names_residents(seeded):  # noqa: F811
     assert sum(reports._latin(n) in text for n in names) >= len(names) // 2
 
 
-def test_csv_rows_equal_hand_counts_without_personal_columns(seeded, tmp_path):  # noqa: F811
+def test_csv_rows_equal_hand_counts_without_personal_columns(seeded, tmp_path):
     store, _ = seeded
     files = {f.path.stem: f for f in reports.csv_files(store, PERIOD, tmp_path)}
     expected = {
@@ -109,7 +109,7 @@ def test_csv_rows_equal_hand_counts_without_personal_columns(seeded, tmp_path): 
         assert r.name not in everything and r.id not in everything
 
 
-def test_csv_with_personal_data_and_export_folder(seeded):  # noqa: F811
+def test_csv_with_personal_data_and_export_folder(seeded):
     store, _ = seeded
     pdf_path, files = reports.export(store, PERIOD, include_personal=True)
     assert pdf_path.parent.parent == store.path.parent / "exports"

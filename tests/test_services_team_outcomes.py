@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from team_fixtures import rows
+
 from app.domain import vocab
 from app.domain.models import Activation, OutcomeScore
 from app.services import outcomes
 from app.services.overview import Period
-from tests.team_fixtures import rows, seeded  # noqa: F401 - a fixture
 
 
-def test_first_and_latest_per_resident_and_domain(seeded):  # noqa: F811
+def test_first_and_latest_per_resident_and_domain(seeded):
     store, _ = seeded
     period = Period.last(365)
     out = outcomes.compute(store, period)
@@ -40,13 +41,13 @@ def test_first_and_latest_per_resident_and_domain(seeded):  # noqa: F811
     assert out.activations_held == sorted(a.id for a in acts if a.outcome == "held")
 
 
-def test_without_personal_data_there_are_no_names(seeded):  # noqa: F811
+def test_without_personal_data_there_are_no_names(seeded):
     store, _ = seeded
     out = outcomes.compute(store, Period.last(365), personal=False)
     assert out.residents and not any(r.name for r in out.residents)
 
 
-def test_scores_after_the_period_do_not_count(seeded):  # noqa: F811
+def test_scores_after_the_period_do_not_count(seeded):
     store, _ = seeded
     out = outcomes.compute(store, Period(date(2001, 1, 1), date(2001, 12, 31)))
     assert out.changes == [] and out.by_month == [] and out.activations == 0

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from server_fixtures import make_server  # noqa: F401
-from sync_fixtures import Fleet
+from sync_fixtures import make_conflict
 
 from app.sync import errors
 from app.sync.client import SyncClient
 from sync_server.protocol import encode_hlc
-
-
-@pytest.fixture
-def fleet(make_server, tmp_path):  # noqa: F811
-    f = Fleet(make_server(), tmp_path)
-    yield f
-    f.close()
 
 
 def test_a_contact_recorded_offline_reaches_a_colleague(fleet):
@@ -55,15 +47,7 @@ def test_two_workers_editing_different_fields_offline_both_keep_their_edit(fleet
 
 
 def test_concurrent_edits_of_one_field_converge_and_are_listed_as_a_conflict(fleet):
-    team = fleet.harness.team()
-    a, b = fleet.device([team]), fleet.device([team])
-    rid = a.store.create("household", team, {"name": "Fam. Bakker", "street": "Lindelaan"})
-    a.sync()
-    b.sync()
-    a.store.update("household", rid, {"street": "Esdoornstraat"})
-    b.store.update("household", rid, {"street": "Pleinweg"})
-    for dev in (a, b, a):
-        dev.sync()
+    a, b, rid = make_conflict(fleet, fleet.harness.team())
     assert a.store.values("household", rid)["street"] == b.store.values("household", rid)[
         "street"]
     [conflict] = fleet.harness.store.conflicts()

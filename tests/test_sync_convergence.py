@@ -12,7 +12,6 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from server_fixtures import make_server  # noqa: F401
 from sync_fixtures import FaultyTransport, Fleet
 
 from app.store import NotFound

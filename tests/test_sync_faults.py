@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from server_fixtures import ROOT, make_server, spawn_server  # noqa: F401
+from server_fixtures import ROOT, spawn_server
 from sync_fixtures import AppDevice, FaultyTransport, Fleet
 
 from app.store import Store
@@ -68,7 +68,7 @@ def test_server_killed_mid_push_and_restarted_loses_and_doubles_nothing(tmp_path
     assert set(counts.values()) == {1}  # every change applied exactly once
 
 
-def test_client_killed_between_push_and_ack_sends_nothing_twice(make_server, tmp_path):  # noqa: F811
+def test_client_killed_between_push_and_ack_sends_nothing_twice(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
     dev = fleet.device([team])
@@ -97,7 +97,7 @@ def test_client_killed_between_push_and_ack_sends_nothing_twice(make_server, tmp
     fleet.close()
 
 
-def test_a_connection_dropped_mid_page_is_retried_to_the_same_state(make_server, tmp_path):  # noqa: F811
+def test_a_connection_dropped_mid_page_is_retried_to_the_same_state(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
     writer = fleet.device([team])
@@ -120,7 +120,7 @@ def test_a_connection_dropped_mid_page_is_retried_to_the_same_state(make_server,
     fleet.close()
 
 
-def test_pieces_equal_whole(make_server, tmp_path):  # noqa: F811
+def test_pieces_equal_whole(make_server, tmp_path):
     """Pulling in pages, stopping and restarting anywhere, gives what one pull gives."""
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
@@ -153,7 +153,7 @@ def test_pieces_equal_whole(make_server, tmp_path):  # noqa: F811
     fleet.close()
 
 
-def test_a_device_never_sees_or_writes_another_teams_rows(make_server, tmp_path):  # noqa: F811
+def test_a_device_never_sees_or_writes_another_teams_rows(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     noord, zuid = fleet.harness.team("Noord"), fleet.harness.team("Zuid")
     a, b = fleet.device([noord]), fleet.device([zuid])
@@ -174,7 +174,7 @@ def test_a_device_never_sees_or_writes_another_teams_rows(make_server, tmp_path)
     fleet.close()
 
 
-def test_revoking_a_scope_removes_its_rows_from_the_device(make_server, tmp_path):  # noqa: F811
+def test_revoking_a_scope_removes_its_rows_from_the_device(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     noord, zuid = fleet.harness.team("Noord"), fleet.harness.team("Zuid")
     both = fleet.device([noord, zuid])
@@ -190,7 +190,7 @@ def test_revoking_a_scope_removes_its_rows_from_the_device(make_server, tmp_path
     fleet.close()
 
 
-def test_purge_reaches_every_device_and_cannot_come_back(make_server, tmp_path):  # noqa: F811
+def test_purge_reaches_every_device_and_cannot_come_back(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
     a, offline = fleet.device([team]), fleet.device([team])
@@ -212,7 +212,7 @@ def test_purge_reaches_every_device_and_cannot_come_back(make_server, tmp_path):
     fleet.close()
 
 
-def test_reset_after_the_server_was_restored_keeps_unsent_work(make_server, tmp_path):  # noqa: F811
+def test_reset_after_the_server_was_restored_keeps_unsent_work(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
     dev = fleet.device([team])

@@ -6,36 +6,16 @@ import socket
 from dataclasses import replace
 
 import pytest
-from server_fixtures import make_server  # noqa: F401
-from sync_fixtures import Fleet
+from sync_fixtures import make_conflict
 
 from app.sync import errors
 from app.sync.client import Backoff
 from app.sync.team import TeamLead
 
 
-@pytest.fixture
-def fleet(make_server, tmp_path):  # noqa: F811
-    f = Fleet(make_server(), tmp_path)
-    yield f
-    f.close()
-
-
 def lead_of(dev, **kw) -> TeamLead:  # noqa: ANN001, ANN003
     kw.setdefault("backoff", Backoff(attempts=2, sleep=lambda s: None))
     return TeamLead(dev.store, dev.config, **kw)
-
-
-def make_conflict(fleet, team):  # noqa: ANN001, ANN201
-    a, b = fleet.device([team]), fleet.device([team])
-    rid = a.store.create("household", team, {"name": "Fam. Bakker", "street": "Lindelaan"})
-    a.sync()
-    b.sync()
-    a.store.update("household", rid, {"street": "Esdoornstraat"})
-    b.store.update("household", rid, {"street": "Pleinweg"})
-    for dev in (a, b, a):
-        dev.sync()
-    return a, b, rid
 
 
 def test_conflicts_review_and_history(fleet):

@@ -10,8 +10,7 @@ from types import SimpleNamespace
 
 import flet as ft
 import pytest
-from server_fixtures import make_server  # noqa: F401
-from sync_fixtures import Fleet
+from sync_fixtures import make_conflict
 
 from app.i18n import set_language, t
 from app.ui.routes import make_screen
@@ -24,24 +23,11 @@ def dutch():
 
 
 @pytest.fixture
-def fleet(make_server, tmp_path):  # noqa: F811
-    f = Fleet(make_server(), tmp_path)
-    yield f
-    f.close()
-
-
-@pytest.fixture
 def scene(fleet):  # noqa: ANN001, ANN201
     team = fleet.harness.team()
     boss = fleet.device([team], role="team_lead")
-    a, b = fleet.device([team]), fleet.device([team])
-    rid = a.store.create("household", team, {"name": "Fam. Bakker", "street": "Lindelaan"})
-    a.sync()
-    b.sync()
-    a.store.update("household", rid, {"street": "Esdoornstraat"})
-    b.store.update("household", rid, {"street": "Pleinweg"})
-    for dev in (a, b, a, boss):
-        dev.sync()
+    a, b, rid = make_conflict(fleet, team)
+    boss.sync()
     return boss, a, b, rid
 
 

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 
 import flet as ft
 import pytest
+from team_fixtures import rows
 
 from app.domain.models import Household
 from app.i18n import set_language, t
 from app.services import context
 from app.ui.routes import make_screen
 from app.ui.shell import TEAM_LEAD_ROUTES, nav_for
-from tests.team_fixtures import rows, seeded  # noqa: F401 - a fixture
 
 
 class LeadApp:
@@ -67,7 +67,7 @@ def dutch():
     set_language("nl")
 
 
-def test_only_a_team_lead_gets_the_screens(seeded):  # noqa: F811
+def test_only_a_team_lead_gets_the_screens(seeded):
     store, _ = seeded
     assert {r for r, *_ in nav_for("team_lead")} >= TEAM_LEAD_ROUTES
     assert not {r for r, *_ in nav_for("street_coach")} & TEAM_LEAD_ROUTES
@@ -79,7 +79,7 @@ def test_only_a_team_lead_gets_the_screens(seeded):  # noqa: F811
 
 @pytest.mark.parametrize("width", [412, 1440])
 @pytest.mark.parametrize("route", sorted(TEAM_LEAD_ROUTES))
-def test_screen_builds_and_loads(seeded, route, width):  # noqa: F811
+def test_screen_builds_and_loads(seeded, route, width):
     store, _ = seeded
     app = LeadApp(store, width)
     screen = make_screen(app, route, "")
@@ -88,7 +88,7 @@ def test_screen_builds_and_loads(seeded, route, width):  # noqa: F811
     assert not app.toasts, app.toasts
 
 
-def test_overview_figures_open_their_records(seeded):  # noqa: F811
+def test_overview_figures_open_their_records(seeded):
     store, _ = seeded
     app = LeadApp(store, 1440)
     screen = make_screen(app, "overview", "")
@@ -105,7 +105,7 @@ def test_overview_figures_open_their_records(seeded):  # noqa: F811
     assert not app.toasts
 
 
-def test_handover_screen_hands_over_and_shows_summaries(seeded):  # noqa: F811
+def test_handover_screen_hands_over_and_shows_summaries(seeded):
     store, ids = seeded
     app = LeadApp(store, 1440)
     screen = make_screen(app, "handover", "")
@@ -123,7 +123,7 @@ def test_handover_screen_hands_over_and_shows_summaries(seeded):  # noqa: F811
     assert cards and screen.run.disabled  # nothing left to hand over
 
 
-def test_reports_screen_exports_into_the_data_folder(seeded):  # noqa: F811
+def test_reports_screen_exports_into_the_data_folder(seeded):
     store, _ = seeded
     app = LeadApp(store, 1440)
     screen = make_screen(app, "reports", "")
