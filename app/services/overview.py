@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import DateTime
+from sqlmodel import Session, col, select
 
 from app.domain import vocab
 from app.domain.models import Activation, Agreement, Contact, Initiative, Signal
@@ -121,26 +122,29 @@ def _day(value: datetime) -> date:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
+def in_period(s: Session, model: type, when: Any, period: Period, *where: Any) -> Sequence[Any]:
+    """Live rows of ``model`` whose ``when`` (a date or a datetime column) falls in ``period``,
+    oldest first."""
+    column = col(when)
+    if isinstance(getattr(column.type, "impl", column.type), DateTime):
+        lo, hi = period.bounds
+        inside = (column >= lo) & (column < hi)
+    else:
+        inside = (column >= period.start) & (column <= period.end)
+    query = select(model).where(~col(model.deleted), inside, *where)
+    return s.exec(query.order_by(column, col(model.id))).all()
+
+
 def compute(store: Store, period: Period, today: date | None = None) -> Overview:
     """All figures of ``period`` (a handful of queries; thousands of rows are fine)."""
     today = today or date.today()
-    lo, hi = period.bounds
     with store.session() as s:
-        contacts = s.exec(select(Contact).where(
-            ~col(Contact.deleted), Contact.at >= lo, Contact.at < hi)
-            .order_by(Contact.at, Contact.id)).all()
-        acts = s.exec(select(Activation).where(
-            ~col(Activation.deleted), Activation.date >= period.start,
-            Activation.date <= period.end).order_by(Activation.date, Activation.id)).all()
-        agreements = s.exec(select(Agreement).where(
-            ~col(Agreement.deleted), Agreement.due >= period.start, Agreement.due <= period.end,
-            Agreement.status != "cancelled").order_by(Agreement.due, Agreement.id)).all()
-        signals = s.exec(select(Signal).where(
-            ~col(Signal.deleted), Signal.at >= lo, Signal.at < hi)
-            .order_by(Signal.at, Signal.id)).all()
-        initiatives = s.exec(select(Initiative).where(
-            ~col(Initiative.deleted), Initiative.at >= period.start,
-            Initiative.at <= period.end).order_by(Initiative.at, Initiative.id)).all()
+        contacts = in_period(s, Contact, Contact.at, period)
+        acts = in_period(s, Activation, Activation.date, period)
+        agreements = in_period(s, Agreement, Agreement.due, period,
+                               Agreement.status != "cancelled")
+        signals = in_period(s, Signal, Signal.at, period)
+        initiatives = in_period(s, Initiative, Initiative.at, period)
 
     weeks = {w.isoformat(): Figure(w.isoformat(), "contact") for w in _weeks(period)}
     week_channels = {w: _figures(vocab.CHANNELS, "contact") for w in weeks}

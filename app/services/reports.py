@@ -32,7 +32,7 @@ from app.domain.models import (
 from app.i18n import t, vocab
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
-from app.services.overview import Period
+from app.services.overview import Period, in_period
 from app.store import Store
 
 EXPORTS = "exports"
@@ -265,27 +265,16 @@ def csv_files(store: Store, period: Period, out_dir: Path,
               include_personal: bool = False) -> list[CsvFile]:
     """One CSV per record kind of the period in ``out_dir``; the number of rows of each."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    lo, hi = period.bounds
     p = include_personal
     with store.session() as s:
         workers = {w.id: w for w in s.exec(select(Worker))}
         names = {r.id: r.name for r in s.exec(select(Resident))} if p else {}
-        contacts = s.exec(select(Contact).where(~col(Contact.deleted), Contact.at >= lo,
-                                                Contact.at < hi).order_by(Contact.at)).all()
-        acts = s.exec(select(Activation).where(
-            ~col(Activation.deleted), Activation.date >= period.start,
-            Activation.date <= period.end).order_by(Activation.date)).all()
-        agreements = s.exec(select(Agreement).where(
-            ~col(Agreement.deleted), Agreement.due >= period.start,
-            Agreement.due <= period.end).order_by(Agreement.due)).all()
-        signals = s.exec(select(Signal).where(~col(Signal.deleted), Signal.at >= lo,
-                                              Signal.at < hi).order_by(Signal.at)).all()
-        initiatives = s.exec(select(Initiative).where(
-            ~col(Initiative.deleted), Initiative.at >= period.start,
-            Initiative.at <= period.end).order_by(Initiative.at)).all()
-        scores = s.exec(select(OutcomeScore).where(
-            ~col(OutcomeScore.deleted), OutcomeScore.date >= period.start,
-            OutcomeScore.date <= period.end).order_by(OutcomeScore.date)).all()
+        contacts = in_period(s, Contact, Contact.at, period)
+        acts = in_period(s, Activation, Activation.date, period)
+        agreements = in_period(s, Agreement, Agreement.due, period)
+        signals = in_period(s, Signal, Signal.at, period)
+        initiatives = in_period(s, Initiative, Initiative.at, period)
+        scores = in_period(s, OutcomeScore, OutcomeScore.date, period)
 
     def role(wid: str | None) -> str:
         return workers[wid].role if wid in workers else ""
