@@ -170,6 +170,10 @@ KINDS: dict[str, dict[str, str]] = {
     "outcome_score": {
         "resident_id": REF, "domain": STR, "score": INT, "date": DATE, "worker_id": REF,
     },
+    "handover": {
+        "household_id": REF, "from_worker_id": REF, "to_worker_id": REF, "by_worker_id": REF,
+        "at": DATETIME, "seen": BOOL,
+    },
 }
 """Every row kind and its fields: the one schema both sides check changes against."""
 

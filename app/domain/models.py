@@ -157,6 +157,18 @@ class OutcomeScore(Synced, table=True):
     worker_id: str | None = None
 
 
+class Handover(Synced, table=True):
+    """A household handed to a new primary worker ("warme overdracht"): it tells the new worker's
+    device to show the summary, until they mark it ``seen``, and keeps who held it before."""
+
+    household_id: str = Field(index=True)
+    from_worker_id: str | None = None
+    to_worker_id: str | None = Field(default=None, index=True)
+    by_worker_id: str | None = None
+    at: datetime
+    seen: bool = False
+
+
 MODELS: dict[str, type[Synced]] = {
     "team": Team,
     "area": Area,
@@ -171,6 +183,7 @@ MODELS: dict[str, type[Synced]] = {
     "signal": Signal,
     "initiative": Initiative,
     "outcome_score": OutcomeScore,
+    "handover": Handover,
 }
 """Row kind → table class; the keys are exactly ``protocol.KINDS``."""
 
