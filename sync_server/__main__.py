@@ -8,6 +8,7 @@ import sqlite3
 import sys
 
 from sync_server import admin
+from sync_server.restore import DatabaseInUse
 from sync_server.schema import SchemaTooNew
 from sync_server.server import serve
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.db, args.host, args.port, tls_cert=args.tls_cert,
                      tls_key=args.tls_key, max_in_flight=args.max_in_flight,
                      durability=args.durability)
-    except (OSError, sqlite3.Error, SchemaTooNew) as exc:
+    except (OSError, sqlite3.Error, SchemaTooNew, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

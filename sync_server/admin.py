@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from sync_server import restore
 from sync_server.auth import ROLES
 from sync_server.errors import ApiError
 from sync_server.store import ServerStore
@@ -19,7 +20,7 @@ from sync_server.store import ServerStore
 
 def add_parser(sub: Any) -> None:
     admin = sub.add_parser("admin", help="manage teams, workers, devices and data")
-    admin.add_argument("--db", required=True, help="path of the server database")
+    admin.add_argument("--db", help="path of the server database (required)")
     cmds = admin.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = cmds.add_parser("team-add", help="create a team; prints its id")
@@ -47,6 +48,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("id")
     p = cmds.add_parser("backup", help="write a consistent copy of the database")
     p.add_argument("dest")
+    p = cmds.add_parser("restore", help="replace the database by a backup (server stopped)")
+    p.add_argument("--from", dest="source", required=True, help="the backup file")
+    p.add_argument("--db", default=argparse.SUPPRESS, help="path of the server database")
     p = cmds.add_parser("conflicts", help="list conflicts")
     p.add_argument("--all", action="store_true", help="include reviewed ones")
     cmds.add_parser("compact", help="drop purge notices from the feed (devices re-download)")
@@ -105,6 +109,11 @@ def _run(store: ServerStore, args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.db:
+        print("error: --db PATH is required", file=sys.stderr)
+        return 2
+    if args.command == "restore":
+        return _restore(args.source, args.db)
     try:
         store = ServerStore(args.db, readers=1)
     except Exception as exc:  # noqa: BLE001 - any failure to open is reported the same way
@@ -120,4 +129,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         store.close()
+    return 0
+
+
+def _restore(source: str, db: str) -> int:
+    """``restore`` works on the files, never through an open store (that would migrate them)."""
+    try:
+        saved = restore.restore(source, db)
+    except ApiError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 2
+    except (restore.DatabaseInUse, OSError, sqlite3.Error) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {db} from {source}" + (f"; the replaced database is {saved}" if saved
+                                             else ""))
     return 0

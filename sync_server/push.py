@@ -2,7 +2,9 @@
 
 Kept apart from the store so the rules read in one place: authorization per change, a whole
 local transaction (``tx``) refused if any of its changes is, purged rows ignored, per-field merge
-with ``protocol.wins``, conflicts recorded for concurrent edits by different devices.
+with ``protocol.wins``, conflicts recorded for concurrent edits by different devices. A change
+whose every register the row already holds (a device re-sending after a restore) is merged as a
+no-op and not logged twice.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
     row_team: dict[tuple[str, str], str] = {}
     changed: set[tuple[str, str]] = set()
     conflicts: list[tuple[Any, ...]] = []
+    logged: list[int] = []  # accepted changes that bring something the row did not hold
     newest = ""
     for i in accepted:
         it = items[i]
@@ -165,17 +168,22 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
                 texts[key] = it.text
                 row_team[key] = it.team
                 changed.add(key)
+                logged.append(i)
                 continue
             state = states[key] = json.loads(cur.fields) if cur is not None else {}
             row_team[key] = cur.team if cur is not None else it.team
         elif texts.pop(key, None) is not None:
             state = states[key] = dict(state)  # it was the first change's own dict
+        held = True  # every register already there as sent: a re-send, not a new change
         for name, reg in it.fields.items():
             stamp = reg[1]
             old = state.get(name)
             if old is None:
                 state[name] = [reg[0], stamp]
                 changed.add(key)
+                held = False
+                continue
+            if old[1] == stamp and old[0] == reg[0]:
                 continue
             incoming_wins = wins(reg, old)
             base = reg[2] if len(reg) == 3 else None
@@ -184,9 +192,14 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
                 winner, loser = ([reg[0], stamp], old) if incoming_wins else (old, [reg[0], stamp])
                 conflicts.append((it.kind, it.id, name, _encode(winner), _encode(loser),
                                   row_team[key], now))
+            held = False
             if incoming_wins:
                 state[name] = [reg[0], stamp]
                 changed.add(key)
+        if not held:
+            logged.append(i)
+    if not changed and not logged:
+        return Outcome(rejected, len(accepted), newest)
     version = version_for()
     rids = {key: cur.rid for key, cur in current.items()}
     next_rid = db.execute("SELECT coalesce(max(rid), 0) + 1 FROM rows").fetchone()[0]
@@ -206,7 +219,7 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
     db.executemany(
         "INSERT INTO changes (version, row, device, fields, received_at) VALUES (?, ?, ?, ?, ?)",
         [(version, rids[(items[i].kind, items[i].id)], device, items[i].text, now)
-         for i in accepted])
+         for i in logged])
     if conflicts:
         db.executemany(
             "INSERT INTO conflicts (kind, row_id, field, winner, loser, team, created_at) "

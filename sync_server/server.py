@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from sync_server import restore
 from sync_server.handler import Handler
 from sync_server.store import ServerStore
 
@@ -163,6 +164,12 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str |
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     tune_process()
+    with restore.exclusive(db):  # no second server, and no restore, while this one runs
+        return _serve(db, host, port, ctx, max_in_flight, durability)
+
+
+def _serve(db: str, host: str, port: int, ctx: ssl.SSLContext | None, max_in_flight: int,
+           durability: str) -> int:
     store = ServerStore(db, durability=durability)
     try:
         server = SyncServer(store, host, port, max_in_flight=max_in_flight, ssl_context=ctx)

@@ -424,6 +424,39 @@ class Store(Queries):
             if gone:
                 self._purge(kind, gone)
 
+    def resend_own(self) -> int:
+        """Queue again every register this device wrote, as it stands here; returns how many
+        rows were queued.
+
+        For a server restored from a backup: it lost what it acknowledged after the backup, and
+        this device already dropped those changes from its outbox. Its own registers are the
+        ones it may send (a stamp names its writer); re-sending one the server still holds
+        changes nothing there (same stamp, same value). Each row is its own local transaction,
+        so a row the server refuses does not take the others with it. Rows of teams this device
+        no longer belongs to are left out.
+        """
+        teams = set(filter(None, (self.meta("teams") or "").split(",")))
+        queued = 0
+        with self.transaction():
+            tx = int(self.meta("next_tx") or 1)
+            for kind in KINDS:
+                cols = set(columns(kind))
+                for r in self._db.execute(f"SELECT * FROM {kind}").fetchall():
+                    if teams and r["team"] not in teams:
+                        continue
+                    own = {n: s for n, s in json.loads(r["stamps"]).items()
+                           if s[17:] == self.device and (n == DELETED or n in cols)}
+                    if not own:
+                        continue
+                    wire = {n: r["deleted"] == 1 if n == DELETED else db_to_wire(kind, n, r[n])
+                            for n in own}
+                    regs = {n: [wire[n], s, None] for n, s in own.items()}
+                    self._append_outbox(tx, kind, r["id"], r["team"], regs)
+                    tx += 1
+                    queued += 1
+            self._set_meta("next_tx", str(tx))
+        return queued
+
     def forget_synced_rows(self) -> None:
         """For a reset: drop every row that has no unsent change, and the cursor."""
         with self.transaction():

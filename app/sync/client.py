@@ -25,6 +25,11 @@ from app.sync.config import DeviceConfig
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION, decode_hlc
 
 USER_AGENT = "wijkweb-app/0.1"
+RESEND_REASONS = frozenset({"server_restored", "other_server"})
+"""Reset reasons that mean the server's database went back in time (a restored backup; a
+second restore of one backup is ``other_server``: its timeline is a sibling, not an ancestor).
+Acknowledged changes may be lost there, so the device re-sends its own registers. A token only
+works on a copy of the database that enrolled it, so ``other_server`` is always such a copy."""
 
 
 @dataclass
@@ -33,6 +38,8 @@ class SyncResult:
     pulled: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     resets: int = 0
+    resent: int = 0
+    """Rows queued again because the server lost them (restored from a backup)."""
 
 
 @dataclass
@@ -85,6 +92,9 @@ class SyncClient:
         try:
             self.push(result)
             self.pull(result, wait=wait)
+            if result.resent:  # the restored server gets back what it lost, in this round
+                self.push(result)
+                self.pull(result)
         except errors.SyncError as err:
             self.store.set_meta("sync.last_error", err.code)
             raise
@@ -155,10 +165,12 @@ class SyncClient:
                 params["wait"] = wait
             try:
                 answer = self._call("GET", "/v1/pull", params=params)
-            except errors.ResetRequired:
+            except errors.ResetRequired as err:
                 if result.resets:
                     raise
                 result.resets += 1
+                if err.detail.get("reason") in RESEND_REASONS:
+                    result.resent += self.store.resend_own()
                 self.store.forget_synced_rows()  # unsent changes stay in the outbox
                 continue
             rows = answer["rows"]
