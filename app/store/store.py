@@ -8,6 +8,7 @@ none of it. ``apply_remote`` merges rows from the server's feed with the same ru
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -24,7 +25,7 @@ from sqlalchemy import create_engine, event
 from sqlmodel import Session
 
 from app.domain.models import defaults, required
-from app.store import migrations
+from app.store import cipher, migrations
 from app.store.convert import columns, db_converters, db_to_wire, to_wire, wire_to_db
 from app.store.queries import Queries
 from sync_server.protocol import DELETED, KINDS, Change, Clock, is_uuid, new_id, wins
@@ -46,12 +47,20 @@ class NotFound(KeyError):
 class Store(Queries):
     """The local store of one device. Thread-safe: writes are serialised by one lock."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, key: bytes | None = None):
+        """Open (or create) the database at ``path``; encrypted with SQLCipher under ``key``.
+
+        The app always passes the data key (``app.security.Vault``); only tests and benches
+        that measure the store itself open a plain file.
+        """
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=30)
-        self._db.row_factory = sqlite3.Row
+        self.encrypted = key is not None
+        if key is not None and cipher.is_plain(self.path):
+            raise cipher.WrongKey("an unencrypted database: unlock through app.security first")
+        connect = functools.partial(cipher.connect, key=key) if key is not None else sqlite3.connect
+        self._db = connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.row_factory = cipher.dbapi.Row if key is not None else sqlite3.Row
         _configure(self._db)
         migrations.apply(self._db)
         self._lock = threading.RLock()
@@ -59,12 +68,17 @@ class Store(Queries):
         self.device = self._meta_default("device", lambda: secrets.token_hex(8))
         self._meta_default("epoch", lambda: secrets.token_hex(8))
         self.clock = Clock(self.device, self.meta("clock"))
-        self.engine = create_engine(f"sqlite:///{self.path}")
+        if key is None:
+            self.engine = create_engine(f"sqlite:///{self.path}")
+        else:  # same URL (a file, so a real pool), connections made by SQLCipher with the key
+            self.engine = create_engine(f"sqlite:///{self.path}", module=cipher.dbapi,
+                                        creator=lambda: cipher.connect(
+                                            self.path, key, check_same_thread=False))
         event.listen(self.engine, "connect", lambda conn, _rec: _configure(conn))
 
     @classmethod
-    def open_default(cls, data_dir: str | Path | None = None) -> Store:
-        return cls(Path(data_dir or default_data_dir()) / DB_NAME)
+    def open_default(cls, data_dir: str | Path | None = None, key: bytes | None = None) -> Store:
+        return cls(Path(data_dir or default_data_dir()) / DB_NAME, key)
 
     def close(self) -> None:
         self.engine.dispose()
