@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sync_server import auth, feed, openapi
+from sync_server import audit, auth, feed, openapi
+from sync_server.audit import Actor
 from sync_server.errors import ApiError, bad_request, not_found
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
+from sync_server.ratelimit import RateLimits
 from sync_server.store import Device, ServerStore
 from sync_server.validate import parse_push
 
@@ -41,6 +43,9 @@ class Request:
     """Context in which a long-poll waits without counting as a request in flight."""
     gzip: bool = False
     """The client accepts a gzipped answer."""
+    client: str = ""
+    """The client's IP address (rate limits)."""
+    limits: RateLimits = field(default_factory=RateLimits)
 
 
 class Prepared(NamedTuple):
@@ -95,10 +100,48 @@ def read_json(req: Request) -> Any:
 
 
 def _require_lead(req: Request) -> Device:
+    """A team lead: conflicts and history hold resident data, for the lead's own teams only."""
     assert req.device is not None
     if req.device.role != auth.TEAM_LEAD:
         raise ApiError(403, "forbidden", "Only a team lead may see this.")
     return req.device
+
+
+def _require_manager(req: Request) -> Device:
+    """A team lead (for its own teams) or an administrator (for all teams)."""
+    assert req.device is not None
+    if req.device.role not in (auth.TEAM_LEAD, auth.ADMINISTRATOR):
+        raise ApiError(403, "forbidden", "Only a team lead or an administrator may do this.")
+    return req.device
+
+
+def _require_admin(req: Request) -> Device:
+    assert req.device is not None
+    if req.device.role != auth.ADMINISTRATOR:
+        raise ApiError(403, "forbidden", "Only an administrator may do this.")
+    return req.device
+
+
+def _managed(manager: Device) -> tuple[str, ...] | None:
+    """The teams a manager manages: None (every team) for an administrator."""
+    return None if manager.role == auth.ADMINISTRATOR else manager.teams
+
+
+def _actor(req: Request) -> Actor:
+    assert req.device is not None
+    return Actor(req.device.id, req.device.worker)
+
+
+def _needs_admin() -> ApiError:
+    return ApiError(403, "needs_administrator", "This worker is an administrator or also "
+                    "works in teams you do not lead; ask an administrator.")
+
+
+def _object(req: Request) -> dict[str, Any]:
+    body = read_json(req)
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object.")
+    return body
 
 
 # ---------------------------------------------------------------------- endpoints
@@ -119,7 +162,14 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     code, device, label = body.get("code"), body.get("device"), body.get("label") or ""
     if not isinstance(code, str) or not code or len(code) > 64:
         raise bad_request("'code' must be the enrollment code, a string.")
-    return store.enroll(code, device, label)
+    keys = [("ip", req.client), ("device", device if isinstance(device, str) else "")]
+    req.limits.enroll.check(keys)
+    try:
+        return store.enroll(code, device, label)
+    except ApiError as err:
+        if err.code == "enrollment_invalid":
+            req.limits.enroll.fail(keys)
+        raise
 
 
 def push(store: ServerStore, req: Request) -> Answer:
@@ -149,6 +199,7 @@ def pull(store: ServerStore, req: Request) -> Answer:
             break
         if changed:
             page = store.pull_into(teams, page.cursor, limit, out.row)
+    store.record_pull(_actor(req), page.per_team)
     head = {"cursor": page.cursor, "more": page.more, "teams": list(teams),
             "server_time": store.server_time()}
     return Prepared(*out.finish("]," + json.dumps(head, separators=(",", ":"))[1:]))
@@ -191,15 +242,18 @@ def review(store: ServerStore, req: Request) -> Answer:
     conflict = req.params["id"]
     if len(conflict) > 18:
         raise not_found("There is no such conflict.")
-    return store.review_conflict(int(conflict), lead.teams)
+    return store.review_conflict(int(conflict), lead.teams, _actor(req))
 
 
 # ---------------------------------------------------------------------- a lead's team
 
 
-def _team_workers(store: ServerStore, lead: Device) -> list[dict[str, Any]]:
-    """The workers sharing a team with ``lead``; ``teams`` only the lead's teams among theirs."""
-    mine = set(lead.teams)
+def _team_workers(store: ServerStore, manager: Device) -> list[dict[str, Any]]:
+    """The workers sharing a team with a lead (``teams`` only the lead's teams among theirs);
+    for an administrator every worker with all its teams."""
+    if manager.role == auth.ADMINISTRATOR:
+        return store.workers()
+    mine = set(manager.teams)
     out = []
     for worker in store.workers():
         shared = [t for t in worker["teams"] if t in mine]
@@ -209,8 +263,7 @@ def _team_workers(store: ServerStore, lead: Device) -> list[dict[str, Any]]:
 
 
 def team_devices(store: ServerStore, req: Request) -> Answer:
-    lead = _require_lead(req)
-    workers = _team_workers(store, lead)
+    workers = _team_workers(store, _require_manager(req))
     by_worker: dict[str, list[dict[str, Any]]] = {w["id"]: [] for w in workers}
     for device in store.devices():
         if device["worker"] in by_worker:
@@ -221,10 +274,10 @@ def team_devices(store: ServerStore, req: Request) -> Answer:
 
 
 def team_enrollment(store: ServerStore, req: Request) -> Answer:
-    lead = _require_lead(req)
-    body = read_json(req)
-    if not isinstance(body, dict):
-        raise bad_request("The body must be a JSON object.")
+    """A code for a worker's new device. A lead's code may not widen what the lead controls:
+    the worker must be no administrator and in none but the lead's teams."""
+    manager = _require_manager(req)
+    body = _object(req)
     worker, hours = body.get("worker"), body.get("hours", DEFAULT_CODE_HOURS)
     if not isinstance(worker, str) or not worker or len(worker) > 64:
         raise bad_request("'worker' must be the id of a worker, a string.")
@@ -232,24 +285,88 @@ def team_enrollment(store: ServerStore, req: Request) -> Answer:
             or not MIN_CODE_HOURS <= hours <= MAX_CODE_HOURS):
         raise bad_request(f"'hours' must be a number from {MIN_CODE_HOURS} to "
                           f"{MAX_CODE_HOURS}.")
-    if not any(w["id"] == worker for w in _team_workers(store, lead)):
+    if not any(w["id"] == worker for w in _team_workers(store, manager)):
         raise not_found("There is no such worker in your teams.")
+    if manager.role != auth.ADMINISTRATOR:
+        found = next(w for w in store.workers() if w["id"] == worker)
+        if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
+            raise _needs_admin()
     now = datetime.strptime(store.now_iso(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    code = store.create_enrollment(worker, float(hours))
+    code = store.create_enrollment(worker, float(hours), _actor(req))
     expires = (now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"code": code, "expires": expires}
 
 
 def team_revoke(store: ServerStore, req: Request) -> Answer:
-    lead = _require_lead(req)
+    manager = _require_manager(req)
     device = req.params["id"]
-    if device == lead.id:
-        raise bad_request("A team lead cannot revoke the device in use; use another one.")
-    workers = {w["id"] for w in _team_workers(store, lead)}
-    if not any(d["id"] == device and d["worker"] in workers for d in store.devices()):
+    if device == manager.id:
+        raise bad_request("The device in use cannot revoke itself; use another one.")
+    workers = {w["id"]: w for w in _team_workers(store, manager)}
+    owner = next((d["worker"] for d in store.devices()
+                  if d["id"] == device and d["worker"] in workers), None)
+    if owner is None:
         raise not_found("There is no such device in your teams.")
-    store.revoke(device)
+    if manager.role != auth.ADMINISTRATOR and workers[owner]["role"] == auth.ADMINISTRATOR:
+        raise _needs_admin()
+    store.revoke(device, _actor(req))
     return {"id": device, "revoked": True}
+
+
+# ---------------------------------------------------------------------- administrators
+
+
+def admin_teams(store: ServerStore, req: Request) -> Answer:
+    _require_admin(req)
+    return {"teams": store.teams()}
+
+
+def admin_add_team(store: ServerStore, req: Request) -> Answer:
+    _require_admin(req)
+    name = _object(req).get("name")
+    return {"id": store.add_team(name, _actor(req)), "name": name.strip()}
+
+
+def admin_add_worker(store: ServerStore, req: Request) -> Answer:
+    _require_admin(req)
+    body = _object(req)
+    teams = body.get("teams")
+    if (not isinstance(teams, list) or len(teams) > 100
+            or not all(isinstance(t, str) and len(t) <= 64 for t in teams)):
+        raise bad_request("'teams' must be a list of team ids.")
+    role, email = body.get("role"), body.get("email")
+    if not isinstance(role, str) or (email is not None and not isinstance(email, str)):
+        raise bad_request("'role' must be a role and 'email' text.")
+    worker = store.add_worker(body.get("name"), role, teams, email=email or None,
+                              actor=_actor(req))
+    return {"id": worker}
+
+
+# ---------------------------------------------------------------------- audit log
+
+
+def audit_log(store: ServerStore, req: Request) -> Answer:
+    """Team leads read their teams' entries, administrators all; pages by entry id."""
+    manager = _require_manager(req)
+    after = _int_param(req.query.get("after"), 0, 0, 2**62, "bad_request", "after")
+    limit = _int_param(req.query.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT, "bad_limit", "limit")
+    entries = store.audit_log(_managed(manager), after, limit)
+    return {"entries": entries, "next": entries[-1]["id"] if len(entries) == limit else None}
+
+
+def audit_export(store: ServerStore, req: Request) -> Answer:
+    """The app says it exported records of one of the device's teams (a report, a CSV)."""
+    assert req.device is not None
+    body = _object(req)
+    what, team, count = body.get("what"), body.get("team"), body.get("count")
+    if what not in audit.EXPORTS:
+        raise bad_request(f"'what' must be one of: {', '.join(audit.EXPORTS)}.")
+    if type(count) is not int or not 0 <= count <= 10**9:
+        raise bad_request("'count' must be a whole number of records.")
+    if not isinstance(team, str) or team not in req.device.teams:
+        raise ApiError(403, "forbidden_team", "This device is not in that team.")
+    store.record_export(_actor(req), what, team, count)
+    return {"recorded": True}
 
 
 def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
@@ -273,6 +390,11 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/v1/team/devices", team_devices),
     _route("POST", "/v1/team/enrollments", team_enrollment),
     _route("POST", "/v1/team/devices/{id}/revoke", team_revoke),
+    _route("GET", "/v1/admin/teams", admin_teams),
+    _route("POST", "/v1/admin/teams", admin_add_team),
+    _route("POST", "/v1/admin/workers", admin_add_worker),
+    _route("GET", "/v1/audit", audit_log),
+    _route("POST", "/v1/audit/export", audit_export),
 )
 
 

@@ -12,8 +12,11 @@ import re
 import secrets
 
 ROLES = ("street_coach", "caretaker", "youth_worker", "community_officer", "social_worker",
-         "team_lead")
+         "team_lead", "administrator")
 TEAM_LEAD = "team_lead"
+ADMINISTRATOR = "administrator"
+"""Manages teams, workers and every device over the API; reads resident data only of the teams
+it is a member of (usually none), like any worker."""
 
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SERVER_DEVICE = "server"

@@ -63,9 +63,12 @@ class Handler(BaseHTTPRequestHandler):
                 err.headers["Retry-After"] = "1"
                 raise err
             route, params = api.resolve(self.command, path)
-            req = api.Request(self.command, path, self._query(), self._body(),
-                              params, park=self.server.parked, gzip=self._accepts_gzip())
-            self._check(route, req)
+            req = api.Request(self.command, path, self._query(), b"", params,
+                              park=self.server.parked, gzip=self._accepts_gzip(),
+                              client=self.client_address[0], limits=self.server.limits)
+            length = self._length()  # framing first: it decides where the next request starts
+            self._check(route, req)  # before the body: a stranger's 8 MiB is not even read
+            req.body = self._body(length)
             device = req.device.id if req.device else "-"
             answer = route.endpoint(self.server.store, req)
             status = 200
@@ -114,9 +117,13 @@ class Handler(BaseHTTPRequestHandler):
         if route.auth:
             scheme, _, token = self.headers.get("Authorization", "").partition(" ")
             token = token.strip()
+            guard, key = self.server.limits.auth, [self.client_address[0]]
+            guard.check(key)
             device = self.server.store.authenticate(token) if (
                 scheme.lower() == "bearer" and token) else None
             if device is None:
+                if token:  # a guess; a request without any token guesses nothing
+                    guard.fail(key)
                 raise ApiError(401, "unauthorized", "A valid device token is required.")
             if device.revoked:
                 raise ApiError(403, "device_revoked", "This device has been revoked. Ask your "
@@ -127,20 +134,25 @@ class Handler(BaseHTTPRequestHandler):
         return (self.headers.get("Content-Length", "0").strip() not in ("", "0")
                 or "Transfer-Encoding" in self.headers)
 
-    def _body(self) -> bytes:
+    def _length(self) -> int | None:
+        """The declared body length (None: chunked); refused when malformed or over the cap."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return None
+        length_text = self.headers.get("Content-Length", "0").strip() or "0"
+        if not length_text.isdigit():
+            self.close_connection = True
+            raise bad_request("Content-Length must be a number.")
+        if int(length_text) > MAX_BODY:
+            self.close_connection = True
+            raise _too_large()
+        return int(length_text)
+
+    def _body(self, length: int | None) -> bytes:
         """The request body, decompressed, at most ``MAX_BODY`` bytes either way."""
         self._body_read = True
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if length is None:
             raw = self._read_chunked()
         else:
-            length_text = self.headers.get("Content-Length", "0").strip() or "0"
-            if not length_text.isdigit():
-                self.close_connection = True
-                raise bad_request("Content-Length must be a number.")
-            length = int(length_text)
-            if length > MAX_BODY:
-                self.close_connection = True
-                raise _too_large()
             raw = self.rfile.read(length) if length else b""
             if len(raw) < length:
                 self.close_connection = True

@@ -10,6 +10,7 @@ import functools
 import json
 from typing import Any
 
+from sync_server.audit import ACTIONS, EXPORTS
 from sync_server.auth import ROLES
 from sync_server.protocol import KINDS, MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION
 
@@ -40,7 +41,7 @@ def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
 _PROTOCOL_PARAM = {"name": PROTOCOL_HEADER, "in": "header", "required": True,
                    "schema": {"type": "string", "enum": [str(PROTOCOL_VERSION)]},
                    "description": "Sync protocol version; anything else is answered 426."}
-_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"))
+_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"), (429, "rate_limited"))
 _BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (413, "body_too_large"),
                 (415, "unsupported_encoding"))
 _ROUTING_ERRORS = ((404, "not_found"), (405, "method_not_allowed"))
@@ -156,6 +157,40 @@ SCHEMAS: dict[str, Any] = {
     "Revoked": {"type": "object", "required": ["id", "revoked"],
                 "properties": {"id": {"type": "string"},
                                "revoked": {"type": "boolean", "enum": [True]}}},
+    "TeamList": {"type": "object", "required": ["teams"], "properties": {"teams": {
+        "type": "array", "items": {
+            "type": "object", "required": ["id", "name", "created_at"],
+            "properties": {"id": _UUID, "name": {"type": "string"},
+                           "created_at": {"type": "string", "format": "date-time"}}}}}},
+    "NewTeam": {"type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}}},
+    "TeamCreated": {"type": "object", "required": ["id", "name"],
+                    "properties": {"id": _UUID, "name": {"type": "string"}}},
+    "NewWorker": {"type": "object", "required": ["name", "role", "teams"], "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "role": {"type": "string", "enum": list(ROLES)},
+        "teams": {"type": "array", "items": _UUID, "maxItems": 100,
+                  "description": "Only an administrator may have none."},
+        "email": {"type": "string", "maxLength": 200, "nullable": True}}},
+    "WorkerCreated": {"type": "object", "required": ["id"], "properties": {"id": _UUID}},
+    "AuditPage": {"type": "object", "required": ["entries", "next"], "properties": {
+        "entries": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "at", "device", "worker", "action", "kind", "row_id", "team",
+                         "count"],
+            "properties": {
+                "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+                "device": {"type": "string"}, "worker": {"type": "string"},
+                "action": {"type": "string", "enum": list(ACTIONS)},
+                "kind": {"type": "string"}, "row_id": {"type": "string"},
+                "team": {"type": "string"}, "count": {"type": "integer"}}}},
+        "next": {"type": "integer", "nullable": True,
+                 "description": "Pass as `after` for the next page; null: no more now."}}},
+    "ExportNotice": {"type": "object", "required": ["what", "team", "count"], "properties": {
+        "what": {"type": "string", "enum": list(EXPORTS)}, "team": _UUID,
+        "count": {"type": "integer", "minimum": 0, "maximum": 1000000000}}},
+    "Recorded": {"type": "object", "required": ["recorded"],
+                 "properties": {"recorded": {"type": "boolean", "enum": [True]}}},
 }
 
 _SECURE = [{"bearer": []}]
@@ -193,7 +228,7 @@ PATHS: dict[str, Any] = {
         "Enroll a device", "Redeem a one-time enrollment code for a bearer token.",
         "EnrollResponse",
         _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
-                (409, "device_exists"), (426, "protocol_unsupported")),
+                (409, "device_exists"), (426, "protocol_unsupported"), (429, "rate_limited")),
         secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
     "/v1/push": {"post": _op(
         "Push changes",
@@ -243,21 +278,53 @@ PATHS: dict[str, Any] = {
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
         params=[_path_param("id", {"type": "integer"})])},
     "/v1/team/devices": {"get": _op(
-        "Workers and devices of the lead's teams (team lead)",
+        "Workers and devices of the lead's teams (team lead; administrator: all)",
         "Every worker sharing a team with the lead, with their devices and last sync.",
         "TeamDevices", _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")))},
     "/v1/team/enrollments": {"post": _op(
         "Make an enrollment code (team lead)",
-        "A one-time code for a new device of a worker in the lead's teams (`404` otherwise).",
+        "A one-time code for a new device of a worker in the lead's teams (`404` otherwise); "
+        "a worker who is an administrator or also in other teams needs an administrator "
+        "(`403 needs_administrator`). An administrator may enroll any worker.",
         "Enrollment",
-        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden"),
+                (403, "needs_administrator")),
         body="EnrollmentRequest")},
     "/v1/team/devices/{id}/revoke": {"post": _op(
         "Revoke a device (team lead)",
         "Its token stops working at once. Idempotent; `404` for a device outside the lead's "
-        "teams, `400` for the lead's own device in use.", "Revoked",
-        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (403, "forbidden")),
+        "teams, `400` for the device in use, `403 needs_administrator` for an "
+        "administrator's device. An administrator may revoke any device.", "Revoked",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (403, "forbidden"),
+                (403, "needs_administrator")),
         params=[_path_param("id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})])},
+    "/v1/admin/teams": {
+        "get": _op("All teams (administrator)", "Every team with its id and name.", "TeamList",
+                   _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden"))),
+        "post": _op("Create a team (administrator)", "Devices learn of it from the feed.",
+                    "TeamCreated", _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS,
+                                           (403, "forbidden")), body="NewTeam")},
+    "/v1/admin/workers": {"post": _op(
+        "Create a worker (administrator)", "A worker in the given teams; `404` for an unknown "
+        "team.", "WorkerCreated",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        body="NewWorker")},
+    "/v1/audit": {"get": _op(
+        "The audit log (team lead: own teams; administrator: all)",
+        "Who created, changed, pulled, exported, purged, enrolled, revoked or reviewed what, "
+        "and when; ids only. Read-only: no endpoint edits it.", "AuditPage",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (400, "bad_limit"),
+                (403, "forbidden")),
+        params=[{"name": "after", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 0}, "description": "Entry id."},
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
+                            "default": 1000}}])},
+    "/v1/audit/export": {"post": _op(
+        "Report an export (any device)", "The app tells the server it exported `count` "
+        "records of one of the device's teams.", "Recorded",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden_team")),
+        body="ExportNotice")},
 }
 
 

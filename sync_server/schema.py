@@ -57,6 +57,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX conflicts_team ON conflicts (team, reviewed);
     CREATE INDEX conflicts_row ON conflicts (row_id);
     """,
+    # 2 — the audit log (ids only), append-only: the triggers refuse any edit or deletion.
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, device TEXT NOT NULL, worker TEXT NOT NULL,
+        action TEXT NOT NULL, kind TEXT NOT NULL, row_id TEXT NOT NULL, team TEXT NOT NULL,
+        count INTEGER NOT NULL);
+    CREATE INDEX audit_team ON audit (team, id);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

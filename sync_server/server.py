@@ -22,6 +22,7 @@ from typing import Any
 
 from sync_server import restore
 from sync_server.handler import Handler
+from sync_server.ratelimit import RateLimits
 from sync_server.store import ServerStore
 
 log = logging.getLogger("wijkweb.server")
@@ -66,6 +67,8 @@ class SyncServer(ThreadingHTTPServer):
                  max_in_flight: int = 32, ssl_context: ssl.SSLContext | None = None):
         self.store = store
         self.max_in_flight = max_in_flight
+        self.limits = RateLimits()
+        """Failed logins and enrollments per IP and device; tests may set their own."""
         self.stopping = False
         self._ssl = ssl_context
         self._lock = threading.Lock()

@@ -24,7 +24,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sync_server import auth, feed, push
+from sync_server import audit, auth, feed, push
+from sync_server.audit import CLI, Actor
 from sync_server.errors import ApiError, bad_request, not_found, unavailable
 from sync_server.protocol import KINDS, Clock, merge
 from sync_server.schema import migrate
@@ -77,6 +78,8 @@ class PageInfo(NamedTuple):
     more: bool
     version: int
     """The server's newest commit version when the page was read."""
+    per_team: dict[str, int]
+    """How many of the rows each team gave (for the audit log)."""
 
 
 def _name(value: Any, what: str = "name") -> str:
@@ -157,6 +160,8 @@ class ServerStore:
         db.execute(f"PRAGMA cache_size = {-CACHE_KIB[role]}")
         db.execute("PRAGMA temp_store = FILE")
         db.execute("PRAGMA mmap_size = 0")
+        if role == "writer":  # an erasure must not leave the erased bytes in free space
+            db.execute("PRAGMA secure_delete = ON")
         return db
 
     @contextmanager
@@ -303,34 +308,41 @@ class ServerStore:
 
     # ------------------------------------------------------------------ teams and workers
 
-    def add_team(self, name: str) -> str:
+    def add_team(self, name: str, actor: Actor = CLI) -> str:
         """Create a team; returns its id. Devices learn its name from the feed."""
         name = _name(name)
         team = str(uuid.uuid4())
         with self._write() as db:
-            db.execute("INSERT INTO teams VALUES (?, ?, ?)", (team, name, self.now_iso()))
+            now = self.now_iso()
+            db.execute("INSERT INTO teams VALUES (?, ?, ?)", (team, name, now))
             self._publish(db, "team", team, team, {"name": name})
+            audit.record(db, now, actor, "created", "team", team, [team])
         return team
 
     def add_worker(self, name: str, role: str, teams: Sequence[str],
-                   email: str | None = None) -> str:
-        """Create a worker in ``teams`` (the first is where the feed files the worker)."""
+                   email: str | None = None, actor: Actor = CLI) -> str:
+        """Create a worker in ``teams`` (the first is where the feed files the worker).
+
+        Only an administrator may be in no team: it then reads no resident data at all.
+        """
         name = _name(name)
         if role not in auth.ROLES:
             raise bad_request(f"The role must be one of: {', '.join(auth.ROLES)}.")
-        if not teams:
+        if not teams and role != auth.ADMINISTRATOR:
             raise bad_request("A worker must be a member of at least one team.")
         worker = str(uuid.uuid4())
         with self._write() as db:
             for team in teams:
                 self._require_team(db, team)
-            db.execute("INSERT INTO workers VALUES (?, ?, ?, ?)",
-                       (worker, name, role, self.now_iso()))
+            now = self.now_iso()
+            db.execute("INSERT INTO workers VALUES (?, ?, ?, ?)", (worker, name, role, now))
             db.executemany("INSERT OR IGNORE INTO worker_teams VALUES (?, ?, ?)",
                            [(worker, team, pos) for pos, team in enumerate(teams)])
             values = {"name": name, "role": role} | (
                 {"email": _name(email, "email")} if email else {})
-            self._publish(db, "worker", worker, teams[0], values)
+            if teams:
+                self._publish(db, "worker", worker, teams[0], values)
+            audit.record(db, now, actor, "created", "worker", worker, teams)
         return worker
 
     def join_team(self, worker: str, team: str) -> None:
@@ -385,7 +397,7 @@ class ServerStore:
 
     # ------------------------------------------------------------------ devices
 
-    def create_enrollment(self, worker: str, hours: float = 24.0) -> str:
+    def create_enrollment(self, worker: str, hours: float = 24.0, actor: Actor = CLI) -> str:
         """A one-time code that enrolls one device of ``worker``; expires after ``hours``."""
         if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 30:
             raise bad_request("A code must expire within 1 to 720 hours.")
@@ -394,10 +406,12 @@ class ServerStore:
             self._require_worker(db, worker)
             teams = [t for (t,) in db.execute(
                 "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (worker,))]
+            now = self.now_iso()
             db.execute("INSERT INTO enrollments (code_hash, worker, teams, created_at, "
                        "expires_at) VALUES (?, ?, ?, ?, ?)",
-                       (auth.code_digest(code), worker, json.dumps(teams), self.now_iso(),
+                       (auth.code_digest(code), worker, json.dumps(teams), now,
                         self._wall() / 1000 + hours * 3600))
+            audit.record(db, now, actor, "code_issued", "worker", worker, teams)
         return code
 
     def enroll(self, code: str, device: str, label: str = "") -> dict[str, Any]:
@@ -427,6 +441,7 @@ class ServerStore:
             role = db.execute("SELECT role FROM workers WHERE id = ?", (worker,)).fetchone()[0]
             teams = [t for (t,) in db.execute(
                 "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (worker,))]
+            audit.record(db, now, Actor(device, worker), "enrolled", "device", device, teams)
         return {"device": device, "token": token, "worker": worker, "role": role,
                 "teams": teams}
 
@@ -465,11 +480,15 @@ class ServerStore:
         return [{"id": i, "worker": w, "label": lb, "created_at": c, "last_seen": s,
                  "revoked": bool(r)} for i, w, lb, c, s, r in rows]
 
-    def revoke(self, device: str) -> None:
+    def revoke(self, device: str, actor: Actor = CLI) -> None:
         """The device's token stops working at once (403 ``device_revoked``)."""
         with self._write() as db:
             if not db.execute("UPDATE devices SET revoked = 1 WHERE id = ?", (device,)).rowcount:
                 raise not_found(f"There is no device '{device}'.")
+            teams = [t for (t,) in db.execute(
+                "SELECT team FROM worker_teams WHERE worker = (SELECT worker FROM devices "
+                "WHERE id = ?) ORDER BY pos", (device,))]
+            audit.record(db, self.now_iso(), actor, "revoked", "device", device, teams)
 
     # ------------------------------------------------------------------ push and pull
 
@@ -488,8 +507,11 @@ class ServerStore:
                     raise ApiError(409, "gap", f"The next change must have seq {last + 1}.",
                                    expected=last + 1)
                 now = self.now_iso()
+                logged_before = db.execute("SELECT coalesce(max(rowid), 0) FROM changes"
+                                           ).fetchone()[0]
                 outcome = push.apply(db, device.id, frozenset(device.teams), fresh,
                                      lambda: self._next_version(db), now)
+                self._audit_push(db, Actor(device.id, device.worker), logged_before, now)
                 rejected += outcome.rejected
                 if outcome.newest:
                     self._ratchet(db, outcome.newest)
@@ -503,6 +525,18 @@ class ServerStore:
                            (device.id, batch.epoch, last))
                 db.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now, device.id))
         return {"acked": last, "rejected": rejected, "server_time": self.server_time()}
+
+    @staticmethod
+    def _audit_push(db: sqlite3.Connection, actor: Actor, logged_before: int, now: str) -> None:
+        """One audit entry per row the push created or changed: the change log since
+        ``logged_before`` (its rowid) says which, and how many changes each row got."""
+        db.execute(
+            "INSERT INTO audit (at, device, worker, action, kind, row_id, team, count) "
+            "SELECT ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM changes o WHERE o.row = r.rid "
+            "AND o.rowid <= ?) THEN 'changed' ELSE 'created' END, r.kind, r.id, r.team, "
+            "count(*) FROM changes c JOIN rows r ON r.rid = c.row WHERE c.rowid > ? "
+            "GROUP BY c.row ORDER BY min(c.rowid)",
+            (now, actor.device, actor.worker, logged_before, logged_before))
 
     @staticmethod
     def _replayed(db: sqlite3.Connection, device: str, batch: Batch,
@@ -566,6 +600,7 @@ class ServerStore:
             ends = ({t: max(start[t], last) for t in teams} if more
                     else dict.fromkeys(teams, newest))
             count = 0
+            per_team: dict[str, int] = {}
             if first:
                 streams = [db.execute(
                     "SELECT version, kind, id, team, fields, purged FROM rows "
@@ -574,9 +609,29 @@ class ServerStore:
                 render = feed.render_row
                 for _, k, i, t, f, p in heapq.merge(*streams, key=itemgetter(0)):
                     emit(render(k, i, t, f, p))
-                    count += 1
+                    per_team[t] = per_team.get(t, 0) + 1
+                count = sum(per_team.values())
             db.execute("COMMIT")
-        return PageInfo(count, feed.encode_cursor(self.epoch, ends), more, newest)
+        return PageInfo(count, feed.encode_cursor(self.epoch, ends), more, newest, per_team)
+
+    def record_pull(self, actor: Actor, per_team: dict[str, int]) -> None:
+        """Audit: which device pulled how many rows of which team (before they are sent)."""
+        if per_team:
+            with self._write() as db:
+                now = self.now_iso()
+                for team, count in per_team.items():
+                    audit.record(db, now, actor, "pulled", "", "", [team], count)
+
+    def record_export(self, actor: Actor, what: str, team: str, count: int) -> None:
+        """Audit: the app exported ``count`` records of ``team`` as ``what`` (a report)."""
+        with self._write() as db:
+            audit.record(db, self.now_iso(), actor, "exported", what, "", [team], count)
+
+    def audit_log(self, teams: Sequence[str] | None = None, after: int = 0,
+                  limit: int = 1000) -> list[dict[str, Any]]:
+        """Audit entries after id ``after``, oldest first; only ``teams``' (None: all)."""
+        with self._read() as db:
+            return audit.read(db, teams, after, limit)
 
     def wait_for_change(self, seen_version: int, timeout: float) -> bool:
         """Block until a commit newer than ``seen_version``, shutdown, or ``timeout`` seconds.
@@ -640,19 +695,21 @@ class ServerStore:
                  "loser": json.loads(lo), "team": t, "at": a, "reviewed": bool(rv)}
                 for i, k, r, f, w, lo, t, a, rv in rows]
 
-    def review_conflict(self, conflict: int, teams: Sequence[str] | None = None
-                        ) -> dict[str, Any]:
+    def review_conflict(self, conflict: int, teams: Sequence[str] | None = None,
+                        actor: Actor = CLI) -> dict[str, Any]:
         """Mark a conflict reviewed; 404 if it is not in ``teams`` (None: any team)."""
         with self._write() as db:
             found = db.execute("SELECT team FROM conflicts WHERE id = ?", (conflict,)).fetchone()
             if found is None or (teams is not None and found[0] not in teams):
                 raise not_found("There is no such conflict.")
             db.execute("UPDATE conflicts SET reviewed = 1 WHERE id = ?", (conflict,))
+            audit.record(db, self.now_iso(), actor, "reviewed", "conflict", str(conflict),
+                         [found[0]])
         return {"id": conflict, "reviewed": True}
 
     # ------------------------------------------------------------------ erasure and upkeep
 
-    def purge(self, kind: str, row_id: str) -> None:
+    def purge(self, kind: str, row_id: str, actor: Actor = CLI) -> None:
         """Erase a row (AVG art. 17): keep only its id; drop its fields, history and conflicts.
 
         The feed carries a purge notice to every device of the team; later pushes for the id
@@ -666,11 +723,31 @@ class ServerStore:
             found = push.find_row(db, kind, row_id)
             if found is None:
                 raise not_found(f"There is no {kind} '{row_id}'.")
-            if not found.purged:
+            self._purge_rows(db, [(kind, row_id, found)], actor)
+        self.scrub()
+
+    def _purge_rows(self, db: sqlite3.Connection,
+                    rows: Sequence[tuple[str, str, push.Current]], actor: Actor) -> None:
+        """Purge ``rows`` (kind, id, current) in the running write transaction, in one commit
+        version, and audit each. ``secure_delete`` zeroes the dropped bytes in the file."""
+        version = self._next_version(db) if any(not cur.purged for *_, cur in rows) else 0
+        now = self.now_iso()
+        for kind, row_id, cur in rows:
+            if not cur.purged:
                 db.execute("UPDATE rows SET fields = '{}', purged = 1, version = ? "
-                           "WHERE rid = ?", (self._next_version(db), found.rid))
-            db.execute("DELETE FROM changes WHERE row = ?", (found.rid,))
+                           "WHERE rid = ?", (version, cur.rid))
+            db.execute("DELETE FROM changes WHERE row = ?", (cur.rid,))
             db.execute("DELETE FROM conflicts WHERE row_id = ? AND kind = ?", (row_id, kind))
+            audit.record(db, now, actor, "purged", kind, row_id, [cur.team])
+
+    def scrub(self) -> bool:
+        """Copy the WAL into the database and truncate it, so that no old page (with erased
+        data) is left in the WAL file. False if a reader kept it from finishing."""
+        with self._wlock:
+            if self._closed:
+                return False
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return not busy
 
     def compact(self) -> int:
         """Drop purge notices from the feed; cursors from before now must reset. Returns floor."""
