@@ -27,7 +27,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("name")
     cmds.add_parser("teams", help="list teams")
     p = cmds.add_parser("worker-add", help="create a worker; prints its id")
-    p.add_argument("--team", required=True, action="append", help="team id (repeatable)")
+    p.add_argument("--team", action="append", default=[],
+                   help="team id (repeatable; only an administrator may have none)")
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--email")
@@ -54,6 +55,10 @@ def add_parser(sub: Any) -> None:
     p = cmds.add_parser("conflicts", help="list conflicts")
     p.add_argument("--all", action="store_true", help="include reviewed ones")
     cmds.add_parser("compact", help="drop purge notices from the feed (devices re-download)")
+    p = cmds.add_parser("audit", help="show the audit log (ids only), oldest first")
+    p.add_argument("--team", action="append", help="only this team's entries (repeatable)")
+    p.add_argument("--after", type=int, default=0, help="entries after this id")
+    p.add_argument("--limit", type=int, default=1000)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -103,6 +108,10 @@ def _run(store: ServerStore, args: argparse.Namespace) -> str:
                       [(c["id"], c["at"], c["kind"], c["row_id"], c["field"], c["team"],
                         "yes" if c["reviewed"] else "no")
                        for c in store.conflicts(include_reviewed=args.all)])
+    if cmd == "audit":
+        cols = ("id", "at", "device", "worker", "action", "kind", "row_id", "team", "count")
+        return _table(cols, [[e[c] for c in cols]
+                             for e in store.audit_log(args.team, args.after, args.limit)])
     if cmd == "compact":
         return f"floor {store.compact()}"
     raise AssertionError(cmd)
