@@ -32,8 +32,9 @@ def not_found(message: str = "There is nothing at this address.") -> ApiError:
     return ApiError(404, "not_found", message)
 
 
-def unavailable(message: str) -> ApiError:
-    """The server cannot serve now (stopping, disk full): the client retries later."""
-    err = ApiError(503, "unavailable", message)
+def unavailable(message: str, code: str = "unavailable") -> ApiError:
+    """The server cannot serve now (stopping; ``storage_full``, ``storage_readonly``): the
+    client retries later."""
+    err = ApiError(503, code, message)
     err.headers["Retry-After"] = "5"
     return err

@@ -242,7 +242,13 @@ def _storage_trouble(exc: Exception) -> ApiError | None:
     if not isinstance(exc, sqlite3.OperationalError):
         return None
     text = str(exc).lower()
-    if any(w in text for w in ("full", "locked", "busy", "readonly", "disk i/o")):
+    if "full" in text:
+        return unavailable("The server's disk is full; nothing was written. Try again later.",
+                           "storage_full")
+    if "readonly" in text:
+        return unavailable("The server's database is read-only; nothing was written. Try "
+                           "again later.", "storage_readonly")
+    if any(w in text for w in ("locked", "busy", "disk i/o")):
         return unavailable("The server cannot write right now; try again later.")
     return None
 

@@ -470,6 +470,8 @@ class ServerStore:
                 self._db.execute("UPDATE devices SET last_seen = ? WHERE id = ?",
                                  (self.now_iso(), device))
                 self._touched[device] = now
+        except sqlite3.OperationalError:  # a full or read-only disk must not stop reads
+            log.debug("last_seen not written", exc_info=True)
         finally:
             self._wlock.release()
 

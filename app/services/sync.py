@@ -135,7 +135,8 @@ def when(moment: datetime, now: datetime | None = None) -> str:
     return t("time.day_at", day=f"{local.day}-{local.month}", time=clock)
 
 
-OFFLINE = ("offline", "server_busy", "server_error", "unavailable")
+OFFLINE = ("offline", "server_busy", "server_error", "unavailable", "storage_full",
+           "storage_readonly")
 """Errors that mean "cannot reach the server now": the work waits, nothing is wrong."""
 
 

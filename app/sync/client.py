@@ -200,7 +200,7 @@ class SyncClient:
             except errors.SyncError as err:
                 if not err.retryable or attempt == self.backoff.attempts - 1:
                     raise
-                floor = err.retry_after if isinstance(err, errors.ServerBusy) else 0.0
+                floor = float(err.detail.get("retry_after", 0.0))  # the server's Retry-After
                 self.backoff.sleep(self.backoff.delay(attempt, floor))
         raise AssertionError("unreachable")
 

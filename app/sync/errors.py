@@ -46,6 +46,18 @@ class Unavailable(SyncError):
     retryable = True
 
 
+class StorageFull(Unavailable):
+    """The server's disk is full: it wrote nothing, and syncing waits until there is room."""
+
+    code = "storage_full"
+
+
+class StorageReadonly(Unavailable):
+    """The server's database cannot be written now; syncing waits."""
+
+    code = "storage_readonly"
+
+
 class NotEnrolled(SyncError):
     code = "not_enrolled"
 
@@ -97,7 +109,8 @@ class BadRequest(SyncError):
 _BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
         NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, ClockSkew, Gap,
-        EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable)
+        EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable, StorageFull,
+        StorageReadonly)
 }
 _BY_CODE["overloaded"] = ServerBusy
 
