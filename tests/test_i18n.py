@@ -10,6 +10,7 @@ import pytest
 
 from app.domain import vocab as codes
 from app.i18n import DEFAULT, LANGUAGES, catalog, language, set_language, t
+from sync_server.protocol import KINDS
 
 APP = Path(__file__).resolve().parents[1] / "app"
 VOCABULARIES = {
@@ -86,3 +87,9 @@ def test_language_switch_and_fallback():
         assert t("no.such_key") == "no.such_key"
     finally:
         set_language(DEFAULT)
+
+
+def test_every_field_of_every_kind_has_a_name_in_words():
+    names = {f"field.{f}" for fields in KINDS.values() for f in fields} | {"field._deleted"}
+    for language in ("nl", "en"):
+        assert names <= set(catalog(language)), sorted(names - set(catalog(language)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from team_fixtures import rows
 
-from app.domain.models import Agreement, Household, NetworkPerson, Resident, Tie
+from app.domain.models import Agreement, Handover, Household, NetworkPerson, Resident, Tie
 from app.services import handover
 
 MOVED_FIELDS = {"household": {"primary_worker_id"}, "agreement": {"owner_id", "worker_id"},
@@ -36,7 +36,7 @@ def test_handover_moves_exactly_the_leaving_workers_records(seeded):
             {p.id for p in plan.people}) == (homes, open_mine, people)
     before = _snapshot(store)
 
-    result, errors = handover.hand_over(store, leaving, taker)
+    result, errors = handover.hand_over(store, leaving, taker, by_worker=ids["workers"][1])
 
     assert errors == {} and set(result.households) == homes
     after = _snapshot(store)
@@ -59,10 +59,16 @@ def test_handover_moves_exactly_the_leaving_workers_records(seeded):
     assert closed
     # one transaction of stamped changes: pushed together, the server logs the old holder
     changes = _last_tx(store)
-    assert {(c.kind, c.id) for c in changes} == (
+    notes = [c for c in changes if c.kind == "handover"]
+    assert {(c.kind, c.id) for c in changes if c.kind != "handover"} == (
         {("household", h) for h in homes} | {("agreement", a) for a in open_mine}
         | {("network_person", p) for p in people})
-    assert all(set(c.fields) <= MOVED_FIELDS[c.kind] for c in changes)
+    assert all(set(c.fields) <= MOVED_FIELDS[c.kind] for c in changes if c.kind != "handover")
+    # and one handover row per household, which tells the new worker's device
+    assert sorted(c.fields["household_id"][0] for c in notes) == sorted(homes)
+    assert {(c.fields["from_worker_id"][0], c.fields["to_worker_id"][0],
+             c.fields["by_worker_id"][0], c.fields["seen"][0]) for c in notes} == {
+        (leaving, taker, ids["workers"][1], False)}
 
 
 def test_households_can_go_to_different_colleagues_and_agreements_follow(seeded):
@@ -112,3 +118,27 @@ def test_summary_per_household_has_what_the_new_worker_needs(seeded):
         assert all(a.outcome in ("happened", "held") for a in s.worked)
     assert any(s.last_contacts for s in summaries)
     assert any(m.network for s in summaries for m in s.members)
+
+
+def test_the_new_worker_sees_each_household_handed_to_them_until_marked_seen(seeded):
+    store, ids = seeded
+    leaving, a, b = ids["workers"][0], ids["workers"][1], ids["workers"][2]
+    plan = handover.plan(store, leaving)
+    first = plan.households[0].id
+    assert handover.received(store, a) == [] and handover.received(store, b) == []
+    handover.hand_over(store, leaving, a, {first: b})
+
+    to_a = handover.received(store, a)
+    assert sorted(r.summary.household_id for r in to_a) == sorted(
+        h.id for h in plan.households[1:])
+    assert [r.summary.household_id for r in handover.received(store, b)] == [first]
+    assert all(r.handover.from_worker_id == leaving for r in to_a)
+    assert handover.received(store, leaving) == []
+
+    handover.mark_seen(store, to_a[0].handover.id)
+    assert {r.handover.id for r in handover.received(store, a)} == {
+        r.handover.id for r in to_a[1:]}
+    assert store.get(Handover, to_a[0].handover.id).seen
+    # a household erased later leaves no summary behind
+    store.delete("household", first)
+    assert handover.received(store, b) == []

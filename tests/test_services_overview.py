@@ -103,3 +103,17 @@ def test_an_empty_period_has_zero_figures(seeded):
     ov = overview.compute(store, overview.Period(date(2001, 1, 1), date(2001, 1, 31)))
     assert ov.contacts.value == 0 and not ov.signals and ov.initiatives.value == 0
     assert len(ov.weeks) == 5 and all(f.value == 0 for f in ov.weeks)
+
+
+def test_a_typed_period_is_checked_per_field():
+    from datetime import date
+
+    from app.services.overview import Period, custom_period
+
+    assert custom_period("1-1-2026", "2026-03-31") == (
+        Period(date(2026, 1, 1), date(2026, 3, 31)), {})
+    assert custom_period("31-2-2026", "") == (
+        None, {"start": "error.date_invalid", "end": "error.date_invalid"})
+    assert custom_period("1-4-2026", "31-3-2026") == (None, {"end": "error.period_order"})
+    assert custom_period("1-1-2010", "1-1-2026") == (None, {"end": "error.period_too_long"})
+    assert custom_period("1-1-2026", "1-1-2026")[0] == Period(date(2026, 1, 1), date(2026, 1, 1))

@@ -80,3 +80,30 @@ def test_offline_and_not_enrolled(fleet):
     assert len(slept) == 1  # retried once, like every call of the seam
     with pytest.raises(errors.NotEnrolled):
         TeamLead(boss.store, None)
+
+
+def test_a_handover_reaches_the_new_primary_workers_device(fleet):
+    from app.services import context, handover
+
+    team = fleet.harness.team()
+    boss = fleet.device([team], role="team_lead")
+    leaving, taking = fleet.device([team]), fleet.device([team])
+    lead_id, leaving_id, taking_id = (context.current(d.store).worker_id
+                                      for d in (boss, leaving, taking))
+    home = leaving.store.create("household", team, {
+        "name": "Fam. Yilmaz", "street": "Lindelaan", "primary_worker_id": leaving_id})
+    leaving.sync()
+    boss.sync()
+    result, errors = handover.hand_over(boss.store, leaving_id, taking_id, by_worker=lead_id)
+    assert errors == {} and result.households == {home: taking_id}
+    boss.sync()
+    taking.sync()
+
+    [got] = handover.received(taking.store, taking_id)
+    assert (got.summary.household_id, got.summary.name) == (home, "Fam. Yilmaz")
+    assert (got.handover.from_worker_id, got.handover.by_worker_id) == (leaving_id, lead_id)
+    handover.mark_seen(taking.store, got.handover.id)
+    taking.sync()
+    boss.sync()
+    assert handover.received(taking.store, taking_id) == []
+    assert boss.store.get(type(got.handover), got.handover.id).seen

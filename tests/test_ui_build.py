@@ -15,7 +15,8 @@ from app.services import context
 from app.ui.routes import make_screen
 
 ROUTES = ["today", "contact", "residents", "resident/x", "network", "person/x", "ecogram/x",
-          "agreements", "agreements/x", "signals", "scores/x", "settings", "nonsense"]
+          "agreements", "agreements/x", "signals", "scores/x", "settings", "handed_over",
+          "nonsense"]
 
 
 class FakeApp:

@@ -6,14 +6,15 @@ What moves: the households whose primary worker is the leaving one; their open a
 relationships) the worker held. Each household goes to the colleague chosen for it (default: one
 colleague for everything); an open agreement follows its resident's household, otherwise the
 default colleague. Every update is a stamped change, so the history (the server's change log)
-keeps who held what before.
+keeps who held what before. Each household also gets a ``handover`` row: it syncs to the new
+primary worker's device, which shows the household's summary until the worker marks it seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import or_
 from sqlmodel import col, select
@@ -22,6 +23,7 @@ from app.domain.models import (
     Activation,
     Agreement,
     Contact,
+    Handover,
     Household,
     NetworkPerson,
     Resident,
@@ -81,9 +83,11 @@ def colleagues(store: Store, worker_id: str | None = None) -> list[Worker]:
 
 def hand_over(store: Store, from_worker: str, to_worker: str | None,
               per_household: Mapping[str, str] | None = None,
-              people_to: str | None = None) -> tuple[Result | None, Errors]:
+              people_to: str | None = None, by_worker: str | None = None
+              ) -> tuple[Result | None, Errors]:
     """Move everything ``from_worker`` holds; ``per_household`` overrides the colleague of some
-    households, ``people_to`` that of the network people. Nothing is left without a worker."""
+    households, ``people_to`` that of the network people. Nothing is left without a worker.
+    ``by_worker`` is the team lead doing it (kept on the handover rows)."""
     errors: Errors = {}
     known = {w.id for w in colleagues(store, from_worker)}
     per_household = dict(per_household or {})
@@ -101,8 +105,13 @@ def hand_over(store: Store, from_worker: str, to_worker: str | None,
     with store.transaction():
         now = plan(store, from_worker)
         moved = {h.id: per_household.get(h.id, to_worker) for h in now.households}
-        for hid, wid in moved.items():
-            store.update("household", hid, {"primary_worker_id": wid})
+        at = datetime.now(UTC)
+        for h in now.households:
+            store.update("household", h.id, {"primary_worker_id": moved[h.id]})
+            store.create("handover", h.team, {
+                "household_id": h.id, "from_worker_id": from_worker,
+                "to_worker_id": moved[h.id], "by_worker_id": by_worker, "at": at,
+                "seen": False})
         resident_home = _homes(store, [a.resident_id for a in now.agreements if a.resident_id])
         for a in now.agreements:
             wid = moved.get(resident_home.get(a.resident_id or "", ""), to_worker)
@@ -204,3 +213,39 @@ def summary(store: Store, household_id: str, contacts: int = 3) -> Summary | Non
 
 def last_contact_day(c: Contact) -> datetime:
     return c.at
+
+
+# ---------------------------------------------------------------------- on the new worker's device
+
+
+@dataclass(frozen=True)
+class Received:
+    """A household handed to me, with what I need to know about it."""
+
+    handover: Handover
+    summary: Summary
+
+
+def received(store: Store, worker_id: str | None) -> list[Received]:
+    """Handovers to ``worker_id`` not yet marked seen, newest first (households still live)."""
+    if not worker_id:
+        return []
+    with store.session() as s:
+        rows = list(s.exec(select(Handover).where(
+            ~col(Handover.deleted), Handover.to_worker_id == worker_id, ~col(Handover.seen))
+            .order_by(col(Handover.at).desc(), Handover.id)).all())
+    out = []
+    for h in rows:
+        found = summary(store, h.household_id)
+        if found is not None:
+            out.append(Received(h, found))
+    return out
+
+
+def unseen_count(store: Store, worker_id: str | None) -> int:
+    """How many handovers to ``worker_id`` wait to be read (for the banner on Vandaag)."""
+    return len(received(store, worker_id))
+
+
+def mark_seen(store: Store, handover_id: str) -> None:
+    store.update("handover", handover_id, {"seen": True})

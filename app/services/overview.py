@@ -27,11 +27,14 @@ from sqlmodel import Session, col, select
 
 from app.domain import vocab
 from app.domain.models import Activation, Agreement, Contact, Initiative, Signal
+from app.services.forms import Errors, Invalid, parse_date
 from app.store import Store
 
 AGREEMENT_STATES = ("kept", "open", "overdue")
 PRESETS = {"4w": 28, "3m": 91, "6m": 182, "12m": 365}
 """Period choices of the screen: the last N days up to today."""
+MAX_DAYS = 10 * 366
+"""Longest period a team lead may choose (a report of ten years is a mistake, not a report)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,24 @@ class Period:
 
     def label(self) -> str:
         return f"{self.start:%d-%m-%Y} – {self.end:%d-%m-%Y}"
+
+
+def custom_period(start: str, end: str) -> tuple[Period | None, Errors]:
+    """A period typed by the team lead (``1-1-2026`` or ``2026-01-01``), or the errors per field."""
+    errors: Errors = {}
+    days: dict[str, date] = {}
+    for name, text in (("start", start), ("end", end)):
+        try:
+            days[name] = parse_date(text)
+        except Invalid as bad:
+            errors[name] = bad.key
+    if errors:
+        return None, errors
+    if days["end"] < days["start"]:
+        return None, {"end": "error.period_order"}
+    if (days["end"] - days["start"]).days >= MAX_DAYS:
+        return None, {"end": "error.period_too_long"}
+    return Period(days["start"], days["end"]), {}
 
 
 @dataclass

@@ -21,6 +21,7 @@ from app.domain.models import (
     NetworkPerson,
     OutcomeScore,
     Resident,
+    Team,
     Worker,
 )
 from app.store import Store
@@ -83,6 +84,16 @@ def residents_by_id(store: Store, ids: Iterable[str]) -> dict[str, Resident]:
 
 def people_by_id(store: Store, ids: Iterable[str]) -> dict[str, NetworkPerson]:
     return _by_id(store, NetworkPerson, ids)
+
+
+def names_by_id(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """The name of each id that is a worker, resident, network person, household, area or team
+    (for showing a reference field as people know it, not as a UUID)."""
+    wanted = list(set(ids))
+    names: dict[str, str] = {}
+    for model in (Worker, Resident, NetworkPerson, Household, Area, Team):
+        names.update({i: r.name for i, r in _by_id(store, model, wanted).items()})
+    return names
 
 
 def household_members(store: Store, household_id: str) -> Sequence[Resident]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.models import Contact, Signal
-from app.services import agreements, reads, signals
+from app.services import agreements, handover, reads, signals
 from app.services.context import Context
 from app.store import Store
 
@@ -24,6 +24,7 @@ class TodayView:
     contacts: list[ContactRow]
     agreements: list[agreements.AgreementRow]
     signals: list[Signal]
+    handed_over: int  # households handed to me that I have not marked read
 
 
 def contact_rows(store: Store, contacts: list[Contact]) -> list[ContactRow]:
@@ -36,4 +37,4 @@ def today(store: Store, ctx: Context, day: date | None = None) -> TodayView:
     contacts = list(store.todays_contacts(ctx.worker_id, day))
     return TodayView(contact_rows(store, contacts),
                      agreements.due_today_and_overdue(store, ctx, day),
-                     signals.my_signals(store, ctx))
+                     signals.my_signals(store, ctx), handover.unseen_count(store, ctx.worker_id))

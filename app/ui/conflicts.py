@@ -11,24 +11,15 @@ import flet as ft
 
 from app.i18n import t
 from app.services import conflicts as service
+from app.services import reads
 from app.services.sync import when
 from app.sync import errors
+from app.ui import field_text
 from app.ui.online import OnlineScreen, explain, opener
 from app.ui.widgets import TOUCH, heading, muted, refresh
 
 if TYPE_CHECKING:
     from app.ui.shell import App
-
-
-def show_value(value: Any) -> str:
-    """A field value as text: lists joined, nothing as a dash, yes/no for booleans."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return t("conflicts.yes") if value else t("conflicts.no")
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def show_when(moment: datetime | None) -> str:
@@ -46,18 +37,23 @@ class ConflictsScreen(OnlineScreen):
     def __init__(self, app: App):
         super().__init__(app)
         self.rows: list[service.ConflictRow] = []
+        self.names: dict[str, str] = {}
 
     async def _load(self) -> None:
         self.busy.visible = True
         refresh(self.busy)
         open_lead, store = opener(self.app), self.app.store
 
-        def fetch() -> list[service.ConflictRow]:
+        def fetch() -> tuple[list[service.ConflictRow], dict[str, str]]:
             with open_lead() as lead:
-                return service.load(store, lead)
+                rows = service.load(store, lead)
+            ids = set().union(*(field_text.refs(r.kind, [(r.field, r.kept.value),
+                                                         (r.field, r.other.value)])
+                                for r in rows))
+            return rows, reads.names_by_id(store, ids)
 
         try:
-            self.rows = await self.app.bg(fetch)
+            self.rows, self.names = await self.app.bg(fetch)
         except errors.SyncError as err:
             self.rows = []
             self._say(explain(err))
@@ -71,13 +67,14 @@ class ConflictsScreen(OnlineScreen):
 
     def _card(self, row: service.ConflictRow) -> ft.Control:
         title = row.label or t(f"kind.{row.kind}")
+        value = lambda v: field_text.text(row.kind, row.field, v, self.names)  # noqa: E731
         lines = [
             heading(title, 16),
-            muted(t("conflicts.field", kind=t(f"kind.{row.kind}"), field=row.field,
-                    when=show_when(row.at))),
-            ft.Text(t("conflicts.kept", value=show_value(row.kept.value),
-                      who=show_who(row.kept)), selectable=True),
-            ft.Text(t("conflicts.other", value=show_value(row.other.value),
+            muted(t("conflicts.field", kind=t(f"kind.{row.kind}"),
+                    field=field_text.label(row.field), when=show_when(row.at))),
+            ft.Text(t("conflicts.kept", value=value(row.kept.value), who=show_who(row.kept)),
+                    selectable=True),
+            ft.Text(t("conflicts.other", value=value(row.other.value),
                       who=show_who(row.other)), selectable=True),
         ]
         keep = ft.FilledButton(content=t("conflicts.keep"), icon=ft.Icons.CHECK, height=TOUCH,
@@ -133,19 +130,22 @@ class HistoryDialog:
         self.app = app
 
     async def open(self, kind: str, row_id: str, label: str = "") -> None:
-        open_lead = opener(self.app)
+        open_lead, store = opener(self.app), self.app.store
 
-        def fetch() -> list[service.HistoryEntry]:
+        def fetch() -> tuple[list[service.HistoryEntry], dict[str, str]]:
             with open_lead() as lead:
-                return service.history(lead, kind, row_id)
+                entries = service.history(lead, kind, row_id)
+            ids = field_text.refs(kind, [(e.field, e.value) for e in entries])
+            return entries, reads.names_by_id(store, ids)
 
         try:
-            entries = await self.app.bg(fetch)
+            entries, names = await self.app.bg(fetch)
         except errors.SyncError as err:
             self.app.toast(explain(err))
             return
         lines: list[ft.Control] = [
-            ft.ListTile(title=ft.Text(f"{e.field}: {show_value(e.value)}"),
+            ft.ListTile(title=ft.Text(f"{field_text.label(e.field)}: "
+                                      f"{field_text.text(kind, e.field, e.value, names)}"),
                         subtitle=ft.Text(f"{show_when(e.at)} · {e.who}"), dense=True)
             for e in entries] or [muted(t("conflicts.history_empty"))]
         self.dialog = ft.AlertDialog(

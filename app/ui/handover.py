@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t, vocab
+from app.i18n import t
 from app.services import handover as service
+from app.ui.handover_card import card, summary_parts
 from app.ui.shell import guarded
 from app.ui.widgets import (
     Choice,
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
     from app.ui.shell import App
 
 DEFAULT = "-"
-
-
-def _list(items: list[str]) -> str:
-    return ", ".join(items) if items else t("handover.none")
 
 
 class HandoverScreen:
@@ -114,7 +111,7 @@ class HandoverScreen:
                      if dd.value and dd.value != DEFAULT}
         result, errors = await self.app.bg(service.hand_over, self.app.store,
                                            self.plan.worker_id, self.target.first() or None,
-                                           overrides)
+                                           overrides, None, self.app.ctx.worker_id)
         set_error_text(self.target_error, errors.get("to") or errors.get("per_household"))
         refresh(self.target_error)
         if result is None:
@@ -131,25 +128,7 @@ class HandoverScreen:
         refresh(self.result)
 
     def _card(self, s: service.Summary) -> ft.Control:
-        parts: list[ft.Control] = [
-            heading(f"{s.name} - {s.street} {s.house_number or ''}".strip(), 16),
-            muted(t("handover.new_worker", name=self.names.get(s.primary_worker_id or "", "?")))]
-        for m in s.members:
-            network = [f"{p.name} ({vocab('tie', p.kind)}, {vocab('strength', p.strength)}"
-                       + (f", {t('handover.key_figure')})" if p.key_figure else ")")
-                       for p in m.network]
-            parts += [ft.Text(m.name, weight=ft.FontWeight.W_600),
-                      ft.Text(f"{t('resident.ambitions')}: {_list(m.ambitions)}"),
-                      ft.Text(f"{t('resident.talents')}: {_list(m.talents)}"),
-                      ft.Text(f"{t('resident.obstacles')}: {_list(m.obstacles)}"),
-                      ft.Text(f"{t('handover.network')}: {_list(network)}")]
-        agreements = [a.what + (f" ({a.due:%d-%m-%Y})" if a.due else "")
-                      for a in s.open_agreements]
-        contacts = [f"{c.at:%d-%m-%Y} {vocab('channel', c.channel)}: {c.note}"
-                    for c in s.last_contacts]
-        worked = [f"{a.request} ({vocab('outcome', a.outcome)})" for a in s.worked]
-        parts += [ft.Text(f"{t('handover.open_agreements')}: {_list(agreements)}"),
-                  ft.Text(f"{t('handover.last_contacts')}:"),
-                  *(muted(c) for c in contacts or [t("handover.none")]),
-                  ft.Text(f"{t('handover.worked')}: {_list(worked)}")]
-        return ft.Card(ft.Container(ft.Column(parts, spacing=4, tight=True), padding=12))
+        parts = summary_parts(s)
+        parts.insert(1, muted(t("handover.new_worker",
+                                name=self.names.get(s.primary_worker_id or "", "?"))))
+        return card(parts)

@@ -18,15 +18,15 @@ from app.ui.team_widgets import (
     PALETTE,
     RISING,
     Part,
+    PeriodPicker,
     RecordsDialog,
     bar_chart,
     figure_tile,
     legend,
-    period_choice,
     reload_period,
     section,
 )
-from app.ui.widgets import heading, muted, screen_column
+from app.ui.widgets import muted, screen_column
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -42,13 +42,11 @@ class OverviewScreen:
         self.records = RecordsDialog(app)
 
     def build(self) -> ft.Control:
-        self.period = period_choice(self.load)
-        self.period_label = muted("")
+        self.period = PeriodPicker(self.load)
         self.busy = ft.ProgressBar(visible=False)
         self.body = ft.Column(spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         return screen_column([
-            ft.Row([heading(t("period.label"), 16), self.period, self.period_label], wrap=True,
-                   spacing=12),
+            self.period,
             muted(t("overview.explain")), self.busy, self.body, ft.Container(height=80)],
             spacing=10)
 

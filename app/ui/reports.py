@@ -10,8 +10,8 @@ import flet as ft
 from app.i18n import t
 from app.services import reports as service
 from app.ui.shell import guarded
-from app.ui.team_widgets import period_choice, period_of
-from app.ui.widgets import heading, muted, primary_button, refresh, screen_column
+from app.ui.team_widgets import PeriodPicker
+from app.ui.widgets import muted, primary_button, refresh, screen_column
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -23,8 +23,7 @@ class ReportsScreen:
         self.title = t("reports.title")
 
     def build(self) -> ft.Control:
-        self.period = period_choice(self._period_changed)
-        self.period_label = muted(period_of(self.period).label())
+        self.period = PeriodPicker(self._period_changed)
         self.personal = ft.Switch(label=t("reports.personal"), value=False)
         self.busy = ft.ProgressBar(visible=False)
         self.export = primary_button(t("reports.export"), self._export,
@@ -33,8 +32,7 @@ class ReportsScreen:
         self.files = ft.Column(spacing=2)
         return screen_column([
             muted(t("reports.explain")),
-            ft.Row([heading(t("period.label"), 16), self.period, self.period_label], wrap=True,
-                   spacing=12),
+            self.period,
             self.personal, ft.Row([self.export]), self.busy, self.where, self.files,
             ft.Container(height=80)], spacing=12)
 
@@ -42,16 +40,18 @@ class ReportsScreen:
         return None
 
     async def _period_changed(self) -> None:
-        self.period_label.value = period_of(self.period).label()
-        refresh(self.period_label)
+        self.period.period()  # shows the days, or what is wrong with them
 
     @guarded
     async def _export(self, _e: Any) -> None:
+        period = self.period.period()
+        if period is None:
+            return
         self.busy.visible, self.export.disabled = True, True
         refresh(self.busy, self.export)
         try:
             pdf, files = await self.app.bg(service.export, self.app.store,
-                                           period_of(self.period), bool(self.personal.value))
+                                           period, bool(self.personal.value))
         finally:
             self.busy.visible, self.export.disabled = False, False
             refresh(self.busy, self.export)

@@ -3,6 +3,7 @@ open the records behind them, figure rows and the records dialog."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,17 @@ import flet_charts as fch
 from app.i18n import t
 from app.services import overview as service
 from app.services.overview import Figure, Period
-from app.ui.widgets import MUTED, TOUCH, Choice, heading, muted, refresh
+from app.ui.widgets import (
+    MUTED,
+    TOUCH,
+    Choice,
+    field,
+    heading,
+    muted,
+    refresh,
+    secondary_button,
+    show_error,
+)
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -24,28 +35,80 @@ PALETTE = [ft.Colors.TEAL_400, ft.Colors.AMBER_600, ft.Colors.INDIGO_300, ft.Col
 RISING = ft.Colors.RED_700
 
 
-def period_choice(on_change: Callable[[], Any], preset: str = "3m") -> Choice:
-    return Choice("period", list(service.PRESETS), [preset], on_change=on_change)
+CUSTOM = "custom"
 
 
-def period_of(choice: Choice) -> Period:
-    return Period.last(service.PRESETS[choice.first("3m")])
+class PeriodPicker(ft.Column):
+    """"Periode": the last 4 weeks … 12 months, or two days the team lead types; shows the
+    chosen days, and an error beside a wrongly typed day (which stays as typed)."""
+
+    def __init__(self, on_change: Callable[[], Any], preset: str = "3m"):
+        super().__init__(spacing=6)
+        self.on_period = on_change
+        self.choice = Choice("period", [*service.PRESETS, CUSTOM], [preset],
+                             on_change=self._chosen)
+        self.label = muted(Period.last(service.PRESETS[preset]).label())
+        self.start = field(t("period.start"), width=170, on_submit=self._typed)
+        self.end = field(t("period.end"), width=170, on_submit=self._typed)
+        self.apply = secondary_button(t("period.apply"), self._typed, icon=ft.Icons.CHECK)
+        self.custom = ft.Row([self.start, self.end, self.apply], wrap=True, spacing=8,
+                             vertical_alignment=ft.CrossAxisAlignment.START, visible=False)
+        self.controls = [ft.Row([heading(t("period.label"), 16), self.choice, self.label],
+                                wrap=True, spacing=12), self.custom]
+
+    def period(self) -> Period | None:
+        """The chosen period; None (with the errors shown) while the typed days are wrong."""
+        code = self.choice.first("3m")
+        if code != CUSTOM:
+            found = Period.last(service.PRESETS[code])
+        else:
+            found, errors = service.custom_period(self.start.value or "", self.end.value or "")
+            show_error(self.start, errors.get("start"))
+            show_error(self.end, errors.get("end"))
+            refresh(self.start, self.end)
+        if found is not None:
+            self.label.value = found.label()
+            refresh(self.label)
+        return found
+
+    async def _chosen(self) -> None:
+        custom = self.choice.first() == CUSTOM
+        self.custom.visible = custom
+        refresh(self.custom)
+        if custom:
+            if not self.start.value:  # start from the period shown, ready to change
+                shown = Period.last(service.PRESETS["3m"])
+                self.start.value = f"{shown.start:%d-%m-%Y}"
+                self.end.value = f"{shown.end:%d-%m-%Y}"
+                refresh(self.start, self.end)
+            return
+        await self._changed()
+
+    async def _typed(self, _e: Any = None) -> None:
+        await self._changed()
+
+    async def _changed(self) -> None:
+        result = self.on_period()
+        if asyncio.iscoroutine(result):
+            await result
 
 
 async def reload_period(screen: Any, compute: Callable[..., Any]) -> None:
     """Recompute a period screen's figures off the event loop and show them.
 
-    ``screen`` has ``period`` (a Choice), ``period_label``, ``busy``, ``body``, ``render``
-    and ``app``; ``compute(store, period)`` is the service that makes the figures.
+    ``screen`` has ``period`` (a PeriodPicker), ``busy``, ``body``, ``render`` and ``app``;
+    ``compute(store, period)`` is the service that makes the figures. A wrongly typed period
+    leaves the figures as they were.
     """
-    period = period_of(screen.period)
+    period = screen.period.period()
+    if period is None:
+        return
     screen.busy.visible = True
     refresh(screen.busy)
     figures = await screen.app.bg(compute, screen.app.store, period)
-    screen.period_label.value = period.label()
     screen.body.controls = screen.render(figures)
     screen.busy.visible = False
-    refresh(screen.period_label, screen.busy, screen.body)
+    refresh(screen.busy, screen.body)
 
 
 @dataclass(frozen=True)

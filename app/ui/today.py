@@ -65,6 +65,7 @@ class TodayScreen:
         self.contacts = ft.Column(spacing=0)
         self.agreements = ft.Column(spacing=0)
         self.signals = ft.Column(spacing=0)
+        self.handed = ft.Container(visible=False)
         big = ft.FilledButton(
             content=ft.Text(t("contact.new"), size=20, weight=ft.FontWeight.W_600),
             icon=ft.Icons.ADD_COMMENT, height=72, expand=True,
@@ -79,7 +80,7 @@ class TodayScreen:
         else:
             body = [*contacts, *rest]
         return screen_column([
-            ft.Row([big]), *body,
+            ft.Row([big]), self.handed, *body,
             ft.Container(height=80),  # room above the floating button
         ], spacing=8)
 
@@ -92,9 +93,16 @@ class TodayScreen:
             muted(t("today.no_agreements"), 15)]
         self.signals.controls = [self._signal(s) for s in view.signals] or [
             muted(t("today.no_signals"), 15)]
+        self.handed.content = ft.ListTile(
+            leading=ft.Icon(ft.Icons.SWAP_HORIZ), min_height=TOUCH,
+            title=ft.Text(t("handed_over.banner", count=view.handed_over)),
+            on_click=lambda _e: self.app.go("handed_over"))
+        self.handed.bgcolor, self.handed.border_radius = ft.Colors.AMBER_50, 8
+        self.handed.visible = view.handed_over > 0
         refresh(self.contacts)
         refresh(self.agreements)
         refresh(self.signals)
+        refresh(self.handed)
 
     def _agreement(self, row: agreements_service.AgreementRow) -> ft.ListTile:
         tile = agreement_tile(row)
