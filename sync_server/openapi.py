@@ -98,7 +98,13 @@ SCHEMAS: dict[str, Any] = {
     "PushResponse": {"type": "object", "required": ["acked", "rejected", "server_time"],
                      "properties": {"acked": {"type": "integer"},
                                     "rejected": {"type": "array", "items": _ref("Rejection")},
-                                    "server_time": _HLC}},
+                                    "server_time": _HLC,
+                                    "purged": {"type": "array", "description": (
+                                        "Erased rows among the pushed ones (changes ignored): "
+                                        "delete the local copies."), "items": {
+                                        "type": "object", "required": ["kind", "id"],
+                                        "properties": {"kind": {"type": "string"},
+                                                       "id": _UUID}}}}},
     "FeedRow": {"type": "object", "required": ["kind", "id", "team"], "properties": {
         "kind": {"type": "string"}, "id": _UUID, "team": _UUID,
         "fields": {"type": "object", "additionalProperties": _ref("Register")},

@@ -57,6 +57,12 @@ class Outcome(NamedTuple):
     accepted: int
     newest: str
     """The largest stamp among the accepted changes ('' if none): the server clock ratchets."""
+    purged: list[list[str]]
+    """``[kind, id]`` of the batch's rows that were erased: the device deletes its copy."""
+
+
+def purged_keys(current: dict[tuple[str, str], Current]) -> list[list[str]]:
+    return sorted([kind, row_id] for (kind, row_id), cur in current.items() if cur.purged)
 
 
 def load_current(db: sqlite3.Connection, items: Iterable[Item]) -> dict[tuple[str, str], Current]:
@@ -145,9 +151,10 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
           version_for: Any, now: str) -> Outcome:
     """Merge the accepted changes of ``items``; ``version_for()`` allocates the commit version."""
     current = load_current(db, items)
+    gone = purged_keys(current)
     accepted, rejected = judge(items, teams, current)
     if not accepted:
-        return Outcome(rejected, 0, "")
+        return Outcome(rejected, 0, "", gone)
     states: dict[tuple[str, str], dict[str, list[Any]]] = {}
     texts: dict[tuple[str, str], str] = {}  # rows made by exactly one change: its JSON as is
     row_team: dict[tuple[str, str], str] = {}
@@ -199,7 +206,7 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
         if not held:
             logged.append(i)
     if not changed and not logged:
-        return Outcome(rejected, len(accepted), newest)
+        return Outcome(rejected, len(accepted), newest, gone)
     version = version_for()
     rids = {key: cur.rid for key, cur in current.items()}
     next_rid = db.execute("SELECT coalesce(max(rid), 0) + 1 FROM rows").fetchone()[0]
@@ -224,4 +231,4 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
         db.executemany(
             "INSERT INTO conflicts (kind, row_id, field, winner, loser, team, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", conflicts)
-    return Outcome(rejected, len(accepted), newest)
+    return Outcome(rejected, len(accepted), newest, gone)

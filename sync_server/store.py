@@ -503,6 +503,7 @@ class ServerStore:
             last = found[0] if found else 0
             split = min(max(last - items[0].seq + 1, 0), len(items)) if items else 0
             rejected = self._replayed(db, device.id, batch, split)
+            purged = push.purged_keys(push.load_current(db, items[:split])) if split else []
             fresh = items[split:]
             if fresh:
                 if fresh[0].seq != last + 1:
@@ -515,6 +516,7 @@ class ServerStore:
                                      lambda: self._next_version(db), now)
                 self._audit_push(db, Actor(device.id, device.worker), logged_before, now)
                 rejected += outcome.rejected
+                purged += outcome.purged
                 if outcome.newest:
                     self._ratchet(db, outcome.newest)
                 last = fresh[-1].seq
@@ -526,7 +528,10 @@ class ServerStore:
                            "DO UPDATE SET last_seq = excluded.last_seq",
                            (device.id, batch.epoch, last))
                 db.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now, device.id))
-        return {"acked": last, "rejected": rejected, "server_time": self.server_time()}
+        answer = {"acked": last, "rejected": rejected, "server_time": self.server_time()}
+        if purged:  # erased rows the device still wrote to: it deletes its copies
+            answer["purged"] = [{"kind": k, "id": i} for k, i in purged]
+        return answer
 
     @staticmethod
     def _audit_push(db: sqlite3.Connection, actor: Actor, logged_before: int, now: str) -> None:

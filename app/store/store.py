@@ -257,16 +257,21 @@ class Store(Queries):
     def pending_count(self) -> int:
         return self._db.execute("SELECT count(*) FROM outbox").fetchone()[0]
 
-    def ack(self, through: int, rejected: Iterable[Mapping[str, Any]] = ()) -> None:
+    def ack(self, through: int, rejected: Iterable[Mapping[str, Any]] = (),
+            purged: Iterable[Mapping[str, Any]] = ()) -> None:
         """The server holds every change up to push seq ``through``: drop them from the outbox.
+
+        ``purged`` rows (``{"kind", "id"}``) were erased on the server, which ignored the
+        changes to them: they leave this device too (the feed's notice of the erasure may
+        have been compacted away while this device was offline).
 
         Rejected changes are kept in ``rejected`` (shown to the user) in the same transaction,
         so a change is never in neither place. A plain ack is not synced to disk: lost to a
         power cut, it only means the server is sent those changes again and skips them. One
         that sets changes aside is, since the server would not name them rejected twice.
         """
-        rejected = list(rejected)
-        with self.transaction(durable=bool(rejected)):
+        rejected, purged = list(rejected), list(purged)
+        with self.transaction(durable=bool(rejected or purged)):
             base = int(self.meta("seq_base") or 0)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             for item in rejected:
@@ -275,6 +280,9 @@ class Store(Queries):
                 if row is not None:
                     self._keep_rejected(row, str(item["code"]), str(item.get("message", "")), now)
             self._db.execute("DELETE FROM outbox WHERE seq <= ?", (base + through,))
+            for item in purged:
+                if item.get("kind") in KINDS:
+                    self._purge(str(item["kind"]), [str(item["id"])])
 
     def reject_tx(self, tx: int, code: str, message: str) -> None:
         """Set aside a local transaction the server cannot take, keeping it for the user."""

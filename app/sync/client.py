@@ -142,7 +142,7 @@ class SyncClient:
                 self.store.start_epoch()
                 continue
             rejected = answer.get("rejected", [])
-            self.store.ack(int(answer["acked"]), rejected)
+            self.store.ack(int(answer["acked"]), rejected, answer.get("purged", ()))
             result.pushed += len(heads) - len(rejected)
             result.rejected.extend(rejected)
 
