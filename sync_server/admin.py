@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sync_server import restore
+from sync_server import restore, retention
 from sync_server.auth import ROLES
 from sync_server.errors import ApiError
 from sync_server.store import ServerStore
@@ -55,10 +55,31 @@ def add_parser(sub: Any) -> None:
     p = cmds.add_parser("conflicts", help="list conflicts")
     p.add_argument("--all", action="store_true", help="include reviewed ones")
     cmds.add_parser("compact", help="drop purge notices from the feed (devices re-download)")
+    p = cmds.add_parser("erase-household",
+                        help="erase a household and everything linked to it, everywhere")
+    p.add_argument("id")
+    p = cmds.add_parser("retention", help="households past their retention term (ids only)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--report", action="store_true", help="list them")
+    what.add_argument("--purge", action="store_true", help="erase them, as erase-household")
+    p.add_argument("--rule", action="append", default=[], metavar="BASIS=YEARS",
+                   type=_rule, help="another term for a legal basis (repeatable)")
     p = cmds.add_parser("audit", help="show the audit log (ids only), oldest first")
     p.add_argument("--team", action="append", help="only this team's entries (repeatable)")
     p.add_argument("--after", type=int, default=0, help="entries after this id")
     p.add_argument("--limit", type=int, default=1000)
+
+
+def _rule(text: str) -> tuple[str, float]:
+    basis, _, years = text.partition("=")
+    try:
+        value = float(years)
+    except ValueError:
+        value = -1.0
+    if basis not in retention.RULES or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"expected BASIS=YEARS with BASIS one of {', '.join(retention.RULES)}")
+    return basis, value
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -108,6 +129,17 @@ def _run(store: ServerStore, args: argparse.Namespace) -> str:
                       [(c["id"], c["at"], c["kind"], c["row_id"], c["field"], c["team"],
                         "yes" if c["reviewed"] else "no")
                        for c in store.conflicts(include_reviewed=args.all)])
+    if cmd == "erase-household":
+        counts = store.erase_household(args.id)
+        return "erased " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    if cmd == "retention":
+        rules = dict(args.rule)
+        found = (store.retention_purge if args.purge else store.retention_report)(rules)
+        return _table(("household", "team", "basis", "last activity", "expired", "rows"),
+                      [(r["household"], r["team"], r["basis"], r["last_activity"],
+                        r["expired"], " ".join(f"{k}:{n}" for k, n in sorted(r["rows"].items())))
+                       for r in found]) + (f"\nerased {len(found)} households" if args.purge
+                                           else "")
     if cmd == "audit":
         cols = ("id", "at", "device", "worker", "action", "kind", "row_id", "team", "count")
         return _table(cols, [[e[c] for c in cols]

@@ -16,7 +16,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
@@ -24,7 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, feed, push
+from sync_server import audit, auth, erasure, feed, push, retention
 from sync_server.audit import CLI, Actor
 from sync_server.errors import ApiError, bad_request, not_found, unavailable
 from sync_server.protocol import KINDS, Clock, merge
@@ -87,6 +88,11 @@ def _name(value: Any, what: str = "name") -> str:
             or not _utf8(value)):
         raise bad_request(f"The {what} must be 1 to {MAX_NAME} characters.")
     return value.strip()
+
+
+def _currents(nodes: Iterable[erasure.Node]) -> list[tuple[str, str, push.Current]]:
+    """Live rows found by ``erasure.Graph`` in the form ``ServerStore._purge_rows`` takes."""
+    return [(n.kind, n.id, push.Current(n.rid, n.team, "", 0)) for n in nodes]
 
 
 def _utf8(text: str) -> bool:
@@ -746,6 +752,57 @@ class ServerStore:
             db.execute("DELETE FROM changes WHERE row = ?", (cur.rid,))
             db.execute("DELETE FROM conflicts WHERE row_id = ? AND kind = ?", (row_id, kind))
             audit.record(db, now, actor, "purged", kind, row_id, [cur.team])
+
+    def erase_household(self, household: str, actor: Actor = CLI) -> dict[str, int]:
+        """Erasure on request (AVG art. 17): purge the household and every row that goes with
+        it (``erasure.Graph.linked``) in one transaction; returns how many rows of each kind."""
+        with self._write() as db:
+            nodes = erasure.Graph(db).linked(household)
+            if not any(n.kind == "household" for n in nodes):
+                raise not_found("There is no such household (or it was erased already).")
+            self._purge_rows(db, _currents(nodes), actor)
+        self.scrub()
+        return dict(Counter(n.kind for n in nodes))
+
+    def retention_report(self, rules: dict[str, float] | None = None) -> list[dict[str, Any]]:
+        """Households past their retention term (``retention.RULES``, years overridden by
+        ``rules``): ids, basis, dates and row counts per kind; never a name."""
+        with self._read() as db:
+            db.execute("BEGIN")
+            found = self._expired(db, rules)
+            db.execute("COMMIT")
+        return [report for report, _ in found]
+
+    def retention_purge(self, rules: dict[str, float] | None = None,
+                        actor: Actor = CLI) -> list[dict[str, Any]]:
+        """Erase every household past its term, as ``erase_household`` does, in one
+        transaction (what the report said is checked again under the write lock)."""
+        with self._write() as db:
+            found = self._expired(db, rules)
+            nodes = {(n.kind, n.id): n for _, linked in found for n in linked}
+            if nodes:
+                self._purge_rows(db, _currents(nodes.values()), actor)
+        self.scrub()
+        return [report for report, _ in found]
+
+    def _expired(self, db: sqlite3.Connection, rules: dict[str, float] | None
+                 ) -> list[tuple[dict[str, Any], list[erasure.Node]]]:
+        graph = erasure.Graph(db)
+        activity = erasure.last_activity(db)
+        now = self.now_iso()
+        out = []
+        for household in graph.households():
+            linked = graph.linked(household.id)
+            times = [activity[n.rid] for n in linked if n.rid in activity]
+            if not times:
+                continue
+            rule = retention.rule_for(household.values.get("legal_basis"), rules)
+            ends = retention.expires(max(times), rule.years)
+            if ends <= now:
+                out.append(({"household": household.id, "team": household.team,
+                             "basis": rule.basis, "last_activity": max(times), "expired": ends,
+                             "rows": dict(Counter(n.kind for n in linked))}, linked))
+        return out
 
     def scrub(self) -> bool:
         """Copy the WAL into the database and truncate it, so that no old page (with erased

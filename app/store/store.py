@@ -360,6 +360,8 @@ class Store(Queries):
                 self._set_meta("teams", known)
             if cursor is not None:
                 self._set_meta("cursor", cursor)
+        if any(row.get("purged") for row in rows):
+            self._scrub()
         return changed
 
     def _apply_kind(self, kind: str, batch: list[Mapping[str, Any]]) -> int:
@@ -497,6 +499,11 @@ class Store(Queries):
             for table in [*KINDS, "outbox", "rejected", "contact_resident", "resident_search"]:
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key NOT IN ('device', 'epoch', 'clock')")
+        self._scrub()
+
+    def _scrub(self) -> None:
+        """Truncate the WAL after an erasure or a wipe: its old frames still hold the rows."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ------------------------------------------------------------------ metadata
 
@@ -541,8 +548,8 @@ _REINDEX: dict[str, tuple[str, ...]] = {
         "WHERE r.id IN ({ids}) AND NOT r.deleted",
     ),
     "household": (
-        "UPDATE resident_search SET street = (SELECT coalesce(h.street, '') FROM resident r "
-        "JOIN household h ON h.id = r.household_id WHERE r.id = resident_search.id) "
+        "UPDATE resident_search SET street = coalesce((SELECT h.street FROM resident r "
+        "JOIN household h ON h.id = r.household_id WHERE r.id = resident_search.id), '') "
         "WHERE id IN (SELECT id FROM resident WHERE household_id IN ({ids}))",
     ),
 }
@@ -553,10 +560,13 @@ _stamps_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _configure(db: Any) -> None:
-    """WAL for concurrent reads; FULL sync so that a "saved" write survives a power cut."""
+    """WAL for concurrent reads; FULL sync so that a "saved" write survives a power cut;
+    ``secure_delete`` so that an erased or wiped row's bytes are overwritten, not left in free
+    space (with ``_scrub`` for the copies in the WAL)."""
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA secure_delete = ON")
 
 
 def _col(name: str) -> str:
