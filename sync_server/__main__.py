@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-in-flight", type=int, default=32)
     p.add_argument("--durability", choices=("normal", "full"), default="full",
                    help="full: sync every commit to disk before acknowledging it")
+    p.add_argument("--min-client-schema", type=int, default=1,
+                   help="older apps get 426 upgrade_required and keep their changes")
     p.add_argument("--log-level", default="INFO")
     admin.add_parser(sub)
     args = parser.parse_args(argv)
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return serve(args.db, args.host, args.port, tls_cert=args.tls_cert,
                      tls_key=args.tls_key, max_in_flight=args.max_in_flight,
-                     durability=args.durability)
+                     durability=args.durability, min_client_schema=args.min_client_schema)
     except (OSError, sqlite3.Error, SchemaTooNew, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from sync_server import api
 from sync_server.errors import ApiError, bad_request, unavailable
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
 
 if TYPE_CHECKING:
     from sync_server.server import SyncServer
@@ -114,6 +114,12 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(426, "protocol_unsupported",
                                f"This server speaks sync protocol {PROTOCOL_VERSION}; update "
                                "the app.", supported=[PROTOCOL_VERSION])
+            schema = self.headers.get(SCHEMA_HEADER, "1").strip()
+            minimum = self.server.min_client_schema
+            if not (schema.isdigit() and len(schema) < 7 and int(schema) >= minimum):
+                raise ApiError(426, "upgrade_required", "This app is older than this server "
+                               "accepts; update it. Its unsent changes wait on the device.",
+                               minimum=minimum)
         if route.auth:
             scheme, _, token = self.headers.get("Authorization", "").partition(" ")
             token = token.strip()

@@ -27,6 +27,8 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "Wijkweb-Protocol"
+SCHEMA_HEADER = "Wijkweb-Schema"
+"""The app's local schema version (``PRAGMA user_version``); absent means 1, the first release."""
 
 MAX_FUTURE_MS = 10 * 60 * 1000
 """A change stamped further ahead of the server's clock than this is refused: ``clock_skew``."""

@@ -61,6 +61,9 @@ def tune_process() -> None:
 class SyncServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    min_client_schema = 1
+    """Apps with an older local schema get ``426 upgrade_required`` (``serve
+    --min-client-schema``): raise it when a release changes what the app must understand."""
     request_queue_size = 128
 
     def __init__(self, store: ServerStore, host: str = "127.0.0.1", port: int = 0, *,
@@ -163,19 +166,21 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 
 def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str | None = None,
-          tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full") -> int:
+          tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full",
+          min_client_schema: int = 1) -> int:
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     tune_process()
     with restore.exclusive(db):  # no second server, and no restore, while this one runs
-        return _serve(db, host, port, ctx, max_in_flight, durability)
+        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
 
 
 def _serve(db: str, host: str, port: int, ctx: ssl.SSLContext | None, max_in_flight: int,
-           durability: str) -> int:
+           durability: str, min_client_schema: int) -> int:
     store = ServerStore(db, durability=durability)
     try:
         server = SyncServer(store, host, port, max_in_flight=max_in_flight, ssl_context=ctx)
+        server.min_client_schema = min_client_schema
     except OSError:
         store.close()
         raise

@@ -80,6 +80,11 @@ class Store(Queries):
     def open_default(cls, data_dir: str | Path | None = None, key: bytes | None = None) -> Store:
         return cls(Path(data_dir or default_data_dir()) / DB_NAME, key)
 
+    @property
+    def schema_version(self) -> int:
+        """The local schema's version (migrations applied); sent to the server on sync."""
+        return migrations.current_version(self._db)
+
     def close(self) -> None:
         self.engine.dispose()
         self._db.close()

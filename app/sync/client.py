@@ -22,7 +22,13 @@ import httpx
 from app.store import Store
 from app.sync import errors
 from app.sync.config import DeviceConfig
-from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION, decode_hlc
+from sync_server.protocol import (
+    MAX_FUTURE_MS,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    decode_hlc,
+)
 
 USER_AGENT = "wijkweb-app/0.1"
 RESEND_REASONS = frozenset({"server_restored", "other_server"})
@@ -72,7 +78,8 @@ class SyncClient:
         self.http = httpx.Client(
             base_url=config.server.rstrip("/"), transport=transport, timeout=timeout,
             headers={"Authorization": f"Bearer {config.token}", PROTOCOL_HEADER:
-                     str(PROTOCOL_VERSION), "User-Agent": USER_AGENT,
+                     str(PROTOCOL_VERSION), SCHEMA_HEADER: str(store.schema_version),
+                     "User-Agent": USER_AGENT,
                      "Accept-Encoding": "gzip"})
 
     def close(self) -> None:

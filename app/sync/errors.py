@@ -100,6 +100,12 @@ class ProtocolUnsupported(SyncError):
     code = "protocol_unsupported"
 
 
+class UpgradeRequired(SyncError):
+    """The server needs a newer app; unsent changes wait in the outbox until the update."""
+
+    code = "upgrade_required"
+
+
 class BadRequest(SyncError):
     """The server refused a request as malformed: a bug on this side, never retried as is."""
 
@@ -110,7 +116,7 @@ _BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
         NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, ClockSkew, Gap,
         EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable, StorageFull,
-        StorageReadonly)
+        StorageReadonly, UpgradeRequired)
 }
 _BY_CODE["overloaded"] = ServerBusy
 

@@ -1,0 +1,90 @@
+"""Upgrades: databases made by the previous release open and sync; a too old app is told so.
+
+``tests/fixtures/v1/`` holds a server database and a device (database with unsent changes, and
+its enrollment) written by the code of the last schema-1 release (``make.py`` there rebuilds
+them from git history).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app.services.sync import SyncState, last_result
+from app.store import Store
+from app.sync import errors
+from app.sync.client import SyncClient
+from app.sync.config import DeviceConfig
+from sync_server.protocol import DELETED, PROTOCOL_HEADER, SCHEMA_HEADER
+from sync_server.schema import SCHEMA_VERSION
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "v1"
+
+
+def user_version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def old(tmp_path):
+    """Copies of the schema-1 server database and device directory."""
+    shutil.copy(FIXTURES / "server.db", tmp_path / "server.db")
+    shutil.copytree(FIXTURES / "device", tmp_path / "device")
+    assert user_version(tmp_path / "server.db") == 1
+    assert user_version(tmp_path / "device" / "wijkweb.sqlite") == 1
+    return tmp_path
+
+
+def test_previous_release_databases_open_and_sync(old, make_server, fleet):
+    harness = make_server(old / "server.db")
+    assert user_version(old / "server.db") == SCHEMA_VERSION > 1
+    store = Store(old / "device" / "wijkweb.sqlite")
+    assert store.schema_version > 1
+    pending = store.pending_count()
+    assert pending == 3  # an edit, a delete and a new record, never sent
+    config = DeviceConfig.load(old / "device")
+    config.server = harness.url
+    with SyncClient(store, config) as client:
+        result = client.sync()
+    assert result.pushed == pending and store.pending_count() == 0
+    team = config.teams[0]
+    newcomer = type(fleet)(harness, old / "fleet").device([team])
+    newcomer.sync()
+    names = {v["name"] for v in newcomer.store.all_rows("resident").values() if not v[DELETED]}
+    assert names == {"Gesynct 0, daarna offline bewerkt", "Gesynct 2", "Nooit verstuurd"}
+    mine = {k: v for k, v in store.all_rows("resident").items() if not v[DELETED]}
+    theirs = {k: v for k, v in newcomer.store.all_rows("resident").items() if not v[DELETED]}
+    assert mine == theirs
+    newcomer.store.close()
+    store.close()
+
+
+def test_an_app_older_than_the_server_accepts_is_told_to_update(old, make_server):
+    harness = make_server(old / "server.db")
+    harness.server.min_client_schema = 99
+    store = Store(old / "device" / "wijkweb.sqlite")
+    config = DeviceConfig.load(old / "device")
+    config.server = harness.url
+    outbox = store.outbox(limit=100)
+    with SyncClient(store, config) as client, pytest.raises(errors.UpgradeRequired) as err:
+        client.sync()
+    assert err.value.detail["minimum"] == 99
+    assert store.outbox(limit=100) == outbox  # the unsent changes wait
+    state = SyncState(pending=len(outbox), last_error=store.meta("sync.last_error"),
+                      enrolled=True)
+    assert "te oud" in last_result(state) and "bewaard" in last_result(state)
+    resp = harness.anonymous.get("/v1/pull", headers={
+        PROTOCOL_HEADER: "1", SCHEMA_HEADER: "x" * 5000, "Authorization": f"Bearer {config.token}"})
+    assert resp.status_code == 426 and resp.json()["code"] == "upgrade_required"
+    harness.server.min_client_schema = 1  # the app was updated (or the server relented)
+    with SyncClient(store, config) as client:
+        client.sync()
+    assert store.pending_count() == 0
+    store.close()
