@@ -3,23 +3,57 @@
     python -m app enroll --server URL --code CODE [--data-dir DIR]
     python -m app sync [--data-dir DIR]               one round; prints a summary; exit 1 on error
     python -m app demo [--port 8550] [--server-port 8765]   sync server, demo data, two apps
+
+The database is encrypted: enroll, sync and report take the PIN from ``WIJKWEB_PIN`` or ask for
+it on the terminal (never as an argument, which ``ps`` and the shell history would show). On a
+new data dir that PIN becomes the device's PIN. The demo devices' PIN is ``DEMO_PIN``.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin
 from app.store import Store, default_data_dir
 from app.sync import errors
 from app.sync.client import SyncClient, enroll
 from app.sync.config import DeviceConfig
 
 DEMO_DIR = Path("var/demo")
+DEMO_PIN = "123456"
+PIN_ENV = "WIJKWEB_PIN"
+
+
+def unlocked_store(data_dir: Path) -> Store:
+    """The device's store, opened with the PIN from ``WIJKWEB_PIN`` or the terminal.
+
+    Exits with a plain message when there is no PIN, it is wrong, or wrong PINs back off.
+    """
+    vault = Vault(data_dir)
+    pin = os.environ.get(PIN_ENV)
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise SystemExit(f"the database is encrypted: set {PIN_ENV} or run in a terminal")
+        pin = getpass.getpass("PIN: ")
+        if not vault.is_set_up and getpass.getpass("PIN again: ") != pin:
+            raise SystemExit("the two PINs differ")
+    try:
+        return vault.unlock(pin) if vault.is_set_up else vault.set_up(pin)
+    except WrongPin as err:
+        later = f"; next try in {err.wait:.0f} s" if err.wait else ""
+        raise SystemExit(f"wrong PIN{later}") from None
+    except TooSoon as err:
+        raise SystemExit(f"too many wrong PINs; next try in {err.seconds:.0f} s") from None
+    except ValueError as err:  # a new PIN that is too short
+        raise SystemExit(f"PIN refused ({err}): at least {MIN_PIN_LENGTH} digits or characters"
+                         ) from None
 
 
 def _data_dir(p: argparse.ArgumentParser) -> None:
@@ -34,7 +68,7 @@ def enroll_args(p: argparse.ArgumentParser) -> None:
 
 def enroll_cmd(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or default_data_dir())
-    store = Store.open_default(data_dir)
+    store = unlocked_store(data_dir)
     try:
         config = enroll(store, args.server, args.code, data_dir)
     except errors.SyncError as err:
@@ -52,7 +86,7 @@ def sync_cmd(args: argparse.Namespace) -> int:
     if config is None:
         print("not enrolled: run 'python -m app enroll' first", file=sys.stderr)
         return 1
-    store = Store.open_default(data_dir)
+    store = unlocked_store(data_dir)
     try:
         with SyncClient(store, config) as client:
             result = client.sync()
@@ -94,6 +128,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
                              "--data-dir", str(lead_dir)])
     print(f"the street coach's app: http://127.0.0.1:{args.port}")
     print(f"the team lead's app:    http://127.0.0.1:{args.port + 1}")
+    print(f"PIN of both demo devices: {DEMO_PIN}")
     try:
         run(web=True, port=args.port, data_dir=coach_dir)
     finally:
@@ -114,7 +149,7 @@ def _seed_demo(server_store: Any, url: str, coach_dir: Path, lead_dir: Path) -> 
     lead_worker = next(w for w, (_, role) in zip(workers, demo.WORKERS, strict=True)
                        if role == "team_lead")
     for data_dir, worker, seed in ((coach_dir, workers[0], True), (lead_dir, lead_worker, False)):
-        store = Store.open_default(data_dir)
+        store = Vault(data_dir).set_up(DEMO_PIN)
         try:
             enroll(store, url, server_store.create_enrollment(worker), data_dir, label="demo")
             if seed:

@@ -4,7 +4,7 @@
                          [--personal] [--data-dir DIR]
 
 Without ``--pdf`` and ``--csv-dir`` both go to a new folder under ``exports/`` in the data dir.
-No personal data unless ``--personal``.
+No personal data unless ``--personal``. The PIN comes from ``WIJKWEB_PIN`` or the terminal.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from app.cli import unlocked_store
 from app.i18n import set_language
 from app.services import reports
 from app.services.overview import Period
-from app.store import Store, default_data_dir
+from app.store import default_data_dir
 
 
 def _day(text: str) -> date:
@@ -41,7 +42,7 @@ def report_cmd(args: argparse.Namespace) -> int:
         print("--to lies before --from", file=sys.stderr)
         return 2
     data_dir = Path(args.data_dir or default_data_dir())
-    store = Store.open_default(data_dir)
+    store = unlocked_store(data_dir)
     try:
         set_language(store.meta("language"))
         period = Period(args.start, args.end)

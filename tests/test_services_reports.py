@@ -120,11 +120,12 @@ def test_csv_with_personal_data_and_export_folder(seeded):
     assert any(row["resident_names"] for row in table) and any(row["note"] for row in table)
 
 
-def test_headless_report_command(tmp_path):
+def test_headless_report_command(tmp_path, monkeypatch):
     from app import __main__ as cli
     from app.demo import seed
     from app.store import Store
 
+    monkeypatch.setenv("WIJKWEB_PIN", "123456")  # a plain database: encrypted by the command
     store = Store.open_default(tmp_path)
     seed(store)
     store.close()

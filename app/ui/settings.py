@@ -1,5 +1,5 @@
 """Sync and settings: server address and enrollment code, "sync now", progress, the last result
-in plain words, pending changes, and the language."""
+in plain words, pending changes, the language, and security (idle lock, lock now, PIN)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.i18n import LANGUAGES, set_language, t
+from app.security import MIN_PIN_LENGTH, TooSoon, WrongPin
 from app.services import context
 from app.services import sync as sync_service
+from app.ui.lock import IDLE_CHOICES, IDLE_META, idle_minutes, wait_text
 from app.ui.shell import guarded
 from app.ui.widgets import (
     Choice,
@@ -38,6 +40,12 @@ class SettingsScreen:
         self.progress = ft.ProgressBar(visible=False)
         self.who = muted("")
         self.language = Choice("language", LANGUAGES, [], on_change=self._language)
+        self.idle = Choice("idle", IDLE_CHOICES, [], on_change=self._idle,
+                           label=lambda n: t("lock.idle_minutes", n=n))
+        pin = {"password": True, "can_reveal_password": True,
+               "keyboard_type": ft.KeyboardType.NUMBER}
+        self.old_pin = field(t("settings.old_pin"), **pin)
+        self.new_pin = field(t("settings.new_pin"), **pin)
         return screen_column([
             heading(t("settings.sync")), self.result, self.pending, self.progress,
             ft.Row([primary_button(t("settings.sync_now"), self._sync_now, icon=ft.Icons.SYNC)]),
@@ -46,6 +54,13 @@ class SettingsScreen:
             ft.Row([secondary_button(t("settings.enroll_button"), self._enroll,
                                      icon=ft.Icons.LINK)]),
             heading(t("settings.language")), self.language,
+            heading(t("settings.security")), muted(t("settings.security_explain")),
+            muted(t("settings.idle_lock")), self.idle,
+            ft.Row([secondary_button(t("settings.lock_now"), self._lock_now,
+                                     icon=ft.Icons.LOCK_OUTLINE)]),
+            self.old_pin, self.new_pin,
+            ft.Row([secondary_button(t("settings.change_pin"), self._change_pin,
+                                     icon=ft.Icons.PASSWORD)]),
             heading(t("settings.device")), self.who,
             ft.Container(height=80),
         ], spacing=12)
@@ -55,6 +70,7 @@ class SettingsScreen:
         store = self.app.store
         self.server.value = await self.app.bg(store.meta, "server_url") or ""
         self.language.set_value([await self.app.bg(store.meta, "language") or "nl"])
+        self.idle.set_value([round(await self.app.bg(idle_minutes, store))])
         ctx = self.app.ctx
         name = await self.app.bg(context.worker_name, store, ctx.worker_id)
         role = t(f"role.{ctx.role}") if ctx.role else ""
@@ -92,6 +108,35 @@ class SettingsScreen:
             self.code.value = ""
             self.app.toast(t("settings.enrolled"))
         await self.refresh()
+        self.app.page.update()
+
+    async def _idle(self) -> None:
+        self.app.touch()
+        await self.app.bg(self.app.store.set_meta, IDLE_META, str(self.idle.first(5)))
+
+    @guarded
+    async def _lock_now(self, _e: Any) -> None:
+        if self.app.gate is not None:
+            await self.app.gate.lock()
+
+    @guarded
+    async def _change_pin(self, _e: Any) -> None:
+        if self.app.gate is None:
+            return
+        self.old_pin.error = self.new_pin.error = None
+        try:
+            await self.app.bg(self.app.gate.vault.change_pin, self.old_pin.value or "",
+                              self.new_pin.value or "")
+        except WrongPin as err:
+            self.old_pin.error = t("lock.error.wrong") + (
+                " " + t("lock.error.wait", wait=wait_text(err.wait)) if err.wait else "")
+        except TooSoon as err:
+            self.old_pin.error = t("lock.error.wait", wait=wait_text(err.seconds))
+        except ValueError as err:
+            self.new_pin.error = t(str(err), n=MIN_PIN_LENGTH)
+        else:
+            self.old_pin.value = self.new_pin.value = ""
+            self.app.toast(t("settings.pin_changed"))
         self.app.page.update()
 
     async def _language(self) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import flet as ft
 
@@ -20,6 +20,9 @@ from app.services import context
 from app.services.sync import Sync
 from app.store import Store
 from app.ui.widgets import SyncBadge, refresh
+
+if TYPE_CHECKING:
+    from app.ui.lock import LockGate
 
 log = logging.getLogger(__name__)
 WIDE = 840
@@ -69,11 +72,13 @@ def guarded(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None
 
     @functools.wraps(fn)
     async def wrapper(self: Any, *args: Any, **kwargs: Any) -> R | None:
+        app = self if isinstance(self, App) else getattr(self, "app", None)
+        if isinstance(app, App):
+            app.touch()
         try:
             return await fn(self, *args, **kwargs)
         except Exception:
             log.exception("handler %s failed", fn.__name__)
-            app = self if isinstance(self, App) else getattr(self, "app", None)
             if app is not None:
                 app.toast(t("error.unexpected"))
             return None
@@ -95,6 +100,12 @@ class App:
         self.body = ft.Container(expand=True)
         self.badge = SyncBadge(on_click=lambda _e: self.go("settings"))
         self._unlisten: Callable[[], None] = lambda: None
+        self.gate: LockGate | None = None  # set by the gate that unlocked this session
+
+    def touch(self) -> None:
+        """The worker used the app: the idle lock's time starts again."""
+        if self.gate is not None:
+            self.gate.touch()
 
     # ------------------------------------------------------------------ helpers for screens
 
@@ -128,6 +139,7 @@ class App:
 
         @functools.wraps(fn)
         async def wrapper(*args: Any, **kwargs: Any) -> R | None:
+            self.touch()
             try:
                 return await fn(*args, **kwargs)
             except Exception:
@@ -150,6 +162,8 @@ class App:
         await self.refresh_badge()
 
     async def refresh_badge(self) -> None:
+        if self.gate is not None and self.gate.locked:
+            return  # the app is off the page; the unlock refreshes the badge
         state = await self.bg(self.sync.state)
         self.badge.show(state)
         refresh(self.badge)
@@ -268,6 +282,7 @@ class App:
             await self.screen.leave()
         name, _, arg = route.partition("/")
         self.route = route
+        self.touch()
         screen = make_screen(self, name, arg)
         self.screen = screen
         self.body.content = ft.Container(screen.build(), expand=True,

@@ -1,8 +1,9 @@
 """Drive the real web app in headless Chromium, the way FLET_TESTING.md describes.
 
 ``AppServer`` seeds a store with the demo data and serves ``python -m app --web`` from it on a
-free loopback port; ``open_app`` loads the page, waits for Flutter and switches semantics on,
-after which controls are found by their accessible names (labels, tooltips, button texts).
+free loopback port; ``open_app`` loads the page, waits for Flutter, switches semantics on and
+gets past the lock screen with ``PIN`` (choosing it on a new device), after which controls are
+found by their accessible names (labels, tooltips, button texts).
 """
 
 from __future__ import annotations
@@ -18,16 +19,25 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from app.cli import DEMO_PIN
 from app.demo import seed
+from app.security import Vault
 from app.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 412, "height": 915}
 TABLET = {"width": 1024, "height": 768}
+PIN = DEMO_PIN  # the PIN of every device the browser tests make
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync"]
+
+
+def device_store(data_dir: Path) -> Store:
+    """The device's encrypted store, opened with ``PIN`` (chosen now on a new device)."""
+    vault = Vault(data_dir)
+    return vault.unlock(PIN) if vault.is_set_up else vault.set_up(PIN)
 
 
 def free_port() -> int:
@@ -50,7 +60,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         if self.seed_demo:
-            store = Store.open_default(self.data_dir)
+            store = device_store(self.data_dir)
             try:
                 self.ids = seed(store)
             finally:
@@ -86,7 +96,7 @@ class AppServer:
 
     def store(self) -> Store:
         """A second connection to the app's database, to check what was really saved."""
-        return Store.open_default(self.data_dir)
+        return Vault(self.data_dir).unlock(PIN)
 
 
 def launch(playwright: Any) -> Any:
@@ -101,8 +111,9 @@ def _only_loopback(route: Any) -> None:
         route.abort()
 
 
-def open_app(browser: Any, url: str, viewport: dict[str, int]) -> Any:
-    """A fresh page on the app with semantics on, ready to be driven by accessible names."""
+def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None = PIN) -> Any:
+    """A fresh page on the app with semantics on, ready to be driven by accessible names;
+    unlocked with ``pin`` (left at the lock screen if None)."""
     context = browser.new_context(viewport=viewport)
     context.route("**/*", _only_loopback)
     context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
@@ -114,7 +125,22 @@ def open_app(browser: Any, url: str, viewport: dict[str, int]) -> Any:
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     page.wait_for_selector("flt-semantics-host flt-semantics", state="attached",
                            timeout=30_000)
+    if pin is not None:
+        unlock(page, pin)
     return page
+
+
+def unlock(page: Any, pin: str = PIN) -> None:
+    """Get past the lock screen: enter the PIN, or choose it (twice) on a new device."""
+    unlock_button = page.get_by_role("button", name="Ontgrendelen", exact=True)
+    set_up_button = page.get_by_role("button", name="Pincode instellen", exact=True)
+    button = unlock_button.or_(set_up_button)
+    button.wait_for(timeout=30_000)
+    fill(page, "Pincode", pin)
+    if set_up_button.count():
+        fill(page, "Herhaal pincode", pin)
+    button.click()
+    button.wait_for(state="detached", timeout=30_000)
 
 
 def fill(page: Any, label: str, text: str) -> None:

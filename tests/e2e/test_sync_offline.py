@@ -1,7 +1,12 @@
-"""Offline first, end to end: record with the server down, start it, see it on a second device."""
+"""Offline first, end to end: record with the server down, start it, see it on a second device.
+
+Both devices were enrolled by a version without encryption: the phone's database is converted
+when its PIN is chosen in the browser, the laptop's by the headless sync with ``WIJKWEB_PIN``.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,10 +20,12 @@ from app.sync.client import enroll
 from sync_server.store import ServerStore
 from tests.e2e.harness import (
     PHONE,
+    PIN,
     ROOT,
     AppServer,
     announced,
     choose,
+    device_store,
     fill,
     free_port,
     open_app,
@@ -83,9 +90,9 @@ def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
 
         result = subprocess.run([sys.executable, "-m", "app", "sync", "--data-dir",
                                  str(laptop_dir)], cwd=ROOT, capture_output=True, text=True,
-                                timeout=60)
+                                timeout=60, env={**os.environ, "WIJKWEB_PIN": PIN})
         assert result.returncode == 0, result.stderr
-        laptop = Store.open_default(laptop_dir)
+        laptop = device_store(laptop_dir)
         with laptop.session() as s:
             from sqlmodel import select
             [contact] = s.exec(select(Contact)).all()

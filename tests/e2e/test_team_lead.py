@@ -12,8 +12,14 @@ from playwright.sync_api import expect
 
 from app.demo import seed
 from app.domain.models import Household
-from app.store import Store
-from tests.e2e.harness import AppServer, announced, choose, open_app, screenshot
+from tests.e2e.harness import (
+    AppServer,
+    announced,
+    choose,
+    device_store,
+    open_app,
+    screenshot,
+)
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1440, "height": 900}
@@ -22,7 +28,7 @@ LAPTOP = {"width": 1440, "height": 900}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[AppServer]:
     data_dir = tmp_path_factory.mktemp("lead")
-    store = Store.open_default(data_dir)
+    store = device_store(data_dir)
     try:
         ids = seed(store)
         lead = ids["workers"][4]  # Fatma Yıldız, team_lead

@@ -1,0 +1,148 @@
+"""The app lock on the real web app: choosing a PIN on a new device, wrong PINs backing off
+(also after a restart), and the idle lock that hides everything and gives the draft back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from app.domain.models import Contact
+from app.store import cipher
+from app.ui.lock import IDLE_META
+from tests.e2e.harness import (
+    PHONE,
+    PIN,
+    AppServer,
+    announced,
+    device_store,
+    fill,
+    open_app,
+    screenshot,
+    unlock,
+)
+
+pytestmark = pytest.mark.e2e
+DRAFT = "Concept: buurman helpt met de fietsreparatie"
+
+
+@pytest.fixture
+def seeded(tmp_path) -> Iterator[AppServer]:
+    """A demo device whose idle lock is 9 seconds (a setting any device has, made short)."""
+    store = device_store(tmp_path)
+    store.set_meta(IDLE_META, "0.15")
+    store.close()
+    srv = AppServer(tmp_path).start()
+    store = srv.store()
+    srv.ids["names"] = [r.name for r, _ in store.search_residents("", limit=500)]
+    store.close()
+    yield srv
+    srv.stop()
+
+
+def _lock_screen(page) -> None:  # noqa: ANN001 - a playwright Page
+    page.get_by_role("button", name="Ontgrendelen", exact=True).wait_for(timeout=30_000)
+
+
+def _shows_no_data(page, server: AppServer) -> None:  # noqa: ANN001
+    """Nothing of the app is on the page: no resident's name, no navigation, no button."""
+    text = page.locator("flt-semantics-host").inner_text()
+    assert len(server.ids["names"]) > 50
+    assert not [name for name in server.ids["names"] if name in text]
+    expect(page.get_by_role("tab", name=re.compile("Bewoners"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Nieuw contact")).to_have_count(0)
+
+
+def test_a_new_device_chooses_its_pin(browser, tmp_path):
+    server = AppServer(tmp_path, seed_demo=False).start()
+    try:
+        page = open_app(browser, server.url, PHONE, pin=None)
+        page.get_by_text("Kies een pincode", exact=True).wait_for()
+        screenshot(page, "phone-lock-setup")
+        button = page.get_by_role("button", name="Pincode instellen", exact=True)
+        fill(page, "Pincode", "1234")
+        fill(page, "Herhaal pincode", "1234")
+        button.click()
+        page.get_by_text("Kies minstens 6 cijfers of tekens.").wait_for()
+        fill(page, "Pincode", "246810")
+        fill(page, "Herhaal pincode", "246811")
+        button.click()
+        page.get_by_text("De twee pincodes zijn niet gelijk.").wait_for()
+        assert not (tmp_path / "key.json").exists()
+        fill(page, "Pincode", "246810")
+        fill(page, "Herhaal pincode", "246810")
+        button.click()
+        page.get_by_role("button", name="Nieuw contact").first.wait_for()
+        assert (tmp_path / "key.json").exists()
+        assert not cipher.is_plain(tmp_path / "wijkweb.sqlite")
+        page.context.close()
+        # a second session (another tab) of the same process asks for the PIN again
+        page = open_app(browser, server.url, PHONE, pin=None)
+        _lock_screen(page)
+        unlock(page, "246810")
+        page.get_by_role("button", name="Nieuw contact").first.wait_for()
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded):
+    page = open_app(browser, seeded.url, PHONE, pin=None)
+    _lock_screen(page)
+    _shows_no_data(page, seeded)
+    button = page.get_by_role("button", name="Ontgrendelen", exact=True)
+    for _ in range(3):
+        fill(page, "Pincode", "000000")
+        button.click()
+        page.get_by_text("Onjuiste pincode.", exact=True).wait_for()
+        expect(button).to_be_enabled()
+    fill(page, "Pincode", "000000")
+    button.click()
+    page.get_by_text(re.compile(r"Onjuiste pincode\. Probeer het over \d+ seconden opnieuw")
+                     ).wait_for()
+    expect(button).to_be_disabled()
+    screenshot(page, "phone-lock-backoff")
+    page.context.close()
+    seeded.stop()
+    seeded.seed_demo = False
+    seeded.start()  # a new process: the wait comes from disk
+    page = open_app(browser, seeded.url, PHONE, pin=None)
+    page.get_by_text(re.compile(r"Probeer het over \d+ seconden opnieuw")).wait_for()
+    expect(page.get_by_role("button", name="Ontgrendelen", exact=True)).to_be_disabled()
+    _shows_no_data(page, seeded)
+    page.context.close()
+
+
+def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, seeded):
+    page = open_app(browser, seeded.url, PHONE)
+    page.get_by_role("button", name="Nieuw contact").first.click()
+    fill(page, "Straat", "Tulpstraat")
+    fill(page, "Notitie", DRAFT)
+    _lock_screen(page)  # nine seconds without use
+    _shows_no_data(page, seeded)
+    expect(page.locator("flt-semantics-host").get_by_text(DRAFT)).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Notitie")).to_have_count(0)
+    unlock(page, PIN)
+    for label, value in (("Notitie", DRAFT), ("Straat", "Tulpstraat")):
+        box = page.get_by_role("textbox", name=label, exact=True)
+        box.click()  # an unfocused field does not expose its value to the DOM
+        expect(box).to_have_value(value)
+    store = seeded.store()
+    store.set_meta(IDLE_META, "5")  # the rest of the test at the default pace
+    store.close()
+    page.get_by_role("switch", name="Anonieme groep").click()
+    fill(page, "Aantal", "3")
+    page.get_by_role("button", name="Opslaan", exact=True).click()
+    announced(page, "Contact opgeslagen")
+    store = seeded.store()
+    try:
+        with store.session() as s:
+            from sqlmodel import select
+
+            saved = s.exec(select(Contact).where(Contact.note == DRAFT)).all()
+        assert [(c.street, c.group_size) for c in saved] == [("Tulpstraat", 3)]
+    finally:
+        store.close()
+    page.context.close()
