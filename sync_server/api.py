@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, feed, openapi
+from sync_server import audit, auth, feed, nesting, openapi
 from sync_server.audit import Actor
 from sync_server.errors import ApiError, bad_request, not_found
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
@@ -83,8 +83,9 @@ def _finite_float(text: str) -> float:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def read_json(req: Request) -> Any:
-    """The body as JSON; 400 ``bad_json`` for anything that is not strict UTF-8 JSON.
+def read_json(req: Request, walk: bool = True) -> Any:
+    """The body as JSON; 400 ``bad_json`` for anything that is not strict UTF-8 JSON, 400
+    ``too_deep`` past ``nesting.MAX_DEPTH`` (``walk=False``: the caller checks the depth).
 
     That includes a lone surrogate written as an escape (``"\\ud800"``): valid JSON syntax,
     but no Unicode text, and it would fail later when stored or sent on.
@@ -94,8 +95,12 @@ def read_json(req: Request) -> Any:
                           parse_float=_finite_float)
         if _SURROGATE_ESCAPE.search(req.body):
             json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+    except RecursionError:
+        raise nesting.too_deep() from None
+    except ValueError:  # UnicodeError is a ValueError
         raise bad_request("The body is not valid JSON (UTF-8).", code="bad_json") from None
+    if walk and nesting.exceeds(data):
+        raise nesting.too_deep()
     return data
 
 
@@ -174,7 +179,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
 
 def push(store: ServerStore, req: Request) -> Answer:
     assert req.device is not None
-    batch = parse_push(read_json(req), req.device.id)
+    batch = parse_push(read_json(req, walk=False), req.device.id)
     if batch.newest_ms > time.time() * 1000 + MAX_FUTURE_MS:
         raise ApiError(409, "clock_skew", "This device's clock runs more than 10 minutes ahead "
                        "of the server's. Set the clock right, then sync again.",

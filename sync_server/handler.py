@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from sync_server import api
+from sync_server import api, timeouts
 from sync_server.errors import ApiError, bad_request, unavailable
 from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
 
@@ -37,9 +37,28 @@ class Handler(BaseHTTPRequestHandler):
     server: SyncServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    timeout = 120  # an idle keep-alive connection is closed after this many seconds
+    timeout = timeouts.IDLE_S  # an idle keep-alive connection is closed after this long
+    head_timeout = timeouts.HEAD_S
+    body_timeout = timeouts.BODY_S
     server_version = "Wijkweb"
     sys_version = ""
+    rfile: timeouts.DeadlineReader  # type: ignore[assignment]
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = timeouts.DeadlineReader(self.rfile, self.connection)
+
+    def handle_one_request(self) -> None:
+        """Wait (idle) for a request's first byte, then give its head ``head_timeout``."""
+        try:
+            if not self.rfile.wait(self.timeout):
+                self.close_connection = True
+                return
+        except OSError:  # idle too long, or the peer went away
+            self.close_connection = True
+            return
+        self.rfile.deadline = time.monotonic() + self.head_timeout
+        super().handle_one_request()
 
     # Every method goes through one dispatcher; unknown paths and methods get JSON errors.
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -77,6 +96,9 @@ class Handler(BaseHTTPRequestHandler):
             status = self._refuse(err)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except TimeoutError:
+            status = self._refuse(ApiError(408, "request_timeout",
+                                           "The body came in too slowly."))
         except Exception as exc:
             err = _storage_trouble(exc)
             if err is None:
@@ -156,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
     def _body(self, length: int | None) -> bytes:
         """The request body, decompressed, at most ``MAX_BODY`` bytes either way."""
         self._body_read = True
+        self.rfile.deadline = (time.monotonic() + self.body_timeout
+                               + (MAX_BODY if length is None else length) / timeouts.MIN_RATE)
         if length is None:
             raw = self._read_chunked()
         else:
@@ -208,12 +232,15 @@ class Handler(BaseHTTPRequestHandler):
             parts = [body]
         if self.server.stopping:
             self.close_connection = True
+        self.connection.settimeout(timeouts.WRITE_S)
         self.send_response(status)
         self.send_header("Content-Type", _JSON)
         self.send_header(PROTOCOL_HEADER, str(PROTOCOL_VERSION))
         if gzipped:
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Vary", "Accept-Encoding")
+        if self.server.tls:
+            self.send_header("Strict-Transport-Security", "max-age=31536000")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         if self.close_connection:

@@ -42,8 +42,8 @@ _PROTOCOL_PARAM = {"name": PROTOCOL_HEADER, "in": "header", "required": True,
                    "schema": {"type": "string", "enum": [str(PROTOCOL_VERSION)]},
                    "description": "Sync protocol version; anything else is answered 426."}
 _AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"), (429, "rate_limited"))
-_BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (413, "body_too_large"),
-                (415, "unsupported_encoding"))
+_BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (400, "too_deep"),
+                (408, "request_timeout"), (413, "body_too_large"), (415, "unsupported_encoding"))
 _ROUTING_ERRORS = ((404, "not_found"), (405, "method_not_allowed"))
 
 _STAMP = {"type": "string", "pattern": "^[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}$",
@@ -249,7 +249,8 @@ PATHS: dict[str, Any] = {
                 (409, "clock_skew"), (413, "batch_too_large"), (422, "bad_change"),
                 (422, "unknown_kind"), (422, "bad_id"), (422, "bad_team"), (422, "bad_seq"),
                 (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
-                (422, "bad_value"), (422, "bad_stamp"), (426, "protocol_unsupported")),
+                (422, "bad_value"), (422, "field_too_large"), (422, "bad_stamp"),
+                (426, "protocol_unsupported")),
         params=[_PROTOCOL_PARAM], body="PushRequest")},
     "/v1/pull": {"get": _op(
         "Pull the feed",
@@ -339,7 +340,9 @@ def document() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "Wijkweb sync server", "version": str(PROTOCOL_VERSION),
                  "description": "Record sync for the Wijkweb app. Every error is JSON "
-                                "`{code, message, ...}`. Bodies may be gzipped both ways."},
+                                "`{code, message, ...}`. Bodies may be gzipped both ways. "
+                                "With TLS configured, a plain-HTTP request on the port is "
+                                "answered `400` `tls_required` and the connection closed."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

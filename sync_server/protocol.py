@@ -268,6 +268,10 @@ def check_value(kind: str, name: str, value: Any) -> None:
     """Raise ``bad_value`` unless ``value`` fits the declared type of ``kind.name``."""
     if value is None:
         return
+    if name != DELETED and _oversized(KINDS[kind][name], value):
+        raise ProtocolError("field_too_large", f"Field '{kind}.{name}' is too large: text at "
+                            f"most {MAX_TEXT} characters, lists at most {MAX_LIST} items.",
+                            field=name)
     if name == DELETED:
         ok = isinstance(value, bool)
     else:
@@ -276,6 +280,15 @@ def check_value(kind: str, name: str, value: Any) -> None:
         expected = "bool" if name == DELETED else KINDS[kind][name]
         raise ProtocolError("bad_value", f"Field '{kind}.{name}' must be of type {expected}.",
                             field=name)
+
+
+def _oversized(typ: str, value: Any) -> bool:
+    """Text or a list (or one of its texts) past its limit: ``field_too_large``, not a type
+    error, so the app can tell the user to shorten it."""
+    if typ == STR:
+        return isinstance(value, str) and len(value) > MAX_TEXT
+    return typ == LIST and isinstance(value, list) and (
+        len(value) > MAX_LIST or any(isinstance(x, str) and len(x) > MAX_TEXT for x in value))
 
 
 def _is_text(v: Any) -> bool:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import json
 import logging
 import os
 import signal
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -82,6 +84,10 @@ class SyncServer(ThreadingHTTPServer):
         super().__init__((host, port), Handler)
 
     @property
+    def tls(self) -> bool:
+        return self._ssl is not None
+
+    @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"{'https' if self._ssl else 'http'}://{host}:{port}"
@@ -143,7 +149,14 @@ class SyncServer(ThreadingHTTPServer):
         if self._ssl is None:
             super().finish_request(request, client_address)
             return
-        request.settimeout(Handler.timeout)
+        request.settimeout(Handler.head_timeout)
+        try:
+            first = request.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if first and first[0] != TLS_HANDSHAKE:
+            _refuse_plain_http(request)
+            return
         try:  # the TLS handshake runs here, in the connection's own thread
             tls = self._ssl.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as exc:
@@ -156,6 +169,35 @@ class SyncServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection error from %s", client_address[0], exc_info=True)
+
+
+TLS_HANDSHAKE = 0x16
+"""The first byte of every TLS connection (a handshake record); plain HTTP starts with a
+letter."""
+_PLAIN_REFUSAL = json.dumps({"code": "tls_required", "message": "This server speaks HTTPS "
+                             "only: use an https:// address."}).encode()
+
+
+def _refuse_plain_http(sock: socket.socket) -> None:
+    """Answer a plain-HTTP request on the TLS port with 400 ``tls_required``, then close.
+
+    Nothing it sent is acted on. The head is read first (briefly) so that closing does not
+    reset the connection before the client has read the answer.
+    """
+    try:
+        sock.settimeout(1.0)
+        seen = b""
+        while b"\r\n\r\n" not in seen and len(seen) < 65536:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            seen += chunk
+        sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                     b"Connection: close\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(_PLAIN_REFUSAL), _PLAIN_REFUSAL))
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
 
 
 def tls_context(cert: str, key: str) -> ssl.SSLContext:

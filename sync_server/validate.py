@@ -15,7 +15,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from sync_server import protocol
+from sync_server import nesting, protocol
 from sync_server.errors import ApiError, bad_request
 from sync_server.protocol import DELETED, KINDS, MAX_LIST, MAX_TEXT, ProtocolError
 
@@ -118,7 +118,7 @@ def _fast_items(changes: list[Any], own_stamp: Any) -> list[Item | None]:
     uuid_ok, base_ok, encode, sha = _UUID, _STAMP, _encode, hashlib.sha256
     kinds, unseen, item, max_text = _FAST_KINDS, _UNSEEN, Item, MAX_TEXT
     for ch in changes:
-        if typ(ch) is not dict:
+        if typ(ch) is not dict or length(ch) > 6:  # more keys than a change has: ask the protocol
             append(None)
             continue
         kind, row_id, team = ch.get("kind"), ch.get("id"), ch.get("team")
@@ -192,6 +192,8 @@ def parse_push(body: Any, device: str) -> Batch:
     """Check a push body completely; raise ``ApiError`` with the first problem found."""
     if not isinstance(body, dict):
         raise bad_request("The body must be a JSON object.")
+    if nesting.exceeds({k: v for k, v in body.items() if k != "changes"}):
+        raise nesting.too_deep()
     claimed = body.get("device")
     if not isinstance(claimed, str):
         raise bad_request("'device' must be the device id, a string.")
@@ -211,7 +213,9 @@ def parse_push(body: Any, device: str) -> Batch:
     newest = ""
     for index, (ch, item) in enumerate(zip(changes, _fast_items(changes, own_stamp),
                                            strict=True)):
-        if item is None:
+        if item is None:  # the fast check passes only shallow changes: check the others
+            if nesting.exceeds(ch, nesting.MAX_DEPTH - 2):
+                raise nesting.too_deep(index=index)
             try:
                 protocol.parse_change(ch, device=device)
             except ProtocolError as err:

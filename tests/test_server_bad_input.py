@@ -70,7 +70,7 @@ CHANGE_CASES: list[tuple[str, tuple[Any, ...], Any, int, str]] = [
     ("str-for-int", ("fields", "group_size", 0), "3", 422, "bad_value"),
     ("bool-for-int", ("fields", "group_size", 0), True, 422, "bad_value"),
     ("huge-int", ("fields", "group_size", 0), 2**60, 422, "bad_value"),
-    ("text-too-long", ("fields", "note", 0), "x" * 20_001, 422, "bad_value"),
+    ("text-too-long", ("fields", "note", 0), "x" * 20_001, 422, "field_too_large"),
     ("bad-deleted", ("fields", "_deleted"), ["yes", None, None], 422, "bad_value"),
     ("stamp-garbage", ("fields", "note", 1), "yesterday", 422, "bad_stamp"),
     ("stamp-null", ("fields", "note", 1), None, 422, "bad_stamp"),
@@ -112,7 +112,7 @@ RAW_CASES: list[tuple[str, Callable[[DeviceClient], bytes], int, str]] = [
         "52.0", "1e999").encode(), 400, "bad_json"),
     ("huge-number", lambda d: json.dumps(_body(d, [_good(d)])).replace(
         "52.0", "1" + "0" * 5000).encode(), 400, "bad_json"),
-    ("deep-nesting", lambda d: b"[" * 100_000 + b"]" * 100_000, 400, "bad_json"),
+    ("deep-nesting", lambda d: b"[" * 100_000 + b"]" * 100_000, 400, "too_deep"),
     ("lone-surrogate", lambda d: json.dumps(_body(d, [_good(d)])).replace(
         '"ok"', '"\\ud800"').encode(), 400, "bad_json"),
     ("array", lambda d: b"[]", 400, "bad_request"),

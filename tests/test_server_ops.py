@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import sqlite3
 import ssl
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -174,19 +172,8 @@ def test_signal_stops_gracefully_without_losing_acked_changes(spawn, tmp_path: P
     assert "stopping" in proc.stderr.read()
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: cannot make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
-                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    return cert, key
-
-
-def test_tls_serves_https(spawn, tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+def test_tls_serves_https(spawn, tmp_path: Path, self_signed) -> None:
+    cert, key = self_signed
     proc, url = spawn(tmp_path / "tls.db", "--tls-cert", str(cert), "--tls-key", str(key))
     assert url.startswith("https://")
     trust = ssl.create_default_context(cafile=str(cert))
@@ -196,8 +183,8 @@ def test_tls_serves_https(spawn, tmp_path: Path) -> None:
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{url}/v1/health")  # not trusted: refused by the client
     plain = url.replace("https://", "http://")
-    with pytest.raises(httpx.HTTPError):
-        httpx.get(f"{plain}/v1/health", timeout=5)
+    refused = httpx.get(f"{plain}/v1/health", timeout=5)  # plain HTTP on the TLS port
+    assert (refused.status_code, refused.json()["code"]) == (400, "tls_required")
     assert httpx.get(f"{url}/v1/health", verify=trust).status_code == 200  # still serving
 
 

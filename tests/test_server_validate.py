@@ -102,8 +102,8 @@ def test_unknown_field_names_and_extra_keys() -> None:
           "fields": {"nope": ["x", STAMP]}}
     assert not fast_ok(ch, OWN) and not _protocol_accepts(ch)
     ch["fields"] = {"note": ["x", STAMP]}
-    ch["extra"] = float("inf")  # ignored by both, never stored
-    assert fast_ok(ch, OWN) and _protocol_accepts(ch)
+    ch["extra"] = float("inf")  # ignored by the protocol, never stored; the fast check leaves
+    assert not fast_ok(ch, OWN) and _protocol_accepts(ch)  # it to the slow path (depth check)
 
 
 def test_slow_path_builds_the_same_item() -> None:
