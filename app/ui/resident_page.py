@@ -11,7 +11,7 @@ from app.domain import vocab as codes
 from app.i18n import t, vocab
 from app.services import activations as activation_service
 from app.services import network as network_service
-from app.services import reads
+from app.services import reads, retention
 from app.services import residents as service
 from app.store.queries import TimelineItem
 from app.ui.forms import finish_form
@@ -127,6 +127,8 @@ class ResidentPage:
                     ft.TextButton(content=t("action.change"), on_click=self._change_basis,
                               tooltip=t("resident.change_basis"), height=TOUCH)], wrap=True),
         ]
+        if h:
+            rows.append(muted(t("retention.term", years=retention.term_years(h.legal_basis))))
         if p.consent_missing:
             rows.append(ft.Text(t("resident.consent_missing"), color=OVERDUE))
         if p.members:
@@ -159,7 +161,14 @@ class ResidentPage:
         if p is None or p.household is None:
             return
         h = p.household
-        basis = Choice("legal_basis", codes.LEGAL_BASES, [h.legal_basis])
+        term = muted(t("retention.term", years=retention.term_years(h.legal_basis)))
+
+        def basis_chosen() -> None:
+            term.value = t("retention.term", years=retention.term_years(basis.first()))
+            refresh(term)
+
+        basis = Choice("legal_basis", codes.LEGAL_BASES, [h.legal_basis],
+                       on_change=basis_chosen)
         basis_error = error_text()
         day = field(t("resident.consent_date"),
                     value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
@@ -173,7 +182,7 @@ class ResidentPage:
                 await self.load()
 
         dialog = form_dialog(t("resident.change_basis"),
-                             ft.Column([basis, basis_error, day], tight=True), save)
+                             ft.Column([basis, basis_error, term, day], tight=True), save)
         self.app.dialog(dialog)
 
     # ------------------------------------------------------------------ dreams, talents, obstacles

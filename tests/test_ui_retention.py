@@ -1,0 +1,46 @@
+"""A household's page shows the retention term that follows from its legal basis, read from
+the one table the server's purge applies (``sync_server.retention``)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import flet as ft
+import pytest
+
+from app.demo import seed
+from app.domain import vocab
+from app.i18n import t
+from app.services import residents, retention
+from app.ui.resident_page import ResidentPage
+from sync_server.retention import RULES
+
+
+def _texts(control: ft.Control) -> list[str]:
+    out = [control.value] if isinstance(control, ft.Text) and control.value else []
+    for child in getattr(control, "controls", None) or []:
+        out += _texts(child)
+    return out
+
+
+@pytest.mark.parametrize("basis", vocab.LEGAL_BASES)
+def test_every_legal_basis_has_a_term_from_the_servers_table(basis):
+    assert float(retention.term_years(basis)) == RULES[basis].years > 0
+
+
+def test_an_unknown_basis_gets_the_strictest_term():
+    assert retention.term_years("gossip") == retention.term_years("consent")
+
+
+def test_the_resident_page_shows_the_term_of_its_basis(store):
+    ids = seed(store)
+    rid = ids["residents"][0]
+    profile = residents.profile(store, rid)
+    for basis in ("public_task_youth", "consent"):
+        assert not residents.set_legal_basis(store, profile.household.id, basis, "01-02-2026")
+        page = ResidentPage(SimpleNamespace(store=store), rid)
+        page.build()
+        page.profile = residents.profile(store, rid)
+        page._render_header()
+        shown = _texts(page.header)
+        assert t("retention.term", years=f"{RULES[basis].years:g}") in shown
