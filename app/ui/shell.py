@@ -54,6 +54,8 @@ TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
     ("devices", "nav.devices", ft.Icons.DEVICES_OUTLINED, ft.Icons.DEVICES),
 ]
 TEAM_LEAD_ROUTES = {route for route, *_ in TEAM_LEAD_NAV}
+RAIL_STEP = 72
+"""Height of one rail destination with its label (Material 3)."""
 
 
 def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
@@ -222,7 +224,7 @@ class App:
                 destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=sel,
                                                            label=t(key))
                               for _, key, icon, sel in self.nav],
-                selected_index=0, label_type=ft.NavigationRailLabelType.ALL,
+                selected_index=0, label_type=self._rail_labels(),
                 on_change=self._nav, min_width=96)
             page.navigation_bar = None
             page.controls = [ft.Row([self.rail, ft.VerticalDivider(width=1), self.body],
@@ -237,7 +239,19 @@ class App:
             page.navigation_bar = self.bar
             page.controls = [self.body]
 
+    def _rail_labels(self) -> ft.NavigationRailLabelType:
+        """Every label when the rail fits the window's height (a team lead's twelve places need
+        ~900 px); otherwise only the selected one, so that no destination falls off a 768 px
+        laptop screen."""
+        fits = (self.page.height or 0) >= RAIL_STEP * len(self.nav) + 80
+        return ft.NavigationRailLabelType.ALL if fits else ft.NavigationRailLabelType.SELECTED
+
     async def _resized(self, _e: Any) -> None:
+        if self._wide and self.wide and getattr(self, "rail", None) is not None:
+            labels = self._rail_labels()
+            if self.rail.label_type != labels:
+                self.rail.label_type = labels
+                self.rail.update()
         if self.wide != self._wide:
             if self.screen is not None and hasattr(self.screen, "leave"):
                 await self.screen.leave()

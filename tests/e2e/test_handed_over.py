@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 from app.demo import seed
 from app.domain.models import Handover
 from app.services import handover
-from app.store import Store
-from tests.e2e.harness import PHONE, AppServer, announced, open_app
+from tests.e2e.harness import PHONE, AppServer, announced, device_store, open_app
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[AppServer]:
     data_dir = tmp_path_factory.mktemp("taker")
-    store = Store.open_default(data_dir)
+    store = device_store(data_dir)
     try:
         ids = seed(store)
         leaving, taker, lead = ids["workers"][0], ids["workers"][2], ids["workers"][4]

@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     announced,
     choose,
     device_store,
+    fill,
     open_app,
     screenshot,
 )
@@ -59,6 +60,15 @@ def test_overview_handover_and_export(browser, server):
     page.get_by_text(re.compile(r"^Contacten: \d+")).first.wait_for()
     page.get_by_role("button", name="Terug", exact=True).last.click()
 
+    choose(page, "checkbox", "Zelf kiezen")  # a period typed by the team lead
+    fill(page, "Van (dd-mm-jjjj)", "31-02-2026")
+    page.get_by_role("button", name="Toon", exact=True).click()
+    host.get_by_text("Geen geldige datum", exact=False).first.wait_for()
+    fill(page, "Van (dd-mm-jjjj)", "01-09-2026")
+    fill(page, "Tot en met (dd-mm-jjjj)", "30-09-2026")
+    page.get_by_role("button", name="Toon", exact=True).click()
+    host.get_by_text("01-09-2026 – 30-09-2026").first.wait_for()
+
     nav(page, "Overdracht")
     leaving, taker = server.ids["workers"][0], server.ids["workers"][2]
     choose(page, "checkbox", "Sanne de Vries")
@@ -84,7 +94,7 @@ def test_overview_handover_and_export(browser, server):
 
     nav(page, "Rapportage")
     page.get_by_role("button", name="PDF en CSV maken", exact=True).click()
-    announced(page, "Opgeslagen in")
+    announced(page, "Opgeslagen in", timeout=60_000)  # a PDF with charts, on 2 busy cores
     [folder] = (server.data_dir / "exports").iterdir()
     assert (folder / "rapportage.pdf").read_bytes().startswith(b"%PDF-")
     assert len(list((folder / "csv").glob("*.csv"))) == 6
