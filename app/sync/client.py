@@ -59,7 +59,10 @@ class Backoff:
     rand: Callable[[], float] = random.random
 
     def delay(self, attempt: int, floor: float = 0.0) -> float:
-        return max(floor, self.rand() * min(self.cap, self.base * 2**attempt))
+        """The wait before retry ``attempt``: at least ``floor`` (the server's Retry-After, at
+        most ``cap``), plus full jitter, so that a crowd told "in 1 s" does not come back in
+        the same millisecond."""
+        return min(floor, self.cap) + self.rand() * min(self.cap, self.base * 2**attempt)
 
 
 class SyncClient:

@@ -57,8 +57,9 @@ with SyncClient(store, config, timeout=2, backoff=Backoff(2, 0.05, 0.2)) as clie
 class ServerProcess:
     """``python -m sync_server serve`` on a database; killed with SIGKILL, started again."""
 
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, *args: str):
         self.db = db
+        self.args = args
         self.log = open(db.with_suffix(".log"), "a")  # noqa: SIM115 - open while it runs
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
@@ -66,7 +67,7 @@ class ServerProcess:
     def start(self) -> int:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync_server", "serve", "--db", str(self.db), "--port", "0",
-             "--log-level", "WARNING"], cwd=ROOT, stdout=subprocess.PIPE,
+             "--log-level", "WARNING", *self.args], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=self.log, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
