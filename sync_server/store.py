@@ -1,9 +1,11 @@
 """The server's database: current rows, change log, devices, and the admin operations on them.
 
-One writer connection, guarded by a lock, does every write in ``BEGIN IMMEDIATE`` transactions
-(so an admin CLI in another process queues behind it instead of failing). Readers take a
-connection of their own from a small pool; WAL lets them read while a push is being written.
-Each write that changes rows gets one new commit *version*; the pull feed is ordered by it.
+One writer connection, guarded by a lock, does every write in a transaction that holds the
+database's write lock (SQLite's ``BEGIN IMMEDIATE``, or PostgreSQL's advisory lock when several
+server processes share one database: ``sync_server.backend``), so an admin CLI or another
+server queues behind it. Readers take a connection of their own from a small pool and read a
+snapshot while a push is being written. Each write that changes rows gets one new commit
+*version*; the pull feed is ordered by it.
 """
 
 from __future__ import annotations
@@ -27,29 +29,17 @@ from typing import Any, NamedTuple
 
 from sync_server import audit, auth, erasure, feed, push, retention
 from sync_server.audit import CLI, Actor
+from sync_server.backend import open_backend
 from sync_server.errors import ApiError, bad_request, not_found, unavailable
 from sync_server.protocol import KINDS, Clock, merge
-from sync_server.schema import migrate
 from sync_server.validate import Batch
 
 log = logging.getLogger("wijkweb.server")
 
 MAX_NAME = 200
 CHECKPOINT_EVERY_S = 0.5
-DURABILITY = {"normal": "NORMAL", "full": "FULL"}
-"""SQLite ``synchronous`` per mode. ``normal``: a commit survives a crash of the server process;
-after a power cut the last ~``CHECKPOINT_EVERY_S`` of commits may be lost (the WAL is synced at
-each checkpoint). ``full``: every commit is synced to disk before it is acknowledged (~4 ms more
-per push on an ordinary disk). ``full`` is the default: a device drops a change from its outbox
-when the server acknowledges it, so an acknowledgement must outlive a power cut."""
 TOUCH_EVERY_S = 60.0
 """A device's ``last_seen`` is written at most this often on reads (pushes always write it)."""
-CACHE_KIB = {"writer": 4096, "reader": 1024, "checkpoint": 256}
-"""SQLite page cache per connection. The writer's holds the pages one push dirties (its random
-row-key index pages above all); a reader streams a page of the feed through its cache once, and
-the OS file cache serves it just as well; the checkpointer copies WAL frames without it."""
-SOFT_HEAP_LIMIT = 32 * 1024 * 1024
-"""Above this, SQLite (process-wide) recycles clean cache pages before it allocates more."""
 
 
 class Device(NamedTuple):
@@ -96,12 +86,13 @@ def _currents(nodes: Iterable[erasure.Node]) -> list[tuple[str, str, push.Curren
 
 
 def _utf8(text: str) -> bool:
-    """False for text with lone surrogates (JSON allows them; SQLite cannot store them)."""
+    """False for text with lone surrogates or NUL (JSON allows them; SQLite cannot store the
+    first, PostgreSQL not the second)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return "\x00" not in text
 
 
 class ServerStore:
@@ -111,12 +102,10 @@ class ServerStore:
                  wall: Callable[[], int] | None = None, durability: str = "full"):
         self.path = str(path)
         self._wall = wall or (lambda: int(time.time() * 1000))
-        if durability not in DURABILITY:
-            raise ValueError(f"durability must be one of {sorted(DURABILITY)}")
-        self._synchronous = DURABILITY[durability]
-        self._db = self._connect("writer")
-        self._db.execute(f"PRAGMA soft_heap_limit = {SOFT_HEAP_LIMIT}")
-        migrate(self._db)
+        self.backend = open_backend(self.path, durability)
+        """A SQLite file, or a PostgreSQL database that other server processes share."""
+        self._db = self.backend.connect("writer")
+        self.backend.migrate(self._db)
         self._wlock = threading.Lock()
         self._changed = threading.Condition()
         self._pool: list[sqlite3.Connection] = []
@@ -127,13 +116,12 @@ class ServerStore:
         self._touched: dict[str, float] = {}
         self._pending_version = 0
         self._seen_version = 0
-        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread does it
-        self._db.execute("PRAGMA journal_size_limit = 67108864")
         self._dirty = threading.Event()
         self._halt = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
                                               name="wal-checkpoint")
-        self._checkpointer.start()
+        if self.backend.checkpoints:
+            self._checkpointer.start()
         with self._write() as db:
             meta = dict(db.execute("SELECT key, value FROM meta"))
             if "epoch" not in meta:
@@ -141,7 +129,8 @@ class ServerStore:
                 db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             if meta.pop("restored", None):  # a backup, opened as a server for the first time
                 meta["previous_epoch"], meta["epoch"] = meta["epoch"], uuid.uuid4().hex
-                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                db.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) "
+                               "DO UPDATE SET value = excluded.value",
                                [("epoch", meta["epoch"]),
                                 ("previous_epoch", meta["previous_epoch"])])
                 db.execute("DELETE FROM meta WHERE key = 'restored'")
@@ -152,23 +141,9 @@ class ServerStore:
         self._previous_epoch = meta.get("previous_epoch", "")
         self.clock = Clock(auth.SERVER_DEVICE, last=meta["clock"] or None, wall=self._wall)
         self._seen_version = int(meta["version"])
+        self._listener = self.backend.listen(self._heard, self._halt)
 
     # ------------------------------------------------------------------ connections
-
-    def _connect(self, role: str) -> sqlite3.Connection:
-        """A connection with its memory bounded: a page cache of ``CACHE_KIB[role]``, temporary
-        B-trees in files (not RAM), and no memory-mapped I/O (mapped database pages would count
-        against the process's RSS, growing with the file)."""
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                             timeout=10)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute(f"PRAGMA synchronous = {self._synchronous}")
-        db.execute(f"PRAGMA cache_size = {-CACHE_KIB[role]}")
-        db.execute("PRAGMA temp_store = FILE")
-        db.execute("PRAGMA mmap_size = 0")
-        if role == "writer":  # an erasure must not leave the erased bytes in free space
-            db.execute("PRAGMA secure_delete = ON")
-        return db
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -176,14 +151,19 @@ class ServerStore:
         with self._wlock:
             if self._closed:
                 raise unavailable("The server is stopping.")
+            if self.backend.broken(self._db):
+                self._db.close()
+                self._db = self.backend.connect("writer")
             db = self._db
             self._pending_version = 0
-            db.execute("BEGIN IMMEDIATE")
+            self.backend.begin_write(db)
             try:
                 yield db
+                if self._pending_version:
+                    self.backend.announce(db, self._pending_version)
                 db.execute("COMMIT")
             except BaseException:
-                if db.in_transaction:
+                if db.in_transaction and not self.backend.broken(db):
                     db.execute("ROLLBACK")
                 raise
             self._seen_version = max(self._seen_version, self._pending_version)
@@ -201,7 +181,7 @@ class ServerStore:
         of MB): each commit then extended the file, and each page read searched a longer
         WAL index. Readers are never blocked (PASSIVE skips what a reader still needs).
         """
-        db = self._connect("checkpoint")
+        db = self.backend.connect("checkpoint")
         try:
             while not self._closing:
                 self._dirty.wait()
@@ -225,14 +205,14 @@ class ServerStore:
         try:
             with self._pool_lock:
                 db = self._pool.pop() if self._pool else None
-            db = db or self._connect("reader")
+            db = db or self.backend.connect("reader")
             try:
                 yield db
             finally:
-                if db.in_transaction:
+                if db.in_transaction and not self.backend.broken(db):
                     db.execute("ROLLBACK")
                 with self._pool_lock:
-                    if self._closed:
+                    if self._closed or self.backend.broken(db):
                         db.close()
                     else:
                         self._pool.append(db)
@@ -250,7 +230,10 @@ class ServerStore:
     def close(self) -> None:
         """Wake long-polls, let the running write finish, then close every connection."""
         self.wake_all()
-        self._checkpointer.join()  # before taking the write lock: it may be waiting for it
+        if self._checkpointer.is_alive():  # before taking the write lock: it may wait for it
+            self._checkpointer.join()
+        if self._listener is not None:
+            self._listener.join()
         with self._wlock:
             if self._closed:
                 return
@@ -304,9 +287,10 @@ class ServerStore:
             db.execute("UPDATE rows SET fields = ?, team = ?, version = ? WHERE rid = ?",
                        (text, team, version, rid))
         else:
-            rid = db.execute("INSERT INTO rows (key, kind, id, team, fields, version) "
-                             "VALUES (?, ?, ?, ?, ?, ?)",
-                             (push.row_key(row_id), kind, row_id, team, text, version)).lastrowid
+            rid = db.execute("SELECT coalesce(max(rid), 0) + 1 FROM rows").fetchone()[0]
+            db.execute("INSERT INTO rows (rid, key, kind, id, team, fields, version) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (rid, push.row_key(row_id), kind, row_id, team, text, version))
         db.execute("INSERT INTO changes (version, row, device, fields, received_at) "
                    "VALUES (?, ?, ?, ?, ?)",
                    (version, rid, auth.SERVER_DEVICE, json.dumps(regs, separators=(",", ":")),
@@ -342,7 +326,7 @@ class ServerStore:
                 self._require_team(db, team)
             now = self.now_iso()
             db.execute("INSERT INTO workers VALUES (?, ?, ?, ?)", (worker, name, role, now))
-            db.executemany("INSERT OR IGNORE INTO worker_teams VALUES (?, ?, ?)",
+            db.executemany("INSERT INTO worker_teams VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                            [(worker, team, pos) for pos, team in enumerate(teams)])
             values = {"name": name, "role": role} | (
                 {"email": _name(email, "email")} if email else {})
@@ -358,7 +342,7 @@ class ServerStore:
             self._require_team(db, team)
             pos = db.execute("SELECT coalesce(max(pos), -1) + 1 FROM worker_teams "
                              "WHERE worker = ?", (worker,)).fetchone()[0]
-            db.execute("INSERT OR IGNORE INTO worker_teams VALUES (?, ?, ?)",
+            db.execute("INSERT INTO worker_teams VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        (worker, team, pos))
 
     def leave_team(self, worker: str, team: str) -> None:
@@ -476,7 +460,7 @@ class ServerStore:
                 self._db.execute("UPDATE devices SET last_seen = ? WHERE id = ?",
                                  (self.now_iso(), device))
                 self._touched[device] = now
-        except sqlite3.OperationalError:  # a full or read-only disk must not stop reads
+        except (ApiError, *self.backend.errors):  # a full or read-only disk must not stop reads
             log.debug("last_seen not written", exc_info=True)
         finally:
             self._wlock.release()
@@ -548,7 +532,7 @@ class ServerStore:
             "SELECT ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM changes o WHERE o.row = r.rid "
             "AND o.rowid <= ?) THEN 'changed' ELSE 'created' END, r.kind, r.id, r.team, "
             "count(*) FROM changes c JOIN rows r ON r.rid = c.row WHERE c.rowid > ? "
-            "GROUP BY c.row ORDER BY min(c.rowid)",
+            "GROUP BY r.rid ORDER BY min(c.rowid)",
             (now, actor.device, actor.worker, logged_before, logged_before))
 
     @staticmethod
@@ -590,7 +574,7 @@ class ServerStore:
         """
         positions = feed.decode_cursor(cursor, self.epoch, self._previous_epoch)
         with self._read() as db:
-            db.execute("BEGIN")
+            self.backend.begin_read(db)
             newest, floor = (int(v) for (v,) in db.execute(
                 "SELECT value FROM meta WHERE key IN ('version', 'floor') ORDER BY key DESC"))
             if positions and max(positions.values()) > newest:
@@ -664,12 +648,19 @@ class ServerStore:
                     self._refresh_version()
         return False
 
+    def _heard(self, version: int) -> None:
+        """Another server process committed ``version``: wake the long-polls it concerns."""
+        with self._changed:
+            if version > self._seen_version:
+                self._seen_version = version
+                self._changed.notify_all()
+
     def _refresh_version(self) -> None:
         try:
             with self._read() as db:
                 version = int(db.execute("SELECT value FROM meta WHERE key = 'version'"
                                          ).fetchone()[0])
-        except (ApiError, sqlite3.Error):
+        except (ApiError, *self.backend.errors):
             return
         self._seen_version = max(self._seen_version, version)
 
@@ -680,7 +671,7 @@ class ServerStore:
         if kind not in KINDS:
             raise not_found("There is no such row.")
         with self._read() as db:
-            db.execute("BEGIN")
+            self.backend.begin_read(db)
             found = push.find_row(db, kind, row_id)
             if found is None or found.team not in teams:
                 raise not_found("There is no such row.")
@@ -695,7 +686,7 @@ class ServerStore:
                   include_reviewed: bool = False) -> list[dict[str, Any]]:
         """Concurrent edits of one field, for a team lead to review (None: all teams)."""
         sql = ("SELECT id, kind, row_id, field, winner, loser, team, created_at, reviewed "
-               "FROM conflicts WHERE 1")
+               "FROM conflicts WHERE TRUE")
         args: list[Any] = []
         if teams is not None:
             sql += f" AND team IN ({','.join('?' * len(teams))})"
@@ -768,7 +759,7 @@ class ServerStore:
         """Households past their retention term (``retention.RULES``, years overridden by
         ``rules``): ids, basis, dates and row counts per kind; never a name."""
         with self._read() as db:
-            db.execute("BEGIN")
+            self.backend.begin_read(db)
             found = self._expired(db, rules)
             db.execute("COMMIT")
         return [report for report, _ in found]
@@ -805,13 +796,13 @@ class ServerStore:
         return out
 
     def scrub(self) -> bool:
-        """Copy the WAL into the database and truncate it, so that no old page (with erased
-        data) is left in the WAL file. False if a reader kept it from finishing."""
+        """After an erasure: leave no old page with erased data behind (SQLite: copy the WAL
+        into the file and truncate it; PostgreSQL: vacuum). False if a reader kept it from
+        finishing."""
         with self._wlock:
             if self._closed:
                 return False
-            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        return not busy
+            return self.backend.scrub(self._db)
 
     def compact(self) -> int:
         """Drop purge notices from the feed; cursors from before now must reset. Returns floor."""
@@ -827,6 +818,9 @@ class ServerStore:
         The copy is marked: a server that opens it starts a new feed epoch, so every device
         re-downloads instead of trusting a cursor from the lost future.
         """
+        if self.backend.shared:
+            raise bad_request("A PostgreSQL database is backed up with PostgreSQL's own tools "
+                              "(pg_dump, base backups); see docs/postgres.md.")
         target = Path(dest)
         if target.exists():
             raise bad_request(f"'{target}' exists already; choose a new file name.")
