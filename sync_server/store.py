@@ -518,7 +518,11 @@ class ServerStore:
                            "DO UPDATE SET last_seq = excluded.last_seq",
                            (device.id, batch.epoch, last))
                 db.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now, device.id))
-        answer = {"acked": last, "rejected": rejected, "server_time": self.server_time()}
+        # Acknowledge this batch, not beyond: a device restored from a copy of its database
+        # numbers new changes with seqs the server already has; only seqs it sent now were
+        # checked against what the server holds (the next batch then meets epoch_stale).
+        acked = min(last, items[-1].seq) if items else last
+        answer = {"acked": acked, "rejected": rejected, "server_time": self.server_time()}
         if purged:  # erased rows the device still wrote to: it deletes its copies
             answer["purged"] = [{"kind": k, "id": i} for k, i in purged]
         return answer

@@ -152,7 +152,9 @@ class SyncClient:
                 self.store.start_epoch()
                 continue
             rejected = answer.get("rejected", [])
-            self.store.ack(int(answer["acked"]), rejected, answer.get("purged", ()))
+            # never past this batch: seqs after it were not sent (see docs/api.md, Push)
+            through = min(int(answer["acked"]), heads[-1][0])
+            self.store.ack(through, rejected, answer.get("purged", ()))
             result.pushed += len(heads) - len(rejected)
             result.rejected.extend(rejected)
 

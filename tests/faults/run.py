@@ -3,7 +3,8 @@
 A schedule drawn from the seed edits records on the devices, syncs them through their proxies
 (which drop, lose, truncate, duplicate, delay and stall exchanges, or cut a device off), kills
 the server with SIGKILL and starts it again, kills a syncing app process, reopens stores from
-disk, and erases records (``purge``). After every server restart, everything a device saw
+disk, restores a device from an older copy of its database (its unsent writes since are lost by
+that choice; the rest must come back), and erases records (``purge``). After every server restart, everything a device saw
 acknowledged must be on the server. At the end the network heals and every device syncs until
 quiet; then the devices and the server must hold exactly the reference state (per field, the
 largest stamp of every write ever made), nothing twice in the history, and each device its own
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -36,7 +38,8 @@ from .proxy import FAULTS, FaultProxy
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("resident", "household")
 ACTIONS = {"edit": 40, "sync": 34, "faults": 6, "partition": 4, "kill_server": 3,
-           "kill_client": 3, "reopen": 4, "purge": 1, "cut": 3, "check": 2}
+           "kill_client": 3, "reopen": 4, "purge": 1, "cut": 3, "check": 2,
+           "backup_device": 1, "restore_device": 1}
 """Relative weights of the schedule's steps."""
 SYNC_SCRIPT = """
 import sys
@@ -106,6 +109,10 @@ class Device:
     proxy: FaultProxy
     writes: list[tuple[str, str, int, dict[str, list[Any]]]] = field(default_factory=list)
     """Every local write: (kind, id, outbox seq, its registers)."""
+    partition_steps: int = 0
+    backup: Path | None = None
+    restored: bool = False
+    """Restored from its backup and not synced since: it may miss its own later writes."""
 
     @property
     def path(self) -> Path:
@@ -182,6 +189,10 @@ class FaultRun:
             self.down_steps -= 1
             if not self.down_steps:
                 self.restart_server()
+        for d in self.devices:
+            if d.partition_steps:
+                d.partition_steps -= 1
+                d.proxy.partitioned = bool(d.partition_steps)
         action = self.rnd.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0]
         self.report.actions[action] += 1
         dev = self.rnd.choice(self.devices)
@@ -222,6 +233,7 @@ class FaultRun:
             with dev.client(self.rnd) as client:
                 client.sync()
             self.report.syncs_ok += 1
+            dev.restored = False
         except errors.SyncError:
             self.report.syncs_failed += 1
 
@@ -234,7 +246,37 @@ class FaultRun:
                            for f in chosen}
 
     def do_partition(self, dev: Device) -> None:
-        dev.proxy.partitioned = not dev.proxy.partitioned
+        """The device is cut off for a while (a basement, a lift, a dead zone)."""
+        dev.partition_steps = self.rnd.choice([2, 5, 10, 30])
+        dev.proxy.partitioned = True
+
+    def do_backup_device(self, dev: Device) -> None:
+        dev.backup = dev.data_dir / "backup.sqlite"
+        dev.backup.unlink(missing_ok=True)
+        out = sqlite3.connect(dev.backup)
+        try:
+            dev.store._db.backup(out)
+        finally:
+            out.close()
+
+    def do_restore_device(self, dev: Device) -> None:
+        """The phone comes back from its last backup: what it had not sent since is lost
+        (the user's choice); what it had sent comes back from the server."""
+        if dev.backup is None:
+            return
+        unsent = {s for (s,) in dev.store._db.execute("SELECT seq FROM outbox")}
+        backup = sqlite3.connect(dev.backup)
+        try:
+            kept = {s for (s,) in backup.execute("SELECT seq FROM outbox")}
+        finally:
+            backup.close()
+        dev.store.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{dev.path}{suffix}").unlink(missing_ok=True)
+        shutil.copy(dev.backup, dev.path)
+        dev.store = Store(dev.path)
+        dev.writes = [w for w in dev.writes if w[2] not in unsent or w[2] in kept]
+        dev.restored = True
 
     def do_cut(self, dev: Device) -> None:
         dev.proxy.cut_all()
@@ -286,7 +328,8 @@ class FaultRun:
             admin.close()
 
     def do_check(self, dev: Device) -> None:
-        self.check_read_your_writes(dev)
+        if not dev.restored:
+            self.check_read_your_writes(dev)
 
     # ------------------------------------------------------------------ the end
 
