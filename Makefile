@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/store_bench.py
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/ui_bench.py
+	$(BIN)/python bench/rush_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
