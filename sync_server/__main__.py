@@ -8,6 +8,7 @@ import sqlite3
 import sys
 
 from sync_server import admin
+from sync_server.errors import ApiError
 from sync_server.restore import DatabaseInUse
 from sync_server.schema import SchemaTooNew
 from sync_server.server import serve
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
                      durability=args.durability, min_client_schema=args.min_client_schema)
     except (OSError, sqlite3.Error, SchemaTooNew, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ApiError as err:  # e.g. a PostgreSQL server that cannot be reached
+        print(f"error: {err.message}", file=sys.stderr)
         return 2
 
 

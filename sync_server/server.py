@@ -23,6 +23,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from sync_server import restore
+from sync_server.backend import is_postgres
 from sync_server.handler import Handler
 from sync_server.ratelimit import RateLimits
 from sync_server.store import ServerStore
@@ -213,6 +214,8 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str |
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     tune_process()
+    if is_postgres(db):  # several server processes share a PostgreSQL database
+        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
     with restore.exclusive(db):  # no second server, and no restore, while this one runs
         return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
 

@@ -13,17 +13,25 @@ its asserts).
   (for signals) and returns ``(process, url)``; leftovers are killed after the test.
 * ``cli`` — ``cli(*args)`` runs ``python -m sync_server ...`` and returns the completed process.
 * ``db_dump`` — ``db_dump(path)``: every table's rows, to compare before and after.
+* ``backend`` — ``"sqlite"``, or ``"postgres"`` where a test is marked ``@both_backends``: then
+  ``make_server`` (and so ``server`` and ``fleet``) and ``server_db`` give fresh databases in a
+  throwaway PostgreSQL cluster (``pg_cluster``, one per session), skipped with the reason when
+  PostgreSQL is not installed, except in CI (``CI=true``), where that fails.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import pwd
 import shutil
+import socket
 import sqlite3
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,6 +42,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sync_server.backend import is_postgres
 from sync_server.protocol import PROTOCOL_HEADER, Clock, new_id
 from sync_server.server import SyncServer
 from sync_server.store import ServerStore
@@ -131,7 +140,8 @@ class DeviceClient:
 class Harness:
     store: ServerStore
     server: SyncServer
-    db_path: Path
+    db_path: Path | str
+    """A SQLite file, or a PostgreSQL URL."""
     url: str
     devices: list[DeviceClient] = field(default_factory=list)
     anonymous: httpx.Client = field(init=False)
@@ -172,19 +182,138 @@ class Harness:
         self.anonymous.close()
 
 
+both_backends = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+"""Run a test against SQLite and against PostgreSQL (``-m postgres``: only the latter)."""
+
+
+class PgCluster:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (trust auth, fsync off: tests only)."""
+
+    def __init__(self, base: Path, bindir: Path, port: int, user: str | None):
+        self.base, self.bindir, self.port, self.user = base, bindir, port, user
+        self.url = f"postgresql://postgres@127.0.0.1:{port}"
+        self._made = 0
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([str(self.bindir / args[0]), *args[1:]], check=True, user=self.user,
+                       capture_output=True, cwd=self.base)
+
+    def start(self) -> None:
+        self._run("initdb", "-D", str(self.base / "data"), "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8", "--locale=C", "--no-sync")
+        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c fsync=off "
+                "-c full_page_writes=off -c shared_buffers=32MB -c max_connections=300")
+        self._run("pg_ctl", "-D", str(self.base / "data"), "-o", opts, "-l",
+                  str(self.base / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.base / "data"), "-m", "immediate", "stop")
+
+    def fresh_db(self) -> str:
+        """The URL of a new, empty database."""
+        import psycopg
+
+        self._made += 1
+        name = f"wijkweb_{os.getpid()}_{self._made}"
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"{self.url}/{name}"
+
+
+def postgres_missing() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install '.[postgres]')"
+    if _pg_bindir() is None:
+        return "no initdb/pg_ctl (Debian: apt-get install postgresql)"
+    return None
+
+
+def _pg_bindir() -> Path | None:
+    found = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        found.append(out.stdout.strip())
+    found += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for d in found:
+        if d and (Path(d) / "initdb").is_file() and (Path(d) / "pg_ctl").is_file():
+            return Path(d)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    reason = postgres_missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(f"PostgreSQL not installed: {reason}")
+    bindir = _pg_bindir()
+    assert bindir is not None
+    base = Path(tempfile.mkdtemp(prefix="wijkweb-pg-"))
+    user = None
+    if os.geteuid() == 0:  # initdb refuses root: the cluster runs as an ordinary user
+        user = next(u for u in ("postgres", "nobody") if _has_user(u))
+        os.chown(base, pwd.getpwnam(user).pw_uid, -1)
+    cluster = PgCluster(base, bindir, _free_port(), user)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless the test is parametrised (``@both_backends``)."""
+    return getattr(request, "param", "sqlite")
+
+
+def fresh_db(request: pytest.FixtureRequest, backend: str, directory: Path, name: str) -> str:
+    """A new database of ``backend``: a SQLite file in ``directory``, or a PostgreSQL URL."""
+    if backend == "postgres":
+        return request.getfixturevalue("pg_cluster").fresh_db()
+    return str(directory / name)
+
+
+@pytest.fixture
+def server_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A fresh database for a server process (``spawn``) or a ``ServerStore``."""
+    return fresh_db(request, backend, tmp_path, "server.db")
+
+
+@pytest.fixture
+def make_server(request: pytest.FixtureRequest, backend: str,
+                tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     """Factory: ``make_server(db=None, *, max_in_flight=32, ssl_context=None, wall=None)``."""
     made: list[Harness] = []
 
-    def make(db: Path | None = None, *, max_in_flight: int = 32, ssl_context: Any = None,
+    def make(db: Path | str | None = None, *, max_in_flight: int = 32, ssl_context: Any = None,
              wall: Callable[[], int] | None = None) -> Harness:
-        db = db or tmp_path / f"server-{len(made)}.db"
+        db = db or fresh_db(request, backend, tmp_path, f"server-{len(made)}.db")
         store = ServerStore(db, wall=wall)
         server = SyncServer(store, "127.0.0.1", 0, max_in_flight=max_in_flight,
                             ssl_context=ssl_context)
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
-        harness = Harness(store, server, Path(db), server.url)
+        harness = Harness(store, server, db if is_postgres(str(db)) else Path(db), server.url)
         made.append(harness)
         return harness
 
@@ -204,7 +333,7 @@ def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]
                           capture_output=True, text=True, timeout=timeout)
 
 
-def spawn_server(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def spawn_server(db: Path | str, *args: str) -> tuple[subprocess.Popen[str], str]:
     """Start ``serve`` on an ephemeral port; returns the process and its URL."""
     proc = subprocess.Popen([sys.executable, "-m", "sync_server", "serve", "--db", str(db),
                              "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE,
@@ -234,7 +363,7 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 def spawn() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
     started: list[subprocess.Popen[str]] = []
 
-    def start(db: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    def start(db: Path | str, *args: str) -> tuple[subprocess.Popen[str], str]:
         proc, url = spawn_server(db, *args)
         started.append(proc)
         return proc, url

@@ -25,16 +25,17 @@ ops = st.lists(
     min_size=10, max_size=40)
 
 
-@pytest.fixture(scope="module")
-def harness(tmp_path_factory):
-    """One server for every example; each example works in a team of its own."""
+@pytest.fixture(scope="module", params=[
+    "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def harness(request, tmp_path_factory):
+    """One server for every example (per backend); each example works in a team of its own."""
     import threading
 
-    from server_fixtures import Harness
+    from server_fixtures import Harness, fresh_db
 
     from sync_server.server import SyncServer
     from sync_server.store import ServerStore
-    db = tmp_path_factory.mktemp("srv") / "server.db"
+    db = fresh_db(request, request.param, tmp_path_factory.mktemp("srv"), "server.db")
     store = ServerStore(db)
     server = SyncServer(store, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from server_fixtures import ROOT, spawn_server
+from server_fixtures import ROOT, both_backends, spawn_server
 from sync_fixtures import AppDevice, FaultyTransport, Fleet
 
 from app.store import Store
@@ -35,8 +35,9 @@ def history_counts(db, team):
         store.close()
 
 
-def test_server_killed_mid_push_and_restarted_loses_and_doubles_nothing(tmp_path):
-    db = tmp_path / "server.db"
+@both_backends
+def test_server_killed_mid_push_and_restarted_loses_and_doubles_nothing(server_db, tmp_path):
+    db = server_db
     setup = ServerStore(db)
     team = setup.add_team("Team Zuid")
     code = setup.create_enrollment(setup.add_worker("Coach", "street_coach", [team]))
@@ -68,6 +69,7 @@ def test_server_killed_mid_push_and_restarted_loses_and_doubles_nothing(tmp_path
     assert set(counts.values()) == {1}  # every change applied exactly once
 
 
+@both_backends
 def test_client_killed_between_push_and_ack_sends_nothing_twice(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
@@ -97,6 +99,7 @@ def test_client_killed_between_push_and_ack_sends_nothing_twice(make_server, tmp
     fleet.close()
 
 
+@both_backends
 def test_a_connection_dropped_mid_page_is_retried_to_the_same_state(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()
@@ -120,6 +123,7 @@ def test_a_connection_dropped_mid_page_is_retried_to_the_same_state(make_server,
     fleet.close()
 
 
+@both_backends
 def test_pieces_equal_whole(make_server, tmp_path):
     """Pulling in pages, stopping and restarting anywhere, gives what one pull gives."""
     fleet = Fleet(make_server(), tmp_path)
@@ -153,6 +157,7 @@ def test_pieces_equal_whole(make_server, tmp_path):
     fleet.close()
 
 
+@both_backends
 def test_a_device_never_sees_or_writes_another_teams_rows(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     noord, zuid = fleet.harness.team("Noord"), fleet.harness.team("Zuid")
@@ -174,6 +179,7 @@ def test_a_device_never_sees_or_writes_another_teams_rows(make_server, tmp_path)
     fleet.close()
 
 
+@both_backends
 def test_revoking_a_scope_removes_its_rows_from_the_device(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     noord, zuid = fleet.harness.team("Noord"), fleet.harness.team("Zuid")
@@ -190,6 +196,7 @@ def test_revoking_a_scope_removes_its_rows_from_the_device(make_server, tmp_path
     fleet.close()
 
 
+@both_backends
 def test_purge_reaches_every_device_and_cannot_come_back(make_server, tmp_path):
     fleet = Fleet(make_server(), tmp_path)
     team = fleet.harness.team()

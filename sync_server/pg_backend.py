@@ -1,0 +1,171 @@
+"""The PostgreSQL backend: several stateless server processes share one database.
+
+Imported only for a ``postgresql://`` address (psycopg 3 is the optional extra ``postgres``).
+What one SQLite process got for free is made explicit here:
+
+* Writers are serialised across processes by a transaction-level advisory lock (``WRITE_LOCK``)
+  taken first in every write transaction, so the store's read-then-write logic (merge, exactly-
+  once push, row ids) runs as under SQLite's single writer. Commit versions are assigned under
+  that lock, and PostgreSQL makes a commit visible before it releases the transaction's locks:
+  commits therefore become visible in version order, and a pull can never see version ``n + 1``
+  without ``n`` (the change-feed gap).
+* Reads run in ``REPEATABLE READ`` snapshots: a pull reads the newest version and the rows up to
+  it from one state.
+* A commit that made a version sends ``NOTIFY wijkweb_feed``; every process listens and wakes
+  its long-polls at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from sync_server import pg_schema
+from sync_server.errors import unavailable
+
+log = logging.getLogger("wijkweb.server")
+
+WRITE_LOCK = 0x5757_0002
+"""Advisory lock key held by every write transaction until it ends."""
+CHANNEL = "wijkweb_feed"
+
+
+def _translate(sql: str) -> str:
+    """SQLite's ``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled first)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PgConnection:
+    """A psycopg connection with the part of ``sqlite3.Connection``'s API the store uses.
+
+    Autocommit: transactions are opened by the statements the backend sends (``BEGIN ...``).
+    A lost or refused connection raises the server's 503 ``unavailable`` (the device retries);
+    the connection is then marked ``broken`` and replaced.
+    """
+
+    def __init__(self, dsn: str, synchronous_commit: str):
+        self._sql: dict[str, str] = {}
+        self.broken = False
+        try:
+            self._conn = psycopg.connect(dsn, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise unavailable("The database cannot be reached right now; try again later."
+                              ) from exc
+        self._conn.execute(f"SET synchronous_commit = {synchronous_commit}")
+
+    def _prepared(self, sql: str) -> str:
+        found = self._sql.get(sql)
+        if found is None:
+            found = self._sql[sql] = _translate(sql)
+        return found
+
+    def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor[Any]:
+        with self._guard():
+            if not params:
+                return self._conn.execute(sql)  # no placeholders: sent as written
+            return self._conn.execute(self._prepared(sql), params)
+
+    def executemany(self, sql: str, params: Any) -> psycopg.Cursor[Any]:
+        with self._guard():
+            cur = self._conn.cursor()
+            rows = list(params)
+            if rows:
+                cur.executemany(self._prepared(sql), rows)
+            return cur
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Connection trouble is the server's, not the request's: 503, the device retries."""
+        try:
+            yield
+        except pg_errors.DiskFull:
+            raise unavailable("The server's disk is full; nothing was written. Try again "
+                              "later.", "storage_full") from None
+        except pg_errors.ReadOnlySqlTransaction:
+            raise unavailable("The server's database is read-only; nothing was written. Try "
+                              "again later.", "storage_readonly") from None
+        except psycopg.OperationalError:
+            self.broken = self._conn.closed or self._conn.broken
+            raise unavailable("The database cannot be reached right now; try again later."
+                              ) from None
+
+
+class PgBackend:
+    """Several server processes on one PostgreSQL database."""
+
+    name = "postgresql"
+    shared = True
+    checkpoints = False
+    errors: tuple[type[Exception], ...] = (psycopg.Error,)
+
+    def __init__(self, dsn: str, durability: str):
+        self.path = dsn
+        self._synchronous = "on" if durability == "full" else "off"
+
+    def connect(self, role: str) -> PgConnection:
+        return PgConnection(self.path, self._synchronous)
+
+    def migrate(self, db: PgConnection) -> None:
+        pg_schema.migrate(db)
+
+    def begin_write(self, db: PgConnection) -> None:
+        """READ COMMITTED after the lock: every statement sees all earlier writers' commits."""
+        db.execute("BEGIN")
+        db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+
+    def begin_read(self, db: PgConnection) -> None:
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+    def announce(self, db: PgConnection, version: int) -> None:
+        """Delivered to every listening process when (and only if) the transaction commits."""
+        db.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(version)))
+
+    def listen(self, on_version: Callable[[int], None],
+               stop: threading.Event) -> threading.Thread:
+        """A thread that hears other processes' commits (reconnecting after a lost link)."""
+        thread = threading.Thread(target=self._listen_loop, args=(on_version, stop),
+                                  daemon=True, name="pg-listen")
+        thread.start()
+        return thread
+
+    def _listen_loop(self, on_version: Callable[[int], None], stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                with psycopg.connect(self.path, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not stop.is_set():
+                        for note in _notes(conn):
+                            on_version(int(note.payload))
+            except psycopg.Error:
+                log.warning("lost the database's notifications; reconnecting")
+                stop.wait(1.0)
+
+    def broken(self, db: PgConnection) -> bool:
+        return db.broken
+
+    def scrub(self, db: PgConnection) -> bool:
+        """Let VACUUM reclaim the erased rows' old versions (autocommit: outside a transaction).
+
+        PostgreSQL keeps an updated row's old version until vacuumed; the write-ahead log and
+        base backups are the operator's to expire (docs/postgres.md).
+        """
+        db.execute("VACUUM rows, changes, conflicts")
+        return True
+
+
+def _notes(conn: psycopg.Connection[Any]) -> Iterator[Any]:
+    """The notifications that arrive within half a second (so ``stop`` is seen soon)."""
+    return conn.notifies(timeout=0.5)
