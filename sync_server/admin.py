@@ -14,7 +14,9 @@ from typing import Any
 
 from sync_server import restore, retention
 from sync_server.auth import ROLES
+from sync_server.backend import is_postgres
 from sync_server.errors import ApiError
+from sync_server.migrate_store import migrate_store
 from sync_server.store import ServerStore
 
 
@@ -52,6 +54,10 @@ def add_parser(sub: Any) -> None:
     p = cmds.add_parser("restore", help="replace the database by a backup (server stopped)")
     p.add_argument("--from", dest="source", required=True, help="the backup file")
     p.add_argument("--db", default=argparse.SUPPRESS, help="path of the server database")
+    p = cmds.add_parser("migrate-store", help="copy a SQLite database into an empty "
+                        "PostgreSQL one (server stopped); devices sync on without a reset")
+    p.add_argument("--from", dest="source", required=True, help="the SQLite database file")
+    p.add_argument("--to", dest="target", required=True, help="postgresql://user@host/db")
     p = cmds.add_parser("conflicts", help="list conflicts")
     p.add_argument("--all", action="store_true", help="include reviewed ones")
     cmds.add_parser("compact", help="drop purge notices from the feed (devices re-download)")
@@ -150,6 +156,8 @@ def _run(store: ServerStore, args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "migrate-store":
+        return _migrate_store(args.source, args.target)
     if not args.db:
         print("error: --db PATH is required", file=sys.stderr)
         return 2
@@ -173,8 +181,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_store(source: str, target: str) -> int:
+    try:
+        counts = migrate_store(source, target)
+    except ApiError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 2
+    except (restore.DatabaseInUse, OSError, sqlite3.Error) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - psycopg's errors, without importing psycopg
+        # Only the kind of error: its text may quote a value of the copied data.
+        print(f"error: the copy failed ({type(exc).__name__} "
+              f"{getattr(exc, 'sqlstate', '') or ''}); the target is unchanged", file=sys.stderr)
+        return 2
+    print("copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    return 0
+
+
 def _restore(source: str, db: str) -> int:
     """``restore`` works on the files, never through an open store (that would migrate them)."""
+    if is_postgres(db):
+        print("error: a PostgreSQL database is restored with PostgreSQL's own tools "
+              "(docs/postgres.md)", file=sys.stderr)
+        return 2
     try:
         saved = restore.restore(source, db)
     except ApiError as err:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -78,6 +78,16 @@ class PgConnection:
             if rows:
                 cur.executemany(self._prepared(sql), rows)
             return cur
+
+    def copy_rows(self, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Bulk-load ``rows`` with COPY (``admin migrate-store``); returns how many."""
+        count = 0
+        with self._guard(), self._conn.cursor() as cur, cur.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
 
     @property
     def in_transaction(self) -> bool:
