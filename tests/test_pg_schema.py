@@ -1,0 +1,61 @@
+"""The PostgreSQL schema keeps step with SQLite's, and behaves the same where it matters."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from sync_server import pg_schema, schema
+from sync_server.store import ServerStore
+
+pytestmark = pytest.mark.postgres
+
+
+def test_every_sqlite_table_and_column_exists_in_postgres(tmp_path, pg_cluster):
+    import psycopg
+
+    assert pg_schema.SCHEMA_VERSION == schema.SCHEMA_VERSION
+    path, url = tmp_path / "server.db", pg_cluster.fresh_db()
+    ServerStore(path).close()
+    ServerStore(url).close()
+    lite = sqlite3.connect(path)
+    want = {t: [c[1] for c in lite.execute(f"PRAGMA table_info({t})")]
+            for (t,) in lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    lite.close()
+    want["changes"].insert(0, "rowid")  # implicit in SQLite
+    with psycopg.connect(url) as pg:
+        got: dict[str, list[str]] = {}
+        for table, column in pg.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"):
+            got.setdefault(table, []).append(column)
+    assert got == want
+
+
+def test_postgres_audit_log_is_append_only_and_migrations_run_once(pg_cluster):
+    import psycopg
+
+    url = pg_cluster.fresh_db()
+    store = ServerStore(url)
+    store.add_team("Noord")
+    store.close()
+    ServerStore(url).close()  # a second start (another server process) migrates nothing
+    with psycopg.connect(url, autocommit=True) as pg:
+        assert pg.execute("SELECT count(*) FROM audit").fetchone()[0] == 1
+        for sql in ("UPDATE audit SET worker = 'x'", "DELETE FROM audit"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                pg.execute(sql)
+        assert pg.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                          ).fetchone()[0] == str(pg_schema.SCHEMA_VERSION)
+
+
+def test_a_newer_postgres_schema_is_refused(pg_cluster):
+    import psycopg
+
+    url = pg_cluster.fresh_db()
+    ServerStore(url).close()
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(schema.SchemaTooNew):
+        ServerStore(url)
