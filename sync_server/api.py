@@ -353,7 +353,7 @@ def admin_add_worker(store: ServerStore, req: Request) -> Answer:
 def audit_log(store: ServerStore, req: Request) -> Answer:
     """Team leads read their teams' entries, administrators all; pages by entry id."""
     manager = _require_manager(req)
-    after = _int_param(req.query.get("after"), 0, 0, 2**62, "bad_request", "after")
+    after = _int_param(req.query.get("after"), 0, 0, 2**53, "bad_request", "after")
     limit = _int_param(req.query.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT, "bad_limit", "limit")
     entries = store.audit_log(_managed(manager), after, limit)
     return {"entries": entries, "next": entries[-1]["id"] if len(entries) == limit else None}

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from sync_server.audit import ACTIONS, EXPORTS
-from sync_server.auth import ROLES
+from sync_server.auth import ADMINISTRATOR, ROLES
 from sync_server.protocol import KINDS, MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION
 
 _REF = "#/components/schemas/"
@@ -51,6 +51,17 @@ _STAMP = {"type": "string", "pattern": "^[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}$",
 _HLC = {"type": "string", "pattern": "^[0-9a-f]{16}$",
         "description": "The server's hybrid logical clock; clients ratchet past it."}
 _UUID = {"type": "string", "format": "uuid"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 200,
+         "pattern": r"^[^\x00]*[^\s\x1c-\x1f\x85\x00][^\x00]*$",
+         "description": "Not only spaces; no NUL."}
+
+def _new_worker(roles: list[str], min_teams: int) -> dict[str, Any]:
+    return {"type": "object", "required": ["name", "role", "teams"], "properties": {
+        "name": _NAME,
+        "role": {"type": "string", "enum": roles},
+        "teams": {"type": "array", "items": _UUID, "minItems": min_teams, "maxItems": 100},
+        "email": {**_NAME, "nullable": True}}}
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["code", "message"], "additionalProperties": True,
@@ -70,9 +81,9 @@ SCHEMAS: dict[str, Any] = {
                "properties": {"status": {"type": "string", "enum": ["ok"]},
                               "protocol": {"type": "integer"}}},
     "EnrollRequest": {"type": "object", "required": ["code", "device"], "properties": {
-        "code": {"type": "string"},
+        "code": {"type": "string", "minLength": 1, "maxLength": 64},
         "device": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-        "label": {"type": "string", "maxLength": 200}}},
+        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"}}},
     "EnrollResponse": {"type": "object",
                        "required": ["device", "token", "worker", "role", "teams"],
                        "properties": {"device": {"type": "string"}, "token": {"type": "string"},
@@ -169,15 +180,12 @@ SCHEMAS: dict[str, Any] = {
             "properties": {"id": _UUID, "name": {"type": "string"},
                            "created_at": {"type": "string", "format": "date-time"}}}}}},
     "NewTeam": {"type": "object", "required": ["name"],
-                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}}},
+                "properties": {"name": _NAME}},
     "TeamCreated": {"type": "object", "required": ["id", "name"],
                     "properties": {"id": _UUID, "name": {"type": "string"}}},
-    "NewWorker": {"type": "object", "required": ["name", "role", "teams"], "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "role": {"type": "string", "enum": list(ROLES)},
-        "teams": {"type": "array", "items": _UUID, "maxItems": 100,
-                  "description": "Only an administrator may have none."},
-        "email": {"type": "string", "maxLength": 200, "nullable": True}}},
+    "NewWorker": {"description": "Only an administrator may be in no team.", "oneOf": [
+        _new_worker([r for r in ROLES if r != ADMINISTRATOR], 1),
+        _new_worker([ADMINISTRATOR], 0)]},
     "WorkerCreated": {"type": "object", "required": ["id"], "properties": {"id": _UUID}},
     "AuditPage": {"type": "object", "required": ["entries", "next"], "properties": {
         "entries": {"type": "array", "items": {
@@ -234,7 +242,8 @@ PATHS: dict[str, Any] = {
         "Enroll a device", "Redeem a one-time enrollment code for a bearer token.",
         "EnrollResponse",
         _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
-                (409, "device_exists"), (426, "protocol_unsupported"), (429, "rate_limited")),
+                (409, "device_exists"), (426, "protocol_unsupported"),
+                (426, "upgrade_required"), (429, "rate_limited")),
         secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
     "/v1/push": {"post": _op(
         "Push changes",
@@ -250,7 +259,7 @@ PATHS: dict[str, Any] = {
                 (422, "unknown_kind"), (422, "bad_id"), (422, "bad_team"), (422, "bad_seq"),
                 (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
                 (422, "bad_value"), (422, "field_too_large"), (422, "bad_stamp"),
-                (426, "protocol_unsupported")),
+                (426, "protocol_unsupported"), (426, "upgrade_required")),
         params=[_PROTOCOL_PARAM], body="PushRequest")},
     "/v1/pull": {"get": _op(
         "Pull the feed",
@@ -258,10 +267,12 @@ PATHS: dict[str, Any] = {
         "by commit version; a page never splits a commit (it may exceed `limit` for that).",
         "PullResponse",
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_cursor"), (400, "bad_limit"),
-                (400, "bad_request"), (410, "reset_required"), (426, "protocol_unsupported")),
+                (400, "bad_request"), (410, "reset_required"), (426, "protocol_unsupported"),
+                (426, "upgrade_required")),
         params=[_PROTOCOL_PARAM,
                 {"name": "cursor", "in": "query", "required": False,
-                 "schema": {"type": "string"}, "description": "Opaque; absent = from start."},
+                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+                 "description": "Opaque; absent = from start."},
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
                             "default": 1000}},
@@ -323,7 +334,8 @@ PATHS: dict[str, Any] = {
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (400, "bad_limit"),
                 (403, "forbidden")),
         params=[{"name": "after", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 0}, "description": "Entry id."},
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 2**53},
+                 "description": "Entry id."},
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
                             "default": 1000}}])},
