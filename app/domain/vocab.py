@@ -27,6 +27,7 @@ ROLES = (
     "community_officer",
     "social_worker",
     "team_lead",
+    "administrator",
 )
 
 ZRM_DOMAINS = (
