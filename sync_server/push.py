@@ -147,6 +147,20 @@ def judge_each(items: list[Item], teams: frozenset[str],
     return accepted, rejected
 
 
+def resent(db: sqlite3.Connection, rid: int, it: Item, state: dict[str, list[Any]]) -> bool:
+    """Is ``it`` a change the row's log already holds, sent again? Then it brings nothing and
+    is neither logged nor judged for conflicts a second time.
+
+    A device re-sends under a new epoch what its outbox still holds (restored from a copy of
+    its database, its seqs met ``epoch_stale``); the row may have moved on since. Only a change
+    that wins no field can be such a re-send, so only those are looked up in the log.
+    """
+    if any(wins(reg, state.get(name)) for name, reg in it.fields.items()):
+        return False
+    return db.execute("SELECT 1 FROM changes WHERE row = ? AND fields = ? LIMIT 1",
+                      (rid, it.text)).fetchone() is not None
+
+
 def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: list[Item],
           version_for: Any, now: str) -> Outcome:
     """Merge the accepted changes of ``items``; ``version_for()`` allocates the commit version."""
@@ -181,6 +195,8 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
             row_team[key] = cur.team if cur is not None else it.team
         elif texts.pop(key, None) is not None:
             state = states[key] = dict(state)  # it was the first change's own dict
+        if key in current and resent(db, current[key].rid, it, state):
+            continue
         held = True  # every register already there as sent: a re-send, not a new change
         for name, reg in it.fields.items():
             stamp = reg[1]
