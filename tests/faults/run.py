@@ -4,11 +4,12 @@ A schedule drawn from the seed edits records on the devices, syncs them through 
 (which drop, lose, truncate, duplicate, delay and stall exchanges, or cut a device off), kills
 the server with SIGKILL and starts it again, kills a syncing app process, reopens stores from
 disk, restores a device from an older copy of its database (its unsent writes since are lost by
-that choice; the rest must come back), and erases records (``purge``). After every server restart, everything a device saw
-acknowledged must be on the server. At the end the network heals and every device syncs until
-quiet; then the devices and the server must hold exactly the reference state (per field, the
-largest stamp of every write ever made), nothing twice in the history, and each device its own
-writes. A failed check raises ``AssertionError`` naming the seed.
+that choice; the rest must come back), and erases records (``purge``). After every server
+restart, everything a device saw acknowledged must be on the server. At the end the network
+heals and every device syncs until quiet; then the devices and the server must hold exactly the
+reference state (per field, the largest stamp of every write ever made), nothing twice in the
+history, and each device its own writes. A failed check raises ``AssertionError`` naming the
+seed.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class ServerProcess:
             if self.proc.stdout:
                 self.proc.stdout.close()
             self.proc = None
+        self.log.flush()
 
 
 @dataclass
@@ -435,6 +437,7 @@ class FaultRun:
     def close(self) -> None:
         if self.server.up:
             self.server.stop()
+        self.server.log.close()
         for dev in self.devices:
             dev.proxy.close()
             dev.store.close()
