@@ -46,6 +46,7 @@ class SettingsScreen:
                "keyboard_type": ft.KeyboardType.NUMBER}
         self.old_pin = field(t("settings.old_pin"), **pin)
         self.new_pin = field(t("settings.new_pin"), **pin)
+        self.pin_message = ft.Text("", visible=False)  # read by screen readers, unlike .error
         return screen_column([
             heading(t("settings.sync")), self.result, self.pending, self.progress,
             ft.Row([primary_button(t("settings.sync_now"), self._sync_now, icon=ft.Icons.SYNC)]),
@@ -58,7 +59,7 @@ class SettingsScreen:
             muted(t("settings.idle_lock")), self.idle,
             ft.Row([secondary_button(t("settings.lock_now"), self._lock_now,
                                      icon=ft.Icons.LOCK_OUTLINE)]),
-            self.old_pin, self.new_pin,
+            self.old_pin, self.new_pin, self.pin_message,
             ft.Row([secondary_button(t("settings.change_pin"), self._change_pin,
                                      icon=ft.Icons.PASSWORD)]),
             heading(t("settings.device")), self.who,
@@ -123,20 +124,22 @@ class SettingsScreen:
     async def _change_pin(self, _e: Any) -> None:
         if self.app.gate is None:
             return
-        self.old_pin.error = self.new_pin.error = None
+        problem = None
         try:
             await self.app.bg(self.app.gate.vault.change_pin, self.old_pin.value or "",
                               self.new_pin.value or "")
         except WrongPin as err:
-            self.old_pin.error = t("lock.error.wrong") + (
+            problem = t("lock.error.wrong") + (
                 " " + t("lock.error.wait", wait=wait_text(err.wait)) if err.wait else "")
         except TooSoon as err:
-            self.old_pin.error = t("lock.error.wait", wait=wait_text(err.seconds))
+            problem = t("lock.error.wait", wait=wait_text(err.seconds))
         except ValueError as err:
-            self.new_pin.error = t(str(err), n=MIN_PIN_LENGTH)
+            problem = t(str(err), n=MIN_PIN_LENGTH)
         else:
             self.old_pin.value = self.new_pin.value = ""
             self.app.toast(t("settings.pin_changed"))
+        self.pin_message.value, self.pin_message.visible = problem or "", bool(problem)
+        self.pin_message.color = ft.Colors.RED_800
         self.app.page.update()
 
     async def _language(self) -> None:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.domain.models import Contact
+from app.security import Vault, WrongPin
 from app.store import cipher
 from app.ui.lock import IDLE_META
 from tests.e2e.harness import (
@@ -146,3 +147,35 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
     finally:
         store.close()
     page.context.close()
+
+
+def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
+    page = open_app(browser, seeded.url, PHONE)
+    store = seeded.store()
+    store.set_meta(IDLE_META, "5")  # this test locks by hand
+    store.close()
+    page.get_by_label("Instellingen").first.click()
+    page.get_by_text("Beveiliging", exact=True).wait_for()
+    change = page.get_by_role("button", name="Pincode wijzigen", exact=True)
+    fill(page, "Huidige pincode", PIN)
+    fill(page, "Nieuwe pincode", "8642")
+    change.click()
+    page.get_by_text("Kies minstens 6 cijfers of tekens.", exact=True).wait_for()
+    fill(page, "Huidige pincode", "999999")
+    fill(page, "Nieuwe pincode", "86420975")
+    change.click()
+    page.get_by_text("Onjuiste pincode.", exact=True).wait_for()
+    slot = (seeded.data_dir / "key.json").read_text()
+    fill(page, "Huidige pincode", PIN)
+    fill(page, "Nieuwe pincode", "86420975")
+    change.click()
+    page.get_by_role("button", name="Close").wait_for()  # the snackbar "Pincode gewijzigd."
+    assert (seeded.data_dir / "key.json").read_text() != slot  # rewrapped
+    page.get_by_role("button", name="Nu vergrendelen", exact=True).click()
+    _lock_screen(page)
+    _shows_no_data(page, seeded)
+    unlock(page, "86420975")
+    page.get_by_text("Beveiliging", exact=True).wait_for()  # back where it was
+    page.context.close()
+    with pytest.raises(WrongPin):
+        Vault(seeded.data_dir).unlock(PIN)
