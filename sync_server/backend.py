@@ -91,8 +91,10 @@ class SqliteBackend:
         """A snapshot: WAL readers see one commit state until COMMIT."""
         db.execute("BEGIN")
 
-    def announce(self, db: sqlite3.Connection, version: int) -> None:
-        """One process serves the file: its own commits wake its long-polls."""
+    def commit(self, db: sqlite3.Connection, version: int) -> None:
+        """Commit a write transaction that made feed version ``version`` (0: none). One process
+        serves the file: its own commits wake its long-polls."""
+        db.execute("COMMIT")
 
     def listen(self, on_version: Callable[[int], None],
                stop: threading.Event) -> threading.Thread | None:

@@ -133,15 +133,15 @@ class PgBackend:
 
     def begin_write(self, db: PgConnection) -> None:
         """READ COMMITTED after the lock: every statement sees all earlier writers' commits."""
-        db.execute("BEGIN")
-        db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+        db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")  # one round trip
 
     def begin_read(self, db: PgConnection) -> None:
         db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
-    def announce(self, db: PgConnection, version: int) -> None:
-        """Delivered to every listening process when (and only if) the transaction commits."""
-        db.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(version)))
+    def commit(self, db: PgConnection, version: int) -> None:
+        """Commit; a new feed version is announced to every listening process (PostgreSQL
+        delivers the notice when, and only if, the transaction commits)."""
+        db.execute(f"NOTIFY {CHANNEL}, '{int(version)}'; COMMIT" if version else "COMMIT")
 
     def listen(self, on_version: Callable[[int], None],
                stop: threading.Event) -> threading.Thread:

@@ -159,9 +159,7 @@ class ServerStore:
             self.backend.begin_write(db)
             try:
                 yield db
-                if self._pending_version:
-                    self.backend.announce(db, self._pending_version)
-                db.execute("COMMIT")
+                self.backend.commit(db, self._pending_version)
             except BaseException:
                 if db.in_transaction and not self.backend.broken(db):
                     db.execute("ROLLBACK")
