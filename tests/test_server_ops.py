@@ -214,15 +214,3 @@ def test_unexpected_failure_is_500_internal_and_logged(server: Harness, caplog,
     resp = lead.http.get(f"/v1/history/contact/{new_id()}")
     assert resp.status_code == 500 and resp.json()["code"] == "internal"
     assert any("internal error on GET /v1/history" in r.getMessage() for r in caplog.records)
-
-
-def test_full_disk_is_503_unavailable(server: Harness, monkeypatch) -> None:
-    dev = server.device()
-
-    def full(*args: object) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
-
-    monkeypatch.setattr(server.store, "push", full)
-    resp = dev.push([dev.change("contact", {"note": "x"})])
-    assert resp.status_code == 503 and resp.json()["code"] == "unavailable"
-    assert "Retry-After" in resp.headers
