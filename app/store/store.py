@@ -55,7 +55,6 @@ class Store(Queries):
         """
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.encrypted = key is not None
         if key is not None and cipher.is_plain(self.path):
             raise cipher.WrongKey("an unencrypted database: unlock through app.security first")
         connect = functools.partial(cipher.connect, key=key) if key is not None else sqlite3.connect
