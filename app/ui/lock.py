@@ -96,11 +96,21 @@ class LockGate:
         self.page.run_task(self.view.show_wait, self.vault.wait())
 
     async def _submit(self, pin: str, again: str | None) -> None:
+        try:
+            await self._try_pin(pin, again)
+        except Exception:  # e.g. a disk error: said plainly, the PIN screen stays
+            log.exception("unlock failed")
+            self.view.error(t("error.unexpected"))
+
+    async def _try_pin(self, pin: str, again: str | None) -> None:
         view = self.view
         if again is not None:  # first run: choose the PIN
             problem = pin_problem(pin) or (None if pin == again else "lock.error.mismatch")
             if problem:
                 view.error(t(problem, n=MIN_PIN_LENGTH))
+                return
+            if self.vault.is_set_up:  # another tab chose a PIN meanwhile: enter that one
+                self._show_lock()
                 return
             store = await view.busy(asyncio.to_thread(self.vault.set_up, pin))
         else:

@@ -59,6 +59,8 @@ def _shows_no_data(page, server: AppServer) -> None:  # noqa: ANN001
 def test_a_new_device_chooses_its_pin(browser, tmp_path):
     server = AppServer(tmp_path, seed_demo=False).start()
     try:
+        other_tab = open_app(browser, server.url, PHONE, pin=None)
+        other_tab.get_by_text("Kies een pincode", exact=True).wait_for()
         page = open_app(browser, server.url, PHONE, pin=None)
         page.get_by_text("Kies een pincode", exact=True).wait_for()
         screenshot(page, "phone-lock-setup")
@@ -79,12 +81,14 @@ def test_a_new_device_chooses_its_pin(browser, tmp_path):
         assert (tmp_path / "key.json").exists()
         assert not cipher.is_plain(tmp_path / "wijkweb.sqlite")
         page.context.close()
-        # a second session (another tab) of the same process asks for the PIN again
-        page = open_app(browser, server.url, PHONE, pin=None)
-        _lock_screen(page)
-        unlock(page, "246810")
-        page.get_by_role("button", name="Nieuw contact").first.wait_for()
-        page.context.close()
+        # the tab that was open meanwhile cannot choose a second PIN: it is asked for this one
+        fill(other_tab, "Pincode", "999999")
+        fill(other_tab, "Herhaal pincode", "999999")
+        other_tab.get_by_role("button", name="Pincode instellen", exact=True).click()
+        _lock_screen(other_tab)
+        unlock(other_tab, "246810")
+        other_tab.get_by_role("button", name="Nieuw contact").first.wait_for()
+        other_tab.context.close()
     finally:
         server.stop()
 
