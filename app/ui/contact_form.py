@@ -156,9 +156,10 @@ class ContactForm:
             follow_up_owner=self.follow_owner.first("worker"))
 
     async def _edited(self, _e: Any = None) -> None:
-        """Any change: write the draft once typing pauses."""
+        """Any change: write the draft once typing pauses (and the idle lock waits)."""
         if not self._loaded:
             return
+        self.app.touch()  # a phone's on-screen keyboard sends no key events to the page
         self._edits += 1
         mine = self._edits
         await asyncio.sleep(DRAFT_DELAY)
