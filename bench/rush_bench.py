@@ -5,6 +5,10 @@ Each device is a real app store with the real sync client; it records a small ba
 jitter. Devices run on a bounded pool of threads, all started at once. Prints throughput,
 latency percentiles of the answered requests, statuses, give-ups, and the server's CPU time
 and peak RSS (read from /proc). Run: ``python bench/rush_bench.py [--devices 500]``.
+
+``--db postgresql://... --servers 2``: that many server processes share an empty PostgreSQL
+database, devices spread over them; CPU is summed and RSS is the largest of the processes
+(PostgreSQL's own processes not counted).
 """
 
 from __future__ import annotations
@@ -29,25 +33,33 @@ def main() -> int:
     parser.add_argument("--team-size", type=int, default=25)
     parser.add_argument("--max-in-flight", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=300, help="give up after this")
+    parser.add_argument("--db", help="an empty postgresql://... database (default: SQLite)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes (PostgreSQL)")
     args = parser.parse_args()
+    if args.servers > 1 and not args.db:
+        parser.error("--servers > 1 needs --db postgresql://... (a SQLite file has one server)")
     with tempfile.TemporaryDirectory(prefix="wijkweb-rush-") as tmp:
-        db = Path(tmp) / "server.db"
+        db = args.db or Path(tmp) / "server.db"
         fleet = enroll_fleet(db, Path(tmp), args.devices, args.team_size)
-        server = ServerProcess(db, "--max-in-flight", str(args.max_in_flight))
-        url = f"http://127.0.0.1:{server.start()}"
-        assert server.proc is not None
-        cpu_before, _ = proc_cpu_rss(server.proc.pid)
+        servers = [ServerProcess(db, "--max-in-flight", str(args.max_in_flight),
+                                 log=Path(tmp) / f"server-{n}.log") for n in range(args.servers)]
+        urls = [f"http://127.0.0.1:{server.start()}" for server in servers]
+        pids = [server.proc.pid for server in servers if server.proc is not None]
+        cpu_before = sum(proc_cpu_rss(pid)[0] for pid in pids)
         try:
-            recorder, wall = rush(fleet, url, threads=args.threads, batch=args.batch,
+            recorder, wall = rush(fleet, urls, threads=args.threads, batch=args.batch,
                                   seconds=args.seconds)
-            cpu_after, peak = proc_cpu_rss(server.proc.pid)
+            used = [proc_cpu_rss(pid) for pid in pids]
+            cpu_after, peak = sum(c for c, _ in used), max(r for _, r in used)
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
             for dev in fleet:
                 dev.store.close()
         recorder.shutdown()
     s = summary(recorder, fleet, wall)
-    print(f"devices {s['devices']} (threads {args.threads}, batch {args.batch}, teams of "
+    print(f"{'PostgreSQL, ' + str(args.servers) + ' server processes' if args.db else 'SQLite'}: "
+          f"devices {s['devices']} (threads {args.threads}, batch {args.batch}, teams of "
           f"{args.team_size}, max in flight {args.max_in_flight}): {s['done']} done in "
           f"{s['wall_s']:.1f} s")
     print(f"throughput: {s['syncs_per_s']:.1f} device syncs/s, {s['records_per_s']:.0f} "

@@ -96,7 +96,7 @@ class SqliteBackend:
         serves the file: its own commits wake its long-polls."""
         db.execute("COMMIT")
 
-    def listen(self, on_version: Callable[[int], None],
+    def listen(self, on_version: Callable[[int], None], wanted: threading.Event,
                stop: threading.Event) -> threading.Thread | None:
         """No other server process to hear from (the admin CLI is noticed by polling)."""
         return None

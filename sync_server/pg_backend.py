@@ -11,8 +11,8 @@ What one SQLite process got for free is made explicit here:
   without ``n`` (the change-feed gap).
 * Reads run in ``REPEATABLE READ`` snapshots: a pull reads the newest version and the rows up to
   it from one state.
-* A commit that made a version sends ``NOTIFY wijkweb_feed``; every process listens and wakes
-  its long-polls at once.
+* A commit that made a version sends ``NOTIFY wijkweb_feed``; a process listens while any of
+  its long-polls waits, and wakes them at once.
 """
 
 from __future__ import annotations
@@ -143,25 +143,44 @@ class PgBackend:
         delivers the notice when, and only if, the transaction commits)."""
         db.execute(f"NOTIFY {CHANNEL}, '{int(version)}'; COMMIT" if version else "COMMIT")
 
-    def listen(self, on_version: Callable[[int], None],
+    def listen(self, on_version: Callable[[int], None], wanted: threading.Event,
                stop: threading.Event) -> threading.Thread:
-        """A thread that hears other processes' commits (reconnecting after a lost link)."""
-        thread = threading.Thread(target=self._listen_loop, args=(on_version, stop),
+        """A thread that hears other processes' new versions while ``wanted`` is set (a
+        long-poll waits), reconnecting after a lost link."""
+        thread = threading.Thread(target=self._listen_loop, args=(on_version, wanted, stop),
                                   daemon=True, name="pg-listen")
         thread.start()
         return thread
 
-    def _listen_loop(self, on_version: Callable[[int], None], stop: threading.Event) -> None:
+    def _listen_loop(self, on_version: Callable[[int], None], wanted: threading.Event,
+                     stop: threading.Event) -> None:
         while not stop.is_set():
+            if not wanted.wait(0.5):
+                continue
             try:
                 with psycopg.connect(self.path, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while not stop.is_set():
-                        for note in _notes(conn):
-                            on_version(int(note.payload))
+                    self._hear(conn, on_version, wanted, stop)
             except psycopg.Error:
                 log.warning("lost the database's notifications; reconnecting")
                 stop.wait(1.0)
+
+    @staticmethod
+    def _hear(conn: psycopg.Connection[Any], on_version: Callable[[int], None],
+              wanted: threading.Event, stop: threading.Event) -> None:
+        """LISTEN while someone waits, UNLISTEN while nobody does; one connection throughout."""
+        listening = False
+        while not stop.is_set():
+            if wanted.is_set() != listening:
+                listening = not listening
+                conn.execute(f"LISTEN {CHANNEL}" if listening else f"UNLISTEN {CHANNEL}")
+                if listening:  # what committed before LISTEN took effect
+                    found = conn.execute("SELECT value FROM meta WHERE key = 'version'")
+                    on_version(int(found.fetchone()[0]))
+            if listening:
+                for note in conn.notifies(timeout=0.5):
+                    on_version(int(note.payload))
+            else:
+                wanted.wait(0.5)
 
     def broken(self, db: PgConnection) -> bool:
         return db.broken
@@ -174,8 +193,3 @@ class PgBackend:
         """
         db.execute("VACUUM rows, changes, conflicts")
         return True
-
-
-def _notes(conn: psycopg.Connection[Any]) -> Iterator[Any]:
-    """The notifications that arrive within half a second (so ``stop`` is seen soon)."""
-    return conn.notifies(timeout=0.5)

@@ -141,7 +141,11 @@ class ServerStore:
         self._previous_epoch = meta.get("previous_epoch", "")
         self.clock = Clock(auth.SERVER_DEVICE, last=meta["clock"] or None, wall=self._wall)
         self._seen_version = int(meta["version"])
-        self._listener = self.backend.listen(self._heard, self._halt)
+        self._waiters = 0
+        self._listening = threading.Event()
+        """Set while a long-poll waits: only then does the backend listen to other processes
+        (notices to a listening process slowed a morning rush on PostgreSQL 3.5-fold)."""
+        self._listener = self.backend.listen(self._heard, self._listening, self._halt)
 
     # ------------------------------------------------------------------ connections
 
@@ -635,19 +639,26 @@ class ServerStore:
     def wait_for_change(self, seen_version: int, timeout: float) -> bool:
         """Block until a commit newer than ``seen_version``, shutdown, or ``timeout`` seconds.
 
-        Commits of this process notify at once; other processes (the admin CLI) are noticed
-        within a second.
+        Commits of this process notify at once; other server processes on a shared database at
+        once too (``backend.listen``, while anyone waits); the admin CLI within a second.
         """
         deadline = time.monotonic() + timeout
         with self._changed:
-            while not self._closing:
-                if self._seen_version > seen_version:
-                    return True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                if not self._changed.wait(min(remaining, 1.0)):
-                    self._refresh_version()
+            self._waiters += 1
+            self._listening.set()
+            try:
+                while not self._closing:
+                    if self._seen_version > seen_version:
+                        return True
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    if not self._changed.wait(min(remaining, 1.0)):
+                        self._refresh_version()
+            finally:
+                self._waiters -= 1
+                if not self._waiters:
+                    self._listening.clear()
         return False
 
     def _heard(self, version: int) -> None:

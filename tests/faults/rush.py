@@ -88,10 +88,12 @@ def enroll_fleet(db: Path, workdir: Path, devices: int, team_size: int) -> list[
     return fleet
 
 
-def rush(fleet: list[RushDevice], url: str, *, threads: int, batch: int, seconds: float,
-         seed: int = 0) -> tuple[Recorder, float]:
+def rush(fleet: list[RushDevice], url: str | list[str], *, threads: int, batch: int,
+         seconds: float, seed: int = 0) -> tuple[Recorder, float]:
     """All devices at once: record ``batch`` residents, then sync until through (or time is
-    up). Returns the recorder and the wall time from start to the last device done."""
+    up). Returns the recorder and the wall time from start to the last device done. Several
+    URLs (server processes on one PostgreSQL database): devices are spread over them."""
+    urls = [url] if isinstance(url, str) else url
     recorder = Recorder()
     deadline = time.monotonic() + seconds
     rnd = random.Random(seed)
@@ -99,7 +101,7 @@ def rush(fleet: list[RushDevice], url: str, *, threads: int, batch: int, seconds
 
     def one(n: int) -> None:
         dev = fleet[n]
-        dev.config.server = url
+        dev.config.server = urls[n % len(urls)]
         team = dev.config.teams[0]
         with dev.store.transaction():
             dev.records += [dev.store.create("resident", team, {"name": f"Bewoner {n}-{i}"})
