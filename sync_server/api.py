@@ -318,6 +318,15 @@ def team_revoke(store: ServerStore, req: Request) -> Answer:
     return {"id": device, "revoked": True}
 
 
+def erase_household(store: ServerStore, req: Request) -> Answer:
+    """Erasure on request (AVG art. 17), as ``admin erase-household``: a lead for its own
+    teams, an administrator for any."""
+    manager = _require_manager(req)
+    household = req.params["id"]
+    erased = store.erase_household(household, _actor(req), _managed(manager))
+    return {"household": household, "erased": erased}
+
+
 # ---------------------------------------------------------------------- administrators
 
 
@@ -395,6 +404,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/v1/team/devices", team_devices),
     _route("POST", "/v1/team/enrollments", team_enrollment),
     _route("POST", "/v1/team/devices/{id}/revoke", team_revoke),
+    _route("POST", "/v1/households/{id}/erase", erase_household),
     _route("GET", "/v1/admin/teams", admin_teams),
     _route("POST", "/v1/admin/teams", admin_add_team),
     _route("POST", "/v1/admin/workers", admin_add_worker),

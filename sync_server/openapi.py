@@ -203,6 +203,9 @@ SCHEMAS: dict[str, Any] = {
     "ExportNotice": {"type": "object", "required": ["what", "team", "count"], "properties": {
         "what": {"type": "string", "enum": list(EXPORTS)}, "team": _UUID,
         "count": {"type": "integer", "minimum": 0, "maximum": 1000000000}}},
+    "Erased": {"type": "object", "required": ["household", "erased"], "properties": {
+        "household": _UUID, "erased": {"type": "object", "description": "Rows per kind.",
+                                       "additionalProperties": {"type": "integer"}}}},
     "Recorded": {"type": "object", "required": ["recorded"],
                  "properties": {"recorded": {"type": "boolean", "enum": [True]}}},
 }
@@ -316,6 +319,13 @@ PATHS: dict[str, Any] = {
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (403, "forbidden"),
                 (403, "needs_administrator")),
         params=[_path_param("id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})])},
+    "/v1/households/{id}/erase": {"post": _op(
+        "Erase a household (team lead: own teams; administrator: any)",
+        "Erasure on request (AVG art. 17): the household and everything linked to it are "
+        "purged in one transaction; every device deletes its copies. `404` for an unknown or "
+        "already erased household, or one of another team.", "Erased",
+        _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        params=[_path_param("id", _UUID)])},
     "/v1/admin/teams": {
         "get": _op("All teams (administrator)", "Every team with its id and name.", "TeamList",
                    _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden"))),

@@ -757,12 +757,15 @@ class ServerStore:
             db.execute("DELETE FROM conflicts WHERE row_id = ? AND kind = ?", (row_id, kind))
             audit.record(db, now, actor, "purged", kind, row_id, [cur.team])
 
-    def erase_household(self, household: str, actor: Actor = CLI) -> dict[str, int]:
+    def erase_household(self, household: str, actor: Actor = CLI,
+                        teams: Sequence[str] | None = None) -> dict[str, int]:
         """Erasure on request (AVG art. 17): purge the household and every row that goes with
-        it (``erasure.Graph.linked``) in one transaction; returns how many rows of each kind."""
+        it (``erasure.Graph.linked``) in one transaction; returns how many rows of each kind.
+        With ``teams``, a household of another team is not found."""
         with self._write() as db:
             nodes = erasure.Graph(db).linked(household)
-            if not any(n.kind == "household" for n in nodes):
+            if not any(n.kind == "household" and (teams is None or n.team in teams)
+                       for n in nodes):
                 raise not_found("There is no such household (or it was erased already).")
             self._purge_rows(db, _currents(nodes), actor)
         self.scrub()

@@ -45,6 +45,8 @@ class Scene:
     conflict: dict[str, int]
     worker: dict[str, str]
     device: dict[str, str]
+    erasable: dict[str, str]
+    """Per team a household that the first successful call erases (the lead's, on own)."""
 
 
 def _conflict(a: DeviceClient, b: DeviceClient) -> str:
@@ -63,11 +65,14 @@ def scene(server: Harness) -> tuple[Scene, dict[str, Caller]]:
     revoked = server.device("street_coach", [noord])
     server.store.revoke(revoked.id)
     admin = _admin(server)
-    households, targets, workers = {}, {}, {}
+    households, targets, workers, erasable = {}, {}, {}, {}
     for side, team in (("own", noord), ("other", zuid)):
         a, b = server.device("caretaker", [team]), server.device("caretaker", [team])
         households[side] = _conflict(a, b)
         targets[side], workers[side] = b.id, b.worker
+        erasable[side] = new_id()
+        assert a.push([a.change("household", {"street": "Kade"}, id=erasable[side])]
+                      ).json()["rejected"] == []
     conflicts = {c["team"]: c["id"] for c in server.store.conflicts()}
     callers = {
         "none": Caller("none", "nobody", server.anonymous),
@@ -78,7 +83,8 @@ def scene(server: Harness) -> tuple[Scene, dict[str, Caller]]:
         "administrator": admin,
     }
     sc = Scene(server, {"own": noord, "other": zuid}, households,
-               {"own": conflicts[noord], "other": conflicts[zuid]}, workers, targets)
+               {"own": conflicts[noord], "other": conflicts[zuid]}, workers, targets,
+               erasable)
     yield sc, callers
     for role in ("bad_token", "administrator"):
         callers[role].http.close()
@@ -128,6 +134,8 @@ CALLS: dict[tuple[str, str], Call] = {
         "/v1/team/enrollments", json={"worker": sc.worker[side]}),
     ("POST", "/v1/team/devices/{id}/revoke"): lambda sc, c, side: c.http.post(
         f"/v1/team/devices/{sc.device[side]}/revoke"),
+    ("POST", "/v1/households/{id}/erase"): lambda sc, c, side: c.http.post(
+        f"/v1/households/{sc.erasable[side]}/erase"),
     ("GET", "/v1/admin/teams"): lambda sc, c, side: c.http.get("/v1/admin/teams"),
     ("POST", "/v1/admin/teams"): lambda sc, c, side: c.http.post(
         "/v1/admin/teams", json={"name": "Oost"}),
@@ -176,6 +184,7 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/team/devices"): _row(_FORBIDDEN, (OK, OK), (OK, OK)),
     ("POST", "/v1/team/enrollments"): _row(_FORBIDDEN, _SCOPED, (OK, OK)),
     ("POST", "/v1/team/devices/{id}/revoke"): _row(_FORBIDDEN, _SCOPED, (OK, OK)),
+    ("POST", "/v1/households/{id}/erase"): _row(_FORBIDDEN, _SCOPED, (NOT_FOUND, OK)),
     ("GET", "/v1/admin/teams"): _row(_FORBIDDEN, _FORBIDDEN, (OK, OK)),
     ("POST", "/v1/admin/teams"): _row(_FORBIDDEN, _FORBIDDEN, (OK, OK)),
     ("POST", "/v1/admin/workers"): _row(_FORBIDDEN, _FORBIDDEN, (OK, OK)),

@@ -201,3 +201,19 @@ def test_a_revoked_device_wipes_its_records_on_next_contact(fleet: Fleet) -> Non
     assert mark.encode() not in _bytes_of(phone.store.path)
     lead.sync()
     assert any(k == "household" for k, _ in lead.state())  # the team's copy is untouched
+
+
+def test_a_lead_erases_on_request_over_the_api(fleet: Fleet) -> None:
+    team = fleet.harness.team()
+    coach, lead = fleet.device([team]), fleet.device([team], role="team_lead")
+    rows = _family(coach, "Grutto")
+    household = next(i for (k, i) in rows if k == "household")
+    coach.sync()
+    with lead.client() as c:
+        answer = c._call("POST", f"/v1/households/{household}/erase")
+    assert answer["household"] == household and answer["erased"]["resident"] == 2
+    coach.sync()
+    assert not set(rows) & set(coach.state())
+    purged = [e for e in fleet.harness.store.audit_log() if e["action"] == "purged"]
+    assert {e["device"] for e in purged} == {lead.config.device}
+    assert {(e["kind"], e["row_id"]) for e in purged} == set(rows)
