@@ -158,7 +158,7 @@ class SyncServer(ThreadingHTTPServer):
         if first and first[0] != TLS_HANDSHAKE:
             _refuse_plain_http(request)
             return
-        try:  # the TLS handshake runs here, in the connection's own thread
+        try:  # in the connection's own thread; the timeout bounds the whole handshake
             tls = self._ssl.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as exc:
             log.info("TLS handshake failed from %s: %s", client_address[0], exc)
