@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,13 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     failure = ""
     while time.monotonic() < deadline and not failure:
         left = deadline - time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="wijkweb-faults-") as tmp:
-            run = FaultRun(seed + len(reports), Path(tmp), devices=args.devices)
-            try:
-                reports.append(run.run(seconds=min(args.round_minutes * 60, left)))
-            except AssertionError as exc:
-                failure = str(exc)
-                reports.append(run.report)
+        tmp = tempfile.mkdtemp(prefix="wijkweb-faults-")
+        run = FaultRun(seed + len(reports), Path(tmp), devices=args.devices)
+        try:
+            reports.append(run.run(seconds=min(args.round_minutes * 60, left)))
+            shutil.rmtree(tmp)
+        except AssertionError as exc:
+            failure = f"{exc} (databases and server log kept in {tmp})"
+            reports.append(run.report)
         print(f"round {len(reports)} seed {reports[-1].seed}: "
               f"{'FAILED ' + failure if failure else 'ok'}", flush=True)
     Path(args.out).write_text(render(args, seed, reports, failure), encoding="utf-8")

@@ -61,10 +61,10 @@ with SyncClient(store, config, timeout=2, backoff=Backoff(2, 0.05, 0.2)) as clie
 class ServerProcess:
     """``python -m sync_server serve`` on a database; killed with SIGKILL, started again."""
 
-    def __init__(self, db: Path | str, *args: str, log: Path | None = None):
+    def __init__(self, db: Path, *args: str):
         self.db = db
         self.args = args
-        self.log = open(log or Path(db).with_suffix(".log"), "a")  # noqa: SIM115 - while it runs
+        self.log = open(db.with_suffix(".log"), "a")  # noqa: SIM115 - open while it runs
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
 
@@ -109,8 +109,9 @@ class Device:
     config: DeviceConfig
     data_dir: Path
     proxy: FaultProxy
-    writes: list[tuple[str, str, int, dict[str, list[Any]]]] = field(default_factory=list)
-    """Every local write: (kind, id, outbox seq, its registers)."""
+    writes: list[tuple[str, str, str, dict[str, list[Any]]]] = field(default_factory=list)
+    """Every local write: (kind, id, its stamp, its registers). The stamp names the write:
+    outbox seqs are reused by a device restored from a copy of its database."""
     partition_steps: int = 0
     backup: Path | None = None
     restored: bool = False
@@ -224,10 +225,11 @@ class FaultRun:
         except NotFound:
             return  # purged under our feet by a pull in another thread: nothing written
         found = dev.store._db.execute(
-            "SELECT seq, fields FROM outbox WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
+            "SELECT fields FROM outbox WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
             (kind, row_id)).fetchone()
         if found is not None:
-            dev.writes.append((kind, row_id, found[0], json.loads(found[1])))
+            regs = json.loads(found[0])
+            dev.writes.append((kind, row_id, next(iter(regs.values()))[1], regs))
             self.report.writes += 1
 
     def do_sync(self, dev: Device) -> None:
@@ -266,10 +268,10 @@ class FaultRun:
         (the user's choice); what it had sent comes back from the server."""
         if dev.backup is None:
             return
-        unsent = {s for (s,) in dev.store._db.execute("SELECT seq FROM outbox")}
+        unsent = outbox_stamps(dev.store._db)
         backup = sqlite3.connect(dev.backup)
         try:
-            kept = {s for (s,) in backup.execute("SELECT seq FROM outbox")}
+            kept = outbox_stamps(backup)
         finally:
             backup.close()
         dev.store.close()
@@ -356,7 +358,8 @@ class FaultRun:
         expected = self.reference()
         server = self.server_registers()
         self.report.rows = len(expected)
-        assert server == expected, f"seed {seed}: the server differs from the reference"
+        assert server == expected, (
+            f"seed {seed}: the server differs: {differences(server, expected)}")
         self.report.checks.append("server = reference (every write, largest stamp per field)")
         for i, dev in enumerate(self.devices):
             mine = device_registers(dev.store)
@@ -404,9 +407,9 @@ class FaultRun:
         server = self.server_registers()
         purged = self.server_purged()
         for dev in self.devices:
-            left = {s for (s,) in dev.store._db.execute("SELECT seq FROM outbox")}
-            for kind, row_id, seq, regs in dev.writes:
-                if seq in left or (kind, row_id) in purged:
+            left = outbox_stamps(dev.store._db)
+            for kind, row_id, stamp, regs in dev.writes:
+                if stamp in left or (kind, row_id) in purged:
                     continue
                 have = server.get((kind, row_id), {})
                 for name, reg in regs.items():
@@ -454,6 +457,22 @@ class _Reader:
 
     def __exit__(self, *exc: object) -> None:
         self.db.close()
+
+
+def outbox_stamps(db: Any) -> set[str]:
+    """The stamps of the writes waiting in an outbox (a device's, or its backup copy's)."""
+    return {next(iter(json.loads(f).values()))[1]
+            for (f,) in db.execute("SELECT fields FROM outbox")}
+
+
+def differences(got: dict[Any, dict[str, Any]], want: dict[Any, dict[str, Any]]) -> str:
+    """A short account of how two register maps differ (for a failed check's message)."""
+    missing = [k for k in want if k not in got]
+    extra = [k for k in got if k not in want]
+    fields = [(k, n, got[k].get(n), want[k].get(n)) for k in want if k in got
+              for n in set(want[k]) | set(got[k]) if got[k].get(n) != want[k].get(n)]
+    return f"missing {missing[:3]} ({len(missing)}), extra {extra[:3]} ({len(extra)}), " \
+           f"fields (got, want) {fields[:3]} ({len(fields)})"
 
 
 def device_registers(store: Store) -> dict[tuple[str, str], dict[str, list[Any]]]:
