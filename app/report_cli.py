@@ -19,6 +19,7 @@ from app.i18n import set_language
 from app.services import reports
 from app.services.overview import Period
 from app.store import default_data_dir
+from app.sync import exports_log
 
 
 def _day(text: str) -> date:
@@ -50,12 +51,14 @@ def report_cmd(args: argparse.Namespace) -> int:
             pdf_path, files = reports.export(store, period, args.personal)
         else:
             pdf_path, files = None, []
+            if args.csv_dir:
+                files = reports.csv_files(store, period, Path(args.csv_dir), args.personal)
+                exports_log.queue(store, "report_csv", sum(f.rows for f in files))
             if args.pdf:
                 pdf_path = Path(args.pdf)
                 pdf_path.parent.mkdir(parents=True, exist_ok=True)
                 pdf_path.write_bytes(reports.pdf(store, period, args.personal))
-            if args.csv_dir:
-                files = reports.csv_files(store, period, Path(args.csv_dir), args.personal)
+                exports_log.queue(store, "report_pdf", 0)  # figures, not records
     finally:
         store.close()
     if pdf_path:

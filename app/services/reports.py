@@ -34,6 +34,7 @@ from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
 from app.services.overview import Period, in_period
 from app.store import Store
+from app.sync import exports_log
 
 EXPORTS = "exports"
 BAR = (0, 121, 107)  # teal, as the app
@@ -334,4 +335,7 @@ def export(store: Store, period: Period, include_personal: bool = False,
     folder.mkdir(parents=True, exist_ok=True)
     pdf_path = folder / "rapportage.pdf"
     pdf_path.write_bytes(pdf(store, period, include_personal))
-    return pdf_path, csv_files(store, period, folder / "csv", include_personal)
+    files = csv_files(store, period, folder / "csv", include_personal)
+    exports_log.queue(store, "report_pdf", 0)  # figures, not records
+    exports_log.queue(store, "report_csv", sum(f.rows for f in files))
+    return pdf_path, files

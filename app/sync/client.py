@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from app.store import Store
-from app.sync import errors
+from app.sync import errors, exports_log
 from app.sync.config import DeviceConfig
 from sync_server.protocol import (
     MAX_FUTURE_MS,
@@ -105,6 +105,7 @@ class SyncClient:
             if result.resent:  # the restored server gets back what it lost, in this round
                 self.push(result)
                 self.pull(result)
+            self.report_exports()
         except errors.SyncError as err:
             self.store.set_meta("sync.last_error", err.code)
             raise
@@ -194,6 +195,20 @@ class SyncClient:
             if not answer["more"]:
                 return result
             wait = 0
+
+    # ------------------------------------------------------------------ the audit log
+
+    def report_exports(self) -> int:
+        """Tell the server's audit log about exports made since the last sync, oldest first."""
+        sent = 0
+        for entry in exports_log.pending(self.store):
+            try:
+                self._call("POST", "/v1/audit/export", entry)
+            except (errors.Forbidden, errors.BadRequest):
+                pass  # refused for good (the device left that team): must not wedge the queue
+            sent += 1
+            exports_log.done(self.store, 1)
+        return sent
 
     # ------------------------------------------------------------------ the seam
 
