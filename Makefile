@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install postgres
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -19,13 +19,22 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The PostgreSQL variant of the server tests starts a throwaway cluster of its own with Debian's
+# binaries: the package is installed without creating (so without starting) the system cluster.
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgres:
+	@test -n "$(PG_INITDB)" || { mkdir -p /etc/postgresql-common && \
+	  echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  -o Dpkg::Options::=--force-confold postgresql; }
+
 run: $(STAMP)
 	$(BIN)/python -m app demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(CHROMIUM) lint
+test: $(STAMP) $(CHROMIUM) postgres lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -59,3 +59,20 @@ def test_a_newer_postgres_schema_is_refused(pg_cluster):
         pg.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(schema.SchemaTooNew):
         ServerStore(url)
+
+
+def test_a_postgres_database_marked_restored_starts_a_new_epoch_once(pg_cluster):
+    import psycopg
+
+    url = pg_cluster.fresh_db()
+    store = ServerStore(url)
+    old = store.epoch
+    store.close()
+    with psycopg.connect(url, autocommit=True) as pg:  # what docs/postgres.md tells to run
+        pg.execute("INSERT INTO meta VALUES ('restored', '1') ON CONFLICT (key) "
+                   "DO UPDATE SET value = '1'")
+    first, second = ServerStore(url), ServerStore(url)  # two processes starting
+    assert first.epoch == second.epoch != old
+    assert first._previous_epoch == old
+    first.close()
+    second.close()
