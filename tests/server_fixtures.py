@@ -55,6 +55,8 @@ TLS = ssl.create_default_context()
 
 def dump_db(path: str | os.PathLike[str]) -> list[Any]:
     """Every table's rows, sorted; ``devices.last_seen`` left out (reads may touch it)."""
+    if is_postgres(str(path)):
+        return _dump_pg(str(path))
     db = sqlite3.connect(path)
     try:
         out: list[Any] = []
@@ -68,6 +70,23 @@ def dump_db(path: str | os.PathLike[str]) -> list[Any]:
         return out
     finally:
         db.close()
+
+
+def _dump_pg(url: str) -> list[Any]:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        out: list[Any] = []
+        cols: dict[str, list[str]] = {}
+        for table, column in db.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE "
+                "table_schema = 'public' ORDER BY table_name, ordinal_position"):
+            if not (table == "devices" and column == "last_seen"):
+                cols.setdefault(table, []).append(column)
+        for table, names in cols.items():
+            rows = db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall()
+            out.append((table, sorted(rows, key=repr)))
+        return out
 
 
 @dataclass
@@ -283,8 +302,9 @@ def _has_user(name: str) -> bool:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """``sqlite`` unless the test is parametrised (``@both_backends``)."""
-    return getattr(request, "param", "sqlite")
+    """``sqlite`` unless the test is parametrised (``@both_backends``) or the environment
+    says otherwise (``WIJKWEB_TEST_BACKEND=postgres``: every server test on PostgreSQL)."""
+    return getattr(request, "param", os.environ.get("WIJKWEB_TEST_BACKEND", "sqlite"))
 
 
 def fresh_db(request: pytest.FixtureRequest, backend: str, directory: Path, name: str) -> str:
