@@ -56,6 +56,25 @@ def _shows_no_data(page, server: AppServer) -> None:  # noqa: ANN001
     expect(page.get_by_role("button", name="Nieuw contact")).to_have_count(0)
 
 
+def _expect_value(page, label: str, value: str) -> None:  # noqa: ANN001
+    """An unfocused field does not expose its value to the DOM: focus it first. A click while
+    the semantics tree is being rebuilt can land on the field beside it, so focus is checked
+    and the click tried again."""
+    box = page.get_by_role("textbox", name=label, exact=True)
+    focused = "label => document.activeElement?.getAttribute('aria-label') === label"
+    for attempt in range(5):
+        try:
+            page.wait_for_timeout(300 * attempt)
+            box.scroll_into_view_if_needed(timeout=3_000)
+            box.click(timeout=3_000)
+            page.wait_for_function(focused, arg=label, timeout=2_000)
+            break
+        except Exception:
+            if attempt == 4:
+                raise
+    expect(box).to_have_value(value)
+
+
 def test_a_new_device_chooses_its_pin(browser, tmp_path):
     server = AppServer(tmp_path, seed_demo=False).start()
     try:
@@ -129,14 +148,12 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
     _shows_no_data(page, seeded)
     expect(page.locator("flt-semantics-host").get_by_text(DRAFT)).to_have_count(0)
     expect(page.get_by_role("textbox", name="Notitie")).to_have_count(0)
-    unlock(page, PIN)
-    for label, value in (("Notitie", DRAFT), ("Straat", "Tulpstraat")):
-        box = page.get_by_role("textbox", name=label, exact=True)
-        box.click()  # an unfocused field does not expose its value to the DOM
-        expect(box).to_have_value(value)
     store = seeded.store()
     store.set_meta(IDLE_META, "5")  # the rest of the test at the default pace
     store.close()
+    unlock(page, PIN)
+    for label, value in (("Notitie", DRAFT), ("Straat", "Tulpstraat")):
+        _expect_value(page, label, value)
     page.get_by_role("switch", name="Anonieme groep").click()
     fill(page, "Aantal", "3")
     page.get_by_role("button", name="Opslaan", exact=True).click()
