@@ -76,3 +76,18 @@ def test_a_postgres_database_marked_restored_starts_a_new_epoch_once(pg_cluster)
     assert first._previous_epoch == old
     first.close()
     second.close()
+
+
+def test_the_sqlite_server_never_imports_psycopg(tmp_path):
+    import subprocess
+    import sys
+
+    from server_fixtures import ROOT
+
+    script = ("import sys\nfrom sync_server import admin, server\n"
+              "from sync_server.store import ServerStore\n"
+              f"ServerStore({str(tmp_path / 's.db')!r}).close()\n"
+              "assert 'psycopg' not in sys.modules, 'psycopg imported'\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
