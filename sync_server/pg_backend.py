@@ -34,6 +34,12 @@ log = logging.getLogger("wijkweb.server")
 WRITE_LOCK = 0x5757_0002
 """Advisory lock key held by every write transaction until it ends."""
 CHANNEL = "wijkweb_feed"
+LOCK_WAIT_S = 15.0
+"""A write that waits longer for the write lock answers 503 with Retry-After (the device
+retries) instead of holding its request and connection."""
+IDLE_IN_TRANSACTION_S = 60.0
+"""PostgreSQL ends a session that sits this long inside a transaction: a frozen server process
+cannot hold the write lock of every other process for ever."""
 
 
 def _translate(sql: str) -> str:
@@ -58,6 +64,9 @@ class PgConnection:
             raise unavailable("The database cannot be reached right now; try again later."
                               ) from exc
         self._conn.execute(f"SET synchronous_commit = {synchronous_commit}")
+        self._conn.execute(f"SET lock_timeout = {int(LOCK_WAIT_S * 1000)}")
+        self._conn.execute("SET idle_in_transaction_session_timeout = "
+                           f"{int(IDLE_IN_TRANSACTION_S * 1000)}")
 
     def _prepared(self, sql: str) -> str:
         found = self._sql.get(sql)
@@ -107,8 +116,10 @@ class PgConnection:
         except pg_errors.ReadOnlySqlTransaction:
             raise unavailable("The server's database is read-only; nothing was written. Try "
                               "again later.", "storage_readonly") from None
-        except psycopg.OperationalError:
+        except psycopg.Error as exc:
             self.broken = self._conn.closed or self._conn.broken
+            if not (self.broken or isinstance(exc, psycopg.OperationalError)):
+                raise  # a fault of the statement, not of the connection
             raise unavailable("The database cannot be reached right now; try again later."
                               ) from None
 

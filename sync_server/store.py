@@ -160,8 +160,8 @@ class ServerStore:
                 self._db = self.backend.connect("writer")
             db = self._db
             self._pending_version = 0
-            self.backend.begin_write(db)
             try:
+                self.backend.begin_write(db)  # may fail after BEGIN: rolled back below
                 yield db
                 self.backend.commit(db, self._pending_version)
             except BaseException:

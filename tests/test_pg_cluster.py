@@ -120,3 +120,31 @@ def test_scope_purge_revoke_and_long_poll_hold_across_processes(cluster):
         b.config.server = url
         with pytest.raises(errors.DeviceRevoked):
             b.sync()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_frozen_lock_holder_delays_writes_with_503_and_is_cut_off(make_server, monkeypatch):
+    from sync_server import pg_backend
+    from sync_server.errors import ApiError
+
+    monkeypatch.setattr(pg_backend, "LOCK_WAIT_S", 0.5)
+    monkeypatch.setattr(pg_backend, "IDLE_IN_TRANSACTION_S", 2.0)
+    server = make_server()
+    dev = server.device()
+    frozen = server.store.backend.connect("writer")  # a server process stopped mid-write
+    server.store.backend.begin_write(frozen)
+    change = dev.change("contact", {"note": "wacht"})
+    busy = dev.push([change])
+    assert busy.status_code == 503 and busy.json()["code"] == "unavailable"
+    assert "Retry-After" in busy.headers
+    for _ in range(100):  # PostgreSQL ends the idle transaction; the lock is free again
+        resp = dev.push([change])
+        if resp.status_code == 200:
+            break
+        assert resp.status_code == 503
+        threading.Event().wait(0.2)
+    assert resp.status_code == 200 and resp.json()["acked"] == change["seq"]
+    with pytest.raises(ApiError):
+        frozen.execute("SELECT 1")
+    assert server.store.backend.broken(frozen)
+    assert len(server.store.history([dev.teams[0]], "contact", change["id"])["changes"]) == 1
