@@ -177,7 +177,10 @@ def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
     store.close()
     page.get_by_label("Instellingen").first.click()
     page.get_by_text("Beveiliging", exact=True).wait_for()
+    page.mouse.move(200, 400)
+    page.mouse.wheel(0, 3000)  # the PIN fields at the end of the screen, all in view
     change = page.get_by_role("button", name="Pincode wijzigen", exact=True)
+    change.wait_for()
     fill(page, "Huidige pincode", PIN)
     fill(page, "Nieuwe pincode", "8642")
     change.click()
