@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.services.sync import SyncState, last_result
@@ -87,4 +89,37 @@ def test_an_app_older_than_the_server_accepts_is_told_to_update(old, make_server
     with SyncClient(store, config) as client:
         client.sync()
     assert store.pending_count() == 0
+    store.close()
+
+
+def test_rows_an_older_app_skipped_arrive_after_the_upgrade(old, make_server, fleet):
+    """A schema-1 app skips kinds it does not know (here ``handover``), yet its cursor moves
+    past them; once upgraded, it must still receive them."""
+    harness = make_server(old / "server.db")
+    config = DeviceConfig.load(old / "device")
+    team = config.teams[0]
+    lead = type(fleet)(harness, old / "fleet").device([team], role="team_lead")
+    household = lead.store.create("household", team, {"name": "Fam. Nieuw"})
+    handover = lead.store.create("handover", team, {"household_id": household,
+                                                    "at": datetime.now(UTC)})
+    lead.sync()
+    cursor = ""  # what the schema-1 app stored after pulling (and skipping) the new kind
+    with httpx.Client(base_url=harness.url, headers={
+            PROTOCOL_HEADER: "1", "Authorization": f"Bearer {config.token}"}) as http:
+        while True:
+            page = http.get("/v1/pull", params={"cursor": cursor}).json()
+            cursor = page["cursor"]
+            if not page["more"]:
+                break
+    db = sqlite3.connect(old / "device" / "wijkweb.sqlite")
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (cursor,))
+    db.commit()
+    db.close()
+    store = Store(old / "device" / "wijkweb.sqlite")  # the app is updated
+    config.server = harness.url
+    with SyncClient(store, config) as client:
+        client.sync()
+    assert store.values("handover", handover) is not None
+    assert store.values("household", household)["name"] == "Fam. Nieuw"
+    lead.store.close()
     store.close()

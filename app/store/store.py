@@ -61,7 +61,10 @@ class Store(Queries):
         self._db = connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.row_factory = cipher.dbapi.Row if key is not None else sqlite3.Row
         _configure(self._db)
-        migrations.apply(self._db)
+        if migrations.apply(self._db)[:1] not in ([], [1]):
+            # An upgrade: the older app skipped kinds (and fields) it did not know yet, and its
+            # cursor moved on past them. Pull everything again once; merging is idempotent.
+            self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
         self._lock = threading.RLock()
         self._tx: int | None = None
         self.device = self._meta_default("device", lambda: secrets.token_hex(8))
