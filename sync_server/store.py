@@ -214,7 +214,11 @@ class ServerStore:
                 if db.in_transaction and not self.backend.broken(db):
                     db.execute("ROLLBACK")
                 with self._pool_lock:
-                    if self._closed or self.backend.broken(db):
+                    if self.backend.broken(db):  # the database restarted: so are the others
+                        for other in [db, *self._pool]:
+                            other.close()
+                        self._pool.clear()
+                    elif self._closed:
                         db.close()
                     else:
                         self._pool.append(db)

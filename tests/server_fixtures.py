@@ -229,6 +229,11 @@ class PgCluster:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.base / "data"), "-m", "immediate", "stop")
 
+    def restart(self) -> None:
+        """Every session ends (as in a crash of PostgreSQL); the data stays."""
+        self._run("pg_ctl", "-D", str(self.base / "data"), "-m", "immediate", "-l",
+                  str(self.base / "log"), "-w", "restart")
+
     def fresh_db(self) -> str:
         """The URL of a new, empty database."""
         import psycopg

@@ -148,3 +148,26 @@ def test_a_frozen_lock_holder_delays_writes_with_503_and_is_cut_off(make_server,
         frozen.execute("SELECT 1")
     assert server.store.backend.broken(frozen)
     assert len(server.store.history([dev.teams[0]], "contact", change["id"])["changes"]) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_database_restart_costs_retries_not_records(make_server, pg_cluster):
+    server = make_server()
+    dev, other = server.device(), server.device()
+    first = dev.change("contact", {"note": "voor"})
+    assert dev.push([first]).status_code == 200
+    assert other.pull().status_code == 200  # its readers are pooled now
+    pg_cluster.restart()  # every pooled connection is dead
+    second = dev.change("contact", {"note": "na"})
+    statuses = []
+    for call in (lambda: dev.push([second]), other.pull):
+        for _ in range(10):
+            resp = call()
+            statuses.append(resp.status_code)
+            if resp.status_code == 200:
+                break
+            assert resp.status_code == 503 and "Retry-After" in resp.headers, resp.text
+    assert statuses.count(200) == 2 and statuses.count(503) <= 3, statuses
+    team = dev.teams[0]
+    for change in (first, second):
+        assert len(server.store.history([team], "contact", change["id"])["changes"]) == 1
