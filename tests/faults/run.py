@@ -61,10 +61,10 @@ with SyncClient(store, config, timeout=2, backoff=Backoff(2, 0.05, 0.2)) as clie
 class ServerProcess:
     """``python -m sync_server serve`` on a database; killed with SIGKILL, started again."""
 
-    def __init__(self, db: Path, *args: str):
+    def __init__(self, db: Path | str, *args: str, log: Path | None = None):
         self.db = db
         self.args = args
-        self.log = open(db.with_suffix(".log"), "a")  # noqa: SIM115 - open while it runs
+        self.log = open(log or Path(db).with_suffix(".log"), "a")  # noqa: SIM115 - while it runs
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
 
