@@ -818,11 +818,16 @@ class ServerStore:
     def scrub(self) -> bool:
         """After an erasure: leave no old page with erased data behind (SQLite: copy the WAL
         into the file and truncate it; PostgreSQL: vacuum). False if a reader kept it from
-        finishing."""
+        finishing (or the database failed: the erasure itself is committed, and the next
+        scrub or PostgreSQL's autovacuum finishes the job)."""
         with self._wlock:
             if self._closed:
                 return False
-            return self.backend.scrub(self._db)
+            try:
+                return self.backend.scrub(self._db)
+            except (ApiError, *self.backend.errors):
+                log.warning("scrub after an erasure did not finish")
+                return False
 
     def compact(self) -> int:
         """Drop purge notices from the feed; cursors from before now must reset. Returns floor."""
