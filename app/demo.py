@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from app.domain import vocab
 from app.store import Store
@@ -98,6 +98,7 @@ def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None 
     team = team_id or uid()
     now = datetime.now(UTC).replace(microsecond=0)
     today = date.today()
+    midnight = datetime.combine(today, time.min).astimezone().astimezone(UTC)  # local
     start = now - timedelta(days=30 * months)
     with store.transaction():
         store.create("team", team, {"name": "Team Oostwijk"}, id=team)
@@ -165,7 +166,8 @@ def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None 
         total = 150 * months  # ~150 contacts a month across the team
         for i in range(total):
             if i < 4:  # a few of mine today, so "Vandaag" shows a morning's round
-                at = now - timedelta(minutes=25 * (i + 1))
+                at = max(now - timedelta(minutes=25 * (i + 1)),  # still today just after midnight
+                         midnight + (now - midnight) * (i + 1) / 5)
                 worker = me
             else:
                 at = start + timedelta(seconds=rng.randint(0, int((now - start).total_seconds())))
