@@ -114,6 +114,8 @@ class Device:
     outbox seqs are reused by a device restored from a copy of its database."""
     partition_steps: int = 0
     backup: Path | None = None
+    unsure: list[tuple[str, str, str, dict[str, list[Any]]]] = field(default_factory=list)
+    """Writes a restore took from the device that it may have sent before (unacknowledged)."""
     restored: bool = False
     """Restored from its backup and not synced since: it may miss its own later writes."""
 
@@ -279,7 +281,9 @@ class FaultRun:
             Path(f"{dev.path}{suffix}").unlink(missing_ok=True)
         shutil.copy(dev.backup, dev.path)
         dev.store = Store(dev.path)
+        lost = [w for w in dev.writes if w[2] in unsent and w[2] not in kept]
         dev.writes = [w for w in dev.writes if w[2] not in unsent or w[2] in kept]
+        dev.unsure += lost  # sent, maybe, with the answer lost: the server may hold them
         dev.restored = True
 
     def do_cut(self, dev: Device) -> None:
@@ -382,8 +386,13 @@ class FaultRun:
 
     def reference(self) -> dict[tuple[str, str], dict[str, list[Any]]]:
         states: dict[tuple[str, str], dict[str, list[Any]]] = {}
+        with self._server_db() as db:
+            logged = {(r, f) for r, f in db.execute(
+                "SELECT r.id, c.fields FROM changes c JOIN rows r ON r.rid = c.row")}
         for dev in self.devices:
-            for kind, row_id, _, regs in dev.writes:
+            reached = [w for w in dev.unsure
+                       if any(r == w[1] and w[2] in f for r, f in logged)]
+            for kind, row_id, _, regs in dev.writes + reached:
                 states[(kind, row_id)] = merge(states.get((kind, row_id), {}), regs)
         return {k: v for k, v in states.items() if k not in self.purged}
 
