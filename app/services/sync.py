@@ -90,7 +90,7 @@ class Sync:
         if not code.strip():
             return "error.code_required"
         if self.runner is None:
-            return "sync.error.unavailable"
+            return "sync.error.no_sync_here"
         try:
             self.runner.enroll(server_url.strip(), code.strip())
         except Exception as e:  # SyncError subclasses carry a machine code
