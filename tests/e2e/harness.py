@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
+from sqlmodel import select
 
 from app.cli import DEMO_PIN
 from app.demo import seed
@@ -97,6 +98,15 @@ class AppServer:
     def store(self) -> Store:
         """A second connection to the app's database, to check what was really saved."""
         return Vault(self.data_dir).unlock(PIN)
+
+    def rows(self, model: type) -> list[Any]:
+        """Every row of ``model`` as the app saved it (read through a second connection)."""
+        store = self.store()
+        try:
+            with store.session() as s:
+                return list(s.exec(select(model)).all())
+        finally:
+            store.close()
 
 
 def launch(playwright: Any) -> Any:

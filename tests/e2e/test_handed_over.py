@@ -46,13 +46,6 @@ def test_the_new_worker_reads_the_handover_on_vandaag(browser, server):
     announced(page, "Gemarkeerd als gelezen.")
     expect(read).to_have_count(count - 1)
 
-    store = server.store()
-    try:
-        with store.session() as s:
-            from sqlmodel import select
-
-            rows = s.exec(select(Handover)).all()
-    finally:
-        store.close()
+    rows = server.rows(Handover)
     assert sorted(h.household_id for h in rows) == server.ids["handed"]
     assert sum(h.seen for h in rows) == 1

@@ -79,14 +79,7 @@ def test_overview_handover_and_export(browser, server):
     page.get_by_role("button", name="Overdragen", exact=True).click()
     announced(page, "Overgedragen:")
     host.get_by_text("Overdracht per huishouden").first.wait_for()
-    store = server.store()
-    try:
-        with store.session() as s:
-            from sqlmodel import select
-
-            homes = s.exec(select(Household)).all()
-    finally:
-        store.close()
+    homes = server.rows(Household)
     assert not [h for h in homes if h.primary_worker_id in (None, leaving)]
     assert any(h.primary_worker_id == taker for h in homes)
     page.wait_for_timeout(400)
