@@ -139,6 +139,8 @@ def test_the_new_worker_sees_each_household_handed_to_them_until_marked_seen(see
     assert {r.handover.id for r in handover.received(store, a)} == {
         r.handover.id for r in to_a[1:]}
     assert store.get(Handover, to_a[0].handover.id).seen
+    assert handover.unseen_count(store, a) == len(to_a) - 1
     # a household erased later leaves no summary behind
+    assert handover.unseen_count(store, b) == 1
     store.delete("household", first)
-    assert handover.received(store, b) == []
+    assert handover.received(store, b) == [] and handover.unseen_count(store, b) == 0

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from app.domain.models import (
     Activation,
@@ -226,14 +226,19 @@ class Received:
     summary: Summary
 
 
+def _unseen(worker_id: str):  # noqa: ANN202 - a select of Handover
+    """Handovers to ``worker_id`` not yet marked seen, whose household is still live."""
+    return select(Handover).join(Household, col(Household.id) == col(Handover.household_id)).where(
+        ~col(Handover.deleted), ~col(Household.deleted), Handover.to_worker_id == worker_id,
+        ~col(Handover.seen))
+
+
 def received(store: Store, worker_id: str | None) -> list[Received]:
-    """Handovers to ``worker_id`` not yet marked seen, newest first (households still live)."""
+    """Handovers to ``worker_id`` not yet marked seen, newest first, each with its summary."""
     if not worker_id:
         return []
     with store.session() as s:
-        rows = list(s.exec(select(Handover).where(
-            ~col(Handover.deleted), Handover.to_worker_id == worker_id, ~col(Handover.seen))
-            .order_by(col(Handover.at).desc(), Handover.id)).all())
+        rows = list(s.exec(_unseen(worker_id).order_by(col(Handover.at).desc(), Handover.id)))
     out = []
     for h in rows:
         found = summary(store, h.household_id)
@@ -243,8 +248,12 @@ def received(store: Store, worker_id: str | None) -> list[Received]:
 
 
 def unseen_count(store: Store, worker_id: str | None) -> int:
-    """How many handovers to ``worker_id`` wait to be read (for the banner on Vandaag)."""
-    return len(received(store, worker_id))
+    """How many handovers to ``worker_id`` wait to be read (for the banner on Vandaag): one
+    count query, not the summaries."""
+    if not worker_id:
+        return 0
+    with store.session() as s:
+        return s.exec(select(func.count()).select_from(_unseen(worker_id).subquery())).one()
 
 
 def mark_seen(store: Store, handover_id: str) -> None:

@@ -12,16 +12,15 @@ from typing import Any
 
 from app.services import context
 from app.store import Store
+from sync_server.audit import EXPORTS
 
 KEY = "audit.exports"
-WHAT = ("report_pdf", "report_csv", "handover_pdf")
-"""What the server's audit log knows how to record (``sync_server.audit.EXPORTS``)."""
 
 
 def queue(store: Store, what: str, count: int) -> None:
-    """Remember that this device exported ``count`` records of its team (``what`` of WHAT; a
+    """Remember that this device exported ``count`` records of its team (``what`` of EXPORTS; a
     PDF report counts 0: it holds figures, not records)."""
-    if what not in WHAT:
+    if what not in EXPORTS:
         raise ValueError(f"unknown export kind {what!r}")
     team = context.current(store).team_id
     if not team:

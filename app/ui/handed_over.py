@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.i18n import t
-from app.services import context
 from app.services import handover as service
+from app.services import reads
 from app.ui.handover_card import card, summary_parts
 from app.ui.shell import guarded
 from app.ui.widgets import muted, refresh, screen_column, secondary_button
@@ -32,16 +32,17 @@ class HandedOverScreen:
     async def load(self) -> None:
         store = self.app.store
         got = await self.app.bg(service.received, store, self.app.ctx.worker_id)
-        names = {wid: await self.app.bg(context.worker_name, store, wid)
-                 for wid in {r.handover.from_worker_id for r in got}}
+        names = await self.app.bg(reads.names_by_id, store,
+                                  [r.handover.from_worker_id for r in got
+                                   if r.handover.from_worker_id])
         self.cards.controls = [self._card(r, names) for r in got] or [
             muted(t("handed_over.none"), 15)]
         refresh(self.cards)
 
-    def _card(self, got: service.Received, names: dict[str | None, str]) -> ft.Control:
+    def _card(self, got: service.Received, names: dict[str, str]) -> ft.Control:
         h = got.handover
         parts = summary_parts(got.summary)
-        parts.insert(1, muted(t("handed_over.from", name=names.get(h.from_worker_id) or "?",
+        parts.insert(1, muted(t("handed_over.from", name=names.get(h.from_worker_id or "") or "?",
                                 date=f"{h.at:%d-%m-%Y}")))
         first = got.summary.members[0].id if got.summary.members else None
 

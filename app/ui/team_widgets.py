@@ -48,9 +48,9 @@ class PeriodPicker(ft.Column):
         self.choice = Choice("period", [*service.PRESETS, CUSTOM], [preset],
                              on_change=self._chosen)
         self.label = muted(Period.last(service.PRESETS[preset]).label())
-        self.start = field(t("period.start"), width=170, on_submit=self._typed)
-        self.end = field(t("period.end"), width=170, on_submit=self._typed)
-        self.apply = secondary_button(t("period.apply"), self._typed, icon=ft.Icons.CHECK)
+        self.start = field(t("period.start"), width=170, on_submit=self._changed)
+        self.end = field(t("period.end"), width=170, on_submit=self._changed)
+        self.apply = secondary_button(t("period.apply"), self._changed, icon=ft.Icons.CHECK)
         self.custom = ft.Row([self.start, self.end, self.apply], wrap=True, spacing=8,
                              vertical_alignment=ft.CrossAxisAlignment.START, visible=False)
         self.controls = [ft.Row([heading(t("period.label"), 16), self.choice, self.label],
@@ -84,10 +84,7 @@ class PeriodPicker(ft.Column):
             return
         await self._changed()
 
-    async def _typed(self, _e: Any = None) -> None:
-        await self._changed()
-
-    async def _changed(self) -> None:
+    async def _changed(self, _e: Any = None) -> None:
         result = self.on_period()
         if asyncio.iscoroutine(result):
             await result
