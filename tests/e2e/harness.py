@@ -153,11 +153,13 @@ def unlock(page: Any, pin: str = PIN) -> None:
     button.wait_for(state="detached", timeout=30_000)
 
 
-def fill(page: Any, label: str, text: str) -> None:
-    """Type into a text field found by its label: focus first, then fill, then check.
+def on_field(page: Any, label: str, act: Any = None) -> Any:
+    """Focus the text field labelled ``label``, then ``act(box)``; retried as a whole. Returns
+    the field.
 
     Flutter rebuilds its semantics nodes while a screen loads, and a click during a scroll can
-    land on the field that was there before: so focus is checked and the click retried.
+    land on the field that was there before: so focus is checked and the click retried. An
+    unfocused field does not expose its value to the DOM either, so reads go through here too.
     """
     exact = page.get_by_role("textbox", name=label, exact=True)
     loose = page.get_by_role("textbox", name=label).first  # a hint may follow the label
@@ -171,12 +173,23 @@ def fill(page: Any, label: str, text: str) -> None:
             box.scroll_into_view_if_needed(timeout=3_000)
             box.click(timeout=3_000)
             page.wait_for_function(focused, arg=label, timeout=2_000)
-            box.fill(text, timeout=3_000)
-            expect(box).to_have_value(text, timeout=3_000)
-            return
+            if act is not None:
+                act(box)
+            return box
         except Exception:
             if attempt == 4:
                 raise
+    raise AssertionError("unreachable")
+
+
+def fill(page: Any, label: str, text: str) -> None:
+    """Type into a text field found by its label: focus first, then fill, then check."""
+
+    def type_in(box: Any) -> None:
+        box.fill(text, timeout=3_000)
+        expect(box).to_have_value(text, timeout=3_000)
+
+    on_field(page, label, type_in)
 
 
 def choose(page: Any, role: str, name: str, exact: bool = False) -> None:

@@ -20,6 +20,7 @@ from tests.e2e.harness import (
     announced,
     device_store,
     fill,
+    on_field,
     open_app,
     screenshot,
     unlock,
@@ -57,22 +58,8 @@ def _shows_no_data(page, server: AppServer) -> None:  # noqa: ANN001
 
 
 def _expect_value(page, label: str, value: str) -> None:  # noqa: ANN001
-    """An unfocused field does not expose its value to the DOM: focus it first. A click while
-    the semantics tree is being rebuilt can land on the field beside it, so focus is checked
-    and the click tried again."""
-    box = page.get_by_role("textbox", name=label, exact=True)
-    focused = "label => document.activeElement?.getAttribute('aria-label') === label"
-    for attempt in range(5):
-        try:
-            page.wait_for_timeout(300 * attempt)
-            box.scroll_into_view_if_needed(timeout=3_000)
-            box.click(timeout=3_000)
-            page.wait_for_function(focused, arg=label, timeout=2_000)
-            break
-        except Exception:
-            if attempt == 4:
-                raise
-    expect(box).to_have_value(value)
+    """An unfocused field does not expose its value to the DOM: focus it first."""
+    expect(on_field(page, label)).to_have_value(value)
 
 
 def test_a_new_device_chooses_its_pin(browser, tmp_path):
