@@ -27,6 +27,8 @@ from sync_server.validate import parse_push
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
 MIN_CODE_HOURS, MAX_CODE_HOURS, DEFAULT_CODE_HOURS = 1, 168, 24
 MAX_WAIT_S = 30.0
+ENROLL_VALUES = 64
+"""An enrollment is three strings; anyone may send one, so its body may hold little."""
 GZIP_MIN = 1024
 """Answers over this many bytes are gzipped for a client that accepts it."""
 
@@ -46,6 +48,8 @@ class Request:
     client: str = ""
     """The client's IP address (rate limits)."""
     limits: RateLimits = field(default_factory=RateLimits)
+    max_values: int | None = None
+    """The route's cap on JSON values in the body (``nesting.scan``)."""
 
 
 class Prepared(NamedTuple):
@@ -67,6 +71,9 @@ class Route(NamedTuple):
     auth: bool
     protocol: bool
     pattern: re.Pattern[str]
+    guard: str = ""
+    """A ``RateLimits`` limiter to consult per address before the body is read."""
+    max_values: int | None = None
 
 
 def _reject_constant(name: str) -> Any:
@@ -83,24 +90,24 @@ def _finite_float(text: str) -> float:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def read_json(req: Request, walk: bool = True) -> Any:
+def read_json(req: Request) -> Any:
     """The body as JSON; 400 ``bad_json`` for anything that is not strict UTF-8 JSON, 400
-    ``too_deep`` past ``nesting.MAX_DEPTH`` (``walk=False``: the caller checks the depth).
+    ``too_deep`` past ``nesting.MAX_DEPTH`` and ``too_many_values`` past the route's cap, both
+    found on the bytes before anything is built.
 
     That includes a lone surrogate written as an escape (``"\\ud800"``): valid JSON syntax,
     but no Unicode text, and it would fail later when stored or sent on.
     """
+    nesting.scan(req.body, req.max_values)
     try:
         data = json.loads(req.body.decode("utf-8"), parse_constant=_reject_constant,
                           parse_float=_finite_float)
         if _SURROGATE_ESCAPE.search(req.body):
             json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except RecursionError:
+    except RecursionError:  # an unbalanced body passes the scan
         raise nesting.too_deep() from None
     except ValueError:  # UnicodeError is a ValueError
         raise bad_request("The body is not valid JSON (UTF-8).", code="bad_json") from None
-    if walk and nesting.exceeds(data):
-        raise nesting.too_deep()
     return data
 
 
@@ -168,7 +175,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     if not isinstance(code, str) or not code or len(code) > 64:
         raise bad_request("'code' must be the enrollment code, a string.")
     keys = [("ip", req.client), ("device", device if isinstance(device, str) else "")]
-    req.limits.enroll.check(keys)
+    req.limits.enroll.check(keys[1:])  # the address was checked before the body was read
     try:
         return store.enroll(code, device, label)
     except ApiError as err:
@@ -179,7 +186,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
 
 def push(store: ServerStore, req: Request) -> Answer:
     assert req.device is not None
-    batch = parse_push(read_json(req, walk=False), req.device.id)
+    batch = parse_push(read_json(req), req.device.id)
     if batch.newest_ms > time.time() * 1000 + MAX_FUTURE_MS:
         raise ApiError(409, "clock_skew", "This device's clock runs more than 10 minutes ahead "
                        "of the server's. Set the clock right, then sync again.",
@@ -384,18 +391,19 @@ def audit_export(store: ServerStore, req: Request) -> Answer:
 
 
 def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
-           protocol: bool = False) -> Route:
+           protocol: bool = False, guard: str = "", max_values: int | None = None) -> Route:
     regex = re.sub(r"\\{(\w+)\\}", lambda m: rf"(?P<{m.group(1)}>[A-Za-z0-9_-]+)",
                    re.escape(path))
     if "conflicts/{id}" in path:
         regex = regex.replace("(?P<id>[A-Za-z0-9_-]+)", "(?P<id>[0-9]+)")
-    return Route(method, path, endpoint, auth, protocol, re.compile(regex))
+    return Route(method, path, endpoint, auth, protocol, re.compile(regex), guard, max_values)
 
 
 ROUTES: tuple[Route, ...] = (
     _route("GET", "/v1/health", health, auth=False),
     _route("GET", "/v1/openapi.json", openapi_doc, auth=False),
-    _route("POST", "/v1/enroll", enroll, auth=False, protocol=True),
+    _route("POST", "/v1/enroll", enroll, auth=False, protocol=True, guard="enroll",
+           max_values=ENROLL_VALUES),
     _route("POST", "/v1/push", push, protocol=True),
     _route("GET", "/v1/pull", pull, protocol=True),
     _route("GET", "/v1/history/{kind}/{id}", history),

@@ -61,6 +61,11 @@ def tune_process() -> None:
         log.warning("could not limit malloc arenas; memory use may grow with connections")
 
 
+MAX_PER_ADDRESS = 64
+"""Default cap on one address's open connections: a team's phones behind one NAT use one or two
+each; a thousand idle sockets from one address would take every file descriptor."""
+
+
 class SyncServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -70,9 +75,14 @@ class SyncServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, store: ServerStore, host: str = "127.0.0.1", port: int = 0, *,
-                 max_in_flight: int = 32, ssl_context: ssl.SSLContext | None = None):
+                 max_in_flight: int = 32, max_per_address: int = MAX_PER_ADDRESS,
+                 ssl_context: ssl.SSLContext | None = None):
         self.store = store
         self.max_in_flight = max_in_flight
+        self.max_per_address = max_per_address
+        """Open connections one address may hold (0: no cap); behind a proxy every client
+        shares the proxy's address, so there the proxy limits per client instead."""
+        self._connections: dict[str, int] = {}
         self.limits = RateLimits()
         """Failed logins and enrollments per IP and device; tests may set their own."""
         self.stopping = False
@@ -95,23 +105,68 @@ class SyncServer(ThreadingHTTPServer):
 
     # ------------------------------------------------------------------ request accounting
 
-    def enter(self) -> bool | None:
-        """Admit a request: True, False when over the limit (429), None when stopping."""
+    def enter(self) -> bool:
+        """Start a request (``stop`` waits for it); False when stopping."""
+        with self._lock:
+            if self.stopping:
+                return False
+            self._active += 1
+            return True
+
+    def take_slot(self) -> bool | None:
+        """Count a request whose body is in as in flight: True, False when over the limit
+        (429), None when stopping."""
         with self._lock:
             if self.stopping:
                 return None
-            self._active += 1
             if self._in_flight >= self.max_in_flight:
                 return False
             self._in_flight += 1
             return True
 
-    def leave(self, counted: bool) -> None:
+    def leave(self, slot: bool) -> None:
         with self._lock:
             self._active -= 1
-            if counted:
+            if slot:
                 self._in_flight -= 1
             self._idle.notify_all()
+
+    # ------------------------------------------------------------------ connections per address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Admit a connection if its address has fewer than ``max_per_address`` open;
+        otherwise answer 429 ``too_many_connections`` (best effort) and close at once."""
+        address = client_address[0]
+        with self._lock:
+            count = self._connections.get(address, 0)
+            if self.max_per_address and count >= self.max_per_address:
+                admitted = False
+            else:
+                self._connections[address] = count + 1
+                admitted = True
+        if not admitted:
+            _refuse_connection(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._forget(address)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
+        finally:
+            self._forget(client_address[0])
+
+    def _forget(self, address: str) -> None:
+        with self._lock:
+            left = self._connections.get(address, 1) - 1
+            if left > 0:
+                self._connections[address] = left
+            else:
+                self._connections.pop(address, None)
 
     @contextmanager
     def parked(self) -> Iterator[None]:
@@ -179,6 +234,22 @@ _PLAIN_REFUSAL = json.dumps({"code": "tls_required", "message": "This server spe
                              "only: use an https:// address."}).encode()
 
 
+_BUSY = json.dumps({"code": "too_many_connections", "message": "This address has too many "
+                   "connections open; close some and try again."}).encode()
+
+
+def _refuse_connection(sock: socket.socket) -> None:
+    """429 on a connection over its address's cap, written without waiting (the accepting
+    thread must not block), and nothing read."""
+    try:
+        sock.setblocking(False)
+        sock.send(b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                  b"Retry-After: 5\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+                  % (len(_BUSY), _BUSY))
+    except OSError:
+        pass
+
+
 def _refuse_plain_http(sock: socket.socket) -> None:
     """Answer a plain-HTTP request on the TLS port with 400 ``tls_required``, then close.
 
@@ -210,21 +281,24 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str | None = None,
           tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full",
-          min_client_schema: int = 1) -> int:
+          min_client_schema: int = 1, max_per_address: int = MAX_PER_ADDRESS) -> int:
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     tune_process()
     if is_postgres(db):  # several server processes share a PostgreSQL database
-        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
+        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema,
+                      max_per_address)
     with restore.exclusive(db):  # no second server, and no restore, while this one runs
-        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
+        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema,
+                      max_per_address)
 
 
 def _serve(db: str, host: str, port: int, ctx: ssl.SSLContext | None, max_in_flight: int,
-           durability: str, min_client_schema: int) -> int:
+           durability: str, min_client_schema: int, max_per_address: int) -> int:
     store = ServerStore(db, durability=durability)
     try:
-        server = SyncServer(store, host, port, max_in_flight=max_in_flight, ssl_context=ctx)
+        server = SyncServer(store, host, port, max_in_flight=max_in_flight,
+                            max_per_address=max_per_address, ssl_context=ctx)
         server.min_client_schema = min_client_schema
     except OSError:
         store.close()
