@@ -27,8 +27,10 @@ from sync_server.validate import parse_push
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
 MIN_CODE_HOURS, MAX_CODE_HOURS, DEFAULT_CODE_HOURS = 1, 168, 24
 MAX_WAIT_S = 30.0
-ENROLL_VALUES = 64
-"""An enrollment is three strings; anyone may send one, so its body may hold little."""
+MAX_BODY = 8 * 1024 * 1024
+ENROLL_BODY, ENROLL_VALUES = 256 * 1024, 64
+"""An enrollment is three strings; anyone may send one, so its body may hold little (a gzip
+bomb is refused while it is decompressed, a body of many values before it is parsed)."""
 GZIP_MIN = 1024
 """Answers over this many bytes are gzipped for a client that accepts it."""
 
@@ -74,6 +76,8 @@ class Route(NamedTuple):
     guard: str = ""
     """A ``RateLimits`` limiter to consult per address before the body is read."""
     max_values: int | None = None
+    max_body: int = MAX_BODY
+    """Bytes the body may have, sent and decompressed."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -391,19 +395,21 @@ def audit_export(store: ServerStore, req: Request) -> Answer:
 
 
 def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
-           protocol: bool = False, guard: str = "", max_values: int | None = None) -> Route:
+           protocol: bool = False, guard: str = "", max_values: int | None = None,
+           max_body: int = MAX_BODY) -> Route:
     regex = re.sub(r"\\{(\w+)\\}", lambda m: rf"(?P<{m.group(1)}>[A-Za-z0-9_-]+)",
                    re.escape(path))
     if "conflicts/{id}" in path:
         regex = regex.replace("(?P<id>[A-Za-z0-9_-]+)", "(?P<id>[0-9]+)")
-    return Route(method, path, endpoint, auth, protocol, re.compile(regex), guard, max_values)
+    return Route(method, path, endpoint, auth, protocol, re.compile(regex), guard, max_values,
+                 max_body)
 
 
 ROUTES: tuple[Route, ...] = (
     _route("GET", "/v1/health", health, auth=False),
     _route("GET", "/v1/openapi.json", openapi_doc, auth=False),
     _route("POST", "/v1/enroll", enroll, auth=False, protocol=True, guard="enroll",
-           max_values=ENROLL_VALUES),
+           max_values=ENROLL_VALUES, max_body=ENROLL_BODY),
     _route("POST", "/v1/push", push, protocol=True),
     _route("GET", "/v1/pull", pull, protocol=True),
     _route("GET", "/v1/history/{kind}/{id}", history),

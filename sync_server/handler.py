@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("wijkweb.server")
 
-MAX_BODY = 8 * 1024 * 1024
+MAX_BODY = api.MAX_BODY
 GZIP_MIN = api.GZIP_MIN
 CLIENT_GONE = 499
 """Logged (never sent) for a request whose client hung up before its answer, as nginx does."""
@@ -115,8 +115,8 @@ class Handler(BaseHTTPRequestHandler):
                               client=self.client_address[0], limits=self.server.limits,
                               max_values=route.max_values)
             self._check(route, req)  # before the body: a stranger's 8 MiB is not even read
-            req.body = self._body()
             device = req.device.id if req.device else "-"
+            req.body = self._body(route.max_body)
             slot = self.server.take_slot()
             if slot is None:
                 raise unavailable("The server is stopping.")
@@ -216,26 +216,28 @@ class Handler(BaseHTTPRequestHandler):
                            "team lead to enroll it again.")
         return device
 
-    def _body(self) -> bytes:
-        """The request body, decompressed, at most ``MAX_BODY`` bytes either way, read at
-        ``timeouts``' minimum pace."""
-        self._body_read = True
+    def _body(self, cap: int) -> bytes:
+        """The request body, decompressed, at most ``cap`` bytes either way (413 as soon as
+        that is passed), read at ``timeouts``' minimum pace."""
         length = self._length
         if length == 0:
             raw = b""
         else:
-            self.rfile.pace(self.body_timeout, MAX_BODY if length is None else length)
-            raw = (framing.read_chunked(self.rfile, MAX_BODY) if length is None
+            if length is not None and length > cap:
+                raise framing.too_large(cap)
+            self.rfile.pace(self.body_timeout, cap if length is None else length)
+            raw = (framing.read_chunked(self.rfile, cap) if length is None
                    else self.rfile.read(length))
             self.rfile.deadline = None
             if len(raw) < (length or 0):
                 raise timeouts.ClientGone("the body ended early")
+        self._body_read = True  # all of it: the connection may carry the next request
         encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             return raw
         if encoding != "gzip":
             raise ApiError(415, "unsupported_encoding", "Send the body plain or gzipped.")
-        return _gunzip(raw)
+        return _gunzip(raw, cap)
 
     # ------------------------------------------------------------------ answers
 
@@ -309,10 +311,6 @@ def _storage_trouble(exc: Exception) -> ApiError | None:
     return None
 
 
-def _too_large() -> ApiError:
-    return framing.too_large(MAX_BODY)
-
-
 def _printable(text: str, limit: int = 200) -> str:
     """``text`` for the log: backslash, control and non-ASCII characters escaped, cut at
     ``limit`` (a path may carry any byte, and a log line must not lie about what follows)."""
@@ -321,13 +319,13 @@ def _printable(text: str, limit: int = 200) -> str:
     return out + ("..." if len(text) > limit else "")
 
 
-def _gunzip(raw: bytes) -> bytes:
+def _gunzip(raw: bytes, cap: int) -> bytes:
     """Decompress with a cap on the output: a small gzip bomb must not fill the memory."""
     inflater = zlib.decompressobj(wbits=31)
     try:
-        out = inflater.decompress(raw, MAX_BODY + 1)
-        if len(out) > MAX_BODY or inflater.unconsumed_tail:
-            raise _too_large()
+        out = inflater.decompress(raw, cap + 1)
+        if len(out) > cap or inflater.unconsumed_tail:
+            raise framing.too_large(cap)
         if not inflater.eof:
             raise bad_request("The gzipped body is cut short.")
     except zlib.error:

@@ -35,6 +35,8 @@ def too_many_values(limit: int) -> ApiError:
 def scan(body: bytes, max_values: int | None = None) -> None:
     """Refuse ``body`` if its JSON nests deeper than ``MAX_DEPTH`` or holds more than
     ``max_values`` values; malformed JSON passes (``json.loads`` names it)."""
+    if max_values is not None and body.count(b'"') > 2 * max_values:
+        raise too_many_values(max_values)  # before the strings are cut out one by one
     shape = _STRING.sub(b"", body).translate(None, _NOT_STRUCTURE)
     _check_depth(shape.translate(_BRACKETS, b","))
     if max_values is not None:
@@ -50,9 +52,9 @@ def _check_depth(nest: bytes) -> None:
             return
         inner_gone = nest.replace(b"[]", b"")
         if len(inner_gone) == len(nest):
-            return  # unbalanced
+            break  # unbalanced: json.loads names it, unless it opens too many levels
         nest = inner_gone
-    if b"[]" in nest:
+    if b"[]" in nest or nest.count(b"[") > MAX_DEPTH:
         raise too_deep()
 
 

@@ -228,7 +228,8 @@ def test_chunked_body_is_accepted(server: Harness) -> None:
 def test_malformed_request_line_and_content_length(server: Harness) -> None:
     status, body = _raw(server, b"GARBAGE\r\n\r\n")
     assert status == 400 and body["code"] == "bad_request"
-    status, body = _raw(server, b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
+    status, body = _raw(server, b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\n"
+                                b"Content-Length: ten\r\n\r\n")
     assert status == 400 and body["code"] == "bad_framing"  # strict framing (issue 12)
     status, body = _raw(server, b"GET /v1/pull?limit=%ff HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status in (400, 426) and body["code"] in ("bad_request", "protocol_unsupported")

@@ -1,0 +1,343 @@
+"""Attacks on the transport over raw sockets, against the real server (issue 12).
+
+Each attack runs while a legitimate device (127.0.0.1, a real token) keeps getting answers:
+health, a push and a pull. Attackers come from other loopback addresses (127.0.0.2 and up) so
+the per-address connection cap is theirs alone. After each attack nothing in the database has
+changed except by the legitimate device. Every wait is for a state (an answer, a close, a count
+on the server), never a sleep; ``bench/attack_bench.py`` runs the same attacks for minutes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import socket
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from sync_server import timeouts
+from sync_server.handler import Handler
+from sync_server.protocol import PROTOCOL_HEADER
+
+if TYPE_CHECKING:
+    from server_fixtures import DeviceClient, Harness
+
+pytest_plugins = ["server_fixtures"]
+ATTACKER = "127.0.0.2"
+MIB = 1024 * 1024
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _connect(h: Harness, address: str = ATTACKER, timeout: float = 30) -> socket.socket:
+    return socket.create_connection(h.server.server_address[:2], timeout=timeout,
+                                    source_address=(address, 0))
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict[str, Any] | None]:
+    """One HTTP answer: (status, JSON body); (0, None) if the server closed without one."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return 0, None
+            data += chunk
+    except ConnectionResetError:
+        return 0, None
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split()[1]), json.loads(body[:length])
+
+
+def _closed(sock: socket.socket) -> bool:
+    """True once the server has closed the connection (waits for it, bounded by the timeout)."""
+    try:
+        return sock.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+
+
+def _head(method: str, path: str, *lines: str, token: str | None = None) -> bytes:
+    auth = [f"Authorization: Bearer {token}"] if token else []
+    return "\r\n".join([f"{method} {path} HTTP/1.1", "Host: x", f"{PROTOCOL_HEADER}: 1",
+                        *auth, *lines, "", ""]).encode()
+
+
+def _legit_keeps_working(h: Harness, dev: DeviceClient) -> None:
+    assert h.anonymous.get("/v1/health").status_code == 200
+    resp = dev.push([dev.change("contact", {"note": "legitimate"})])
+    assert resp.status_code == 200, resp.text
+    assert dev.pull().status_code == 200
+
+
+def _changed_by_others(before: list[Any], after: list[Any], legit: DeviceClient) -> list[Any]:
+    """Rows added or removed by anyone but ``legit`` (the ``meta`` counters move with it)."""
+    old = {table: set(map(repr, rows)) for table, rows in before}
+    new = {table: set(map(repr, rows)) for table, rows in after}
+    return [(table, row) for table in old.keys() | new.keys() if table != "meta"
+            for row in old.get(table, set()) ^ new.get(table, set()) if legit.id not in row]
+
+
+@pytest.fixture
+def scene(server: Harness) -> Iterator[tuple[Harness, DeviceClient, DeviceClient]]:
+    """The server, a legitimate device and an insider attacker's device (another team); on
+    leaving, nothing but the legitimate device has changed the database."""
+    legit, attacker = server.device(), server.device()
+    before = server.dump()
+    yield server, legit, attacker
+    assert _changed_by_others(before, server.dump(), legit) == []
+
+
+def _poll_until(check: Any, what: str, bound: float = 30) -> None:
+    """Wait for a server-side state (a last-resort bound, never a fixed sleep)."""
+    deadline = time.monotonic() + bound
+    while not check():
+        assert time.monotonic() < deadline, f"never reached: {what}"
+        time.sleep(0.01)
+
+
+# ---------------------------------------------------------------------- framing and smuggling
+
+
+SMUGGLED = _head("POST", "/v1/push", "Content-Length: 2").decode() + "{}"
+
+FRAMING = {
+    "chunk size -1": ("Transfer-Encoding: chunked", "-1\r\n"),
+    "chunk size 0x2": ("Transfer-Encoding: chunked", "0x2\r\n{}\r\n0\r\n\r\n"),
+    "chunk size +2": ("Transfer-Encoding: chunked", "+2\r\n{}\r\n0\r\n\r\n"),
+    "chunk size 0_2": ("Transfer-Encoding: chunked", "0_2\r\n{}\r\n0\r\n\r\n"),
+    "chunk size empty": ("Transfer-Encoding: chunked", "\r\n{}\r\n0\r\n\r\n"),
+    "chunk size too long": ("Transfer-Encoding: chunked", "000000002\r\n{}\r\n0\r\n\r\n"),
+    "chunk size bare LF": ("Transfer-Encoding: chunked", "2\n{}\r\n0\r\n\r\n"),
+    "chunk without CRLF": ("Transfer-Encoding: chunked", "2\r\n{}XX0\r\n\r\n"),
+    "two Content-Length": ("Content-Length: 2\r\nContent-Length: 2", "{}"),
+    "Content-Length list": ("Content-Length: 2, 2", "{}"),
+    "Content-Length +2": ("Content-Length: +2", "{}"),
+    "Content-Length hex": ("Content-Length: 0x2", "{}"),
+    "Content-Length superscript": ("Content-Length: \u00b2", "{}"),
+    "CL and chunked": (f"Content-Length: {len(SMUGGLED) + 5}\r\nTransfer-Encoding: chunked",
+                       "0\r\n\r\n" + SMUGGLED),
+    "TE gzip": ("Transfer-Encoding: gzip", "{}"),
+    "TE chunked twice": ("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
+                         "0\r\n\r\n"),
+    "TE chunked, chunked": ("Transfer-Encoding: chunked, chunked", "0\r\n\r\n"),
+    "TE with a space in the name": ("Transfer-Encoding : chunked", "0\r\n\r\n"),
+    "folded header": ("Transfer-Encoding: identity\r\n chunked", "0\r\n\r\n"),
+}
+
+
+@pytest.mark.parametrize("name", FRAMING)
+def test_ambiguous_framing_is_bad_framing_and_closes(
+        scene: tuple[Harness, DeviceClient, DeviceClient], name: str) -> None:
+    """RFC 9112 §6: one way to find a body's end, or 400 ``bad_framing`` and a close; a
+    smuggled second request is never run (``scene`` checks the database)."""
+    h, legit, attacker = scene
+    headers, body = FRAMING[name]
+    request = _head("POST", "/v1/push", headers, token=attacker.token) + body.encode("latin-1")
+    with _connect(h) as sock:
+        sock.sendall(request + SMUGGLED.encode())
+        status, answer = _answer(sock)
+        assert (status, answer and answer["code"]) == (400, "bad_framing"), name
+        assert _closed(sock)
+    _legit_keeps_working(h, legit)
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /v1/health HTTP/1.1\nHost: x\n\n",  # bare LF
+    b"GET /v1/health HTTP/1.1\r\nHost: x\n\r\n",
+    b"GET /v1/health HTTP/1.1\r\nHost: x\rX: y\r\n\r\n",  # bare CR
+    b"GET /v1/health HTTP/1.1\r\n\r\n",  # no Host
+    b"GET /v1/health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    b"GET  /v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v1/health HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+    b"GET /v1/health HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+], ids=["bare-LF", "bare-LF-end", "bare-CR", "no-Host", "two-Hosts", "double-space",
+        "fold", "TE-in-1.0"])
+def test_a_malformed_head_is_bad_framing(server: Harness, request_bytes: bytes) -> None:
+    with _connect(server) as sock:
+        sock.sendall(request_bytes)
+        status, answer = _answer(sock)
+        assert (status, answer and answer["code"]) == (400, "bad_framing")
+        assert _closed(sock)
+
+
+def test_strict_requests_still_pass(server: Harness) -> None:
+    """HTTP/1.0 without Host, a chunk extension and a trailer, upper-case hex."""
+    dev = server.device()
+    with _connect(server, "127.0.0.1") as sock:
+        sock.sendall(b"GET /v1/health HTTP/1.0\r\n\r\n")
+        assert _answer(sock)[0] == 200
+    body = json.dumps({"device": dev.id, "epoch": dev.epoch, "changes": [
+        dev.change("contact", {"note": "chunked"})]}).encode()
+    with _connect(server, "127.0.0.1") as sock:
+        sock.sendall(_head("POST", "/v1/push", "Transfer-Encoding: Chunked", token=dev.token)
+                     + b"%X;ext=1\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (len(body), body))
+        status, answer = _answer(sock)
+        assert status == 200 and answer and answer["acked"] == 1
+
+
+def test_a_chunked_body_counts_against_the_cap(scene: tuple[Harness, DeviceClient,
+                                                            DeviceClient]) -> None:
+    """Chunk sizes that add up past 8 MiB: 413 before the chunk that passes it is read."""
+    h, legit, attacker = scene
+    with _connect(h) as sock:
+        sock.sendall(_head("POST", "/v1/push", "Transfer-Encoding: chunked",
+                           token=attacker.token) + b"400000\r\n" + b"x" * 0x400000 + b"\r\n"
+                     + b"400001\r\n")
+        status, answer = _answer(sock)
+        assert (status, answer and answer["code"]) == (413, "body_too_large")
+        assert _closed(sock)
+    _legit_keeps_working(h, legit)
+
+
+# ---------------------------------------------------------------------- limits before work
+
+
+def _bomb(inner: bytes, size: int) -> bytes:
+    """An enrollment whose label is ``size`` bytes of ``inner`` repeated, gzipped."""
+    body = b'{"code":"AAAA-BBBB-CCCC","device":"bomb","label":[' + inner * (
+        size // len(inner)) + b"0]}"
+    return gzip.compress(body, 9)
+
+
+@pytest.mark.parametrize("inner,size,code", [
+    (b"[],", 8 * MIB, "body_too_large"),  # the issue's bomb: refused while decompressed
+    (b"[],", 200_000, "too_many_values"),  # under the enroll cap: refused from a scan
+    (b'"",', 200_000, "too_many_values"),
+    (b"[", 200_000, "too_deep"),
+], ids=["bomb", "wide", "strings", "deep"])
+def test_parse_amplification_is_refused_cheaply(
+        scene: tuple[Harness, DeviceClient, DeviceClient], inner: bytes, size: int,
+        code: str) -> None:
+    """Six gzipped enroll bombs at once (before: ~400 MB and 5 s of CPU each) are refused
+    before anything is parsed; the server's Python heap stays a few MB."""
+    h, legit, _ = scene
+    bomb = _bomb(inner, size)
+    assert len(bomb) < 20_000
+    request = _head("POST", "/v1/enroll", "Content-Encoding: gzip",
+                    f"Content-Length: {len(bomb)}") + bomb
+    answers: list[Any] = []
+
+    def send() -> None:
+        with _connect(h) as sock:
+            sock.sendall(request)
+            answers.append(_answer(sock))
+
+    tracemalloc.start()
+    cpu = time.process_time()
+    try:
+        threads = [threading.Thread(target=send) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cpu = time.process_time() - cpu
+    assert [a and a["code"] for _, a in answers] == [code] * 6
+    assert peak < 16 * MIB, f"peak {peak / MIB:.0f} MiB"  # before: 2.5 GB
+    assert cpu < 5, f"{cpu:.1f} s of CPU"  # before: ~30 s
+    _legit_keeps_working(h, legit)
+
+
+def test_enroll_rate_limit_is_checked_before_the_body(server: Harness) -> None:
+    """An address out of enrollment attempts gets 429 without its body being read."""
+    from sync_server.ratelimit import RateLimits
+
+    server.server.limits = RateLimits(enroll_burst=1, enroll_every=600)
+    server.server.limits.enroll.fail([("ip", ATTACKER)])
+    with _connect(server) as sock:
+        sock.sendall(_head("POST", "/v1/enroll", f"Content-Length: {8 * MIB}"))  # no body
+        status, answer = _answer(sock)
+        assert (status, answer and answer["code"]) == (429, "rate_limited")
+
+
+# ---------------------------------------------------------------------- availability
+
+
+@contextmanager
+def _sockets(h: Harness, count: int, address: str = ATTACKER) -> Iterator[list[socket.socket]]:
+    with ExitStack() as stack:
+        yield [stack.enter_context(_connect(h, address)) for _ in range(count)]
+
+
+def test_headers_without_a_body_hold_no_slot(make_server: Any) -> None:
+    """40 connections that declare 8 MiB and send nothing (before: every slot taken, health
+    429 for minutes) hold connections, not in-flight slots."""
+    h: Harness = make_server(max_in_flight=4)
+    legit, attacker = h.device(), h.device()
+    before = h.dump()
+    with _sockets(h, 40) as socks:
+        for sock in socks:
+            sock.sendall(_head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
+                               token=attacker.token))
+        _poll_until(lambda: h.server._connections.get(ATTACKER) == 40, "40 open connections")
+        for _ in range(3):
+            _legit_keeps_working(h, legit)
+    assert _changed_by_others(before, h.dump(), legit) == []
+
+
+def test_many_idle_connections_from_one_address_are_capped(
+        scene: tuple[Harness, DeviceClient, DeviceClient]) -> None:
+    h, legit, _ = scene
+    h.server.max_per_address = 16
+    with _sockets(h, 16) as held:
+        _poll_until(lambda: h.server._connections.get(ATTACKER) == 16, "16 held")
+        with _sockets(h, 20) as excess:
+            for sock in excess:  # each refused at once: 429 or a plain close
+                status, answer = _answer(sock)
+                assert status in (0, 429), status
+                assert status == 0 or (answer and answer["code"]) == "too_many_connections"
+            _legit_keeps_working(h, legit)
+        assert len(held) == 16 and h.server._connections.get(ATTACKER) == 16
+    _poll_until(lambda: ATTACKER not in h.server._connections, "connections forgotten")
+
+
+def test_slow_bodies_are_dropped_at_the_minimum_pace(
+        scene: tuple[Harness, DeviceClient, DeviceClient], monkeypatch: Any) -> None:
+    """Slowloris bodies: a trickle under the pace gets 408 after the grace and one window,
+    whatever length it declared; the legitimate device is served meanwhile."""
+    h, legit, attacker = scene
+    monkeypatch.setattr(Handler, "body_timeout", 0.5)
+    monkeypatch.setattr(timeouts, "PACE_WINDOW_S", 0.5)
+    with _sockets(h, 8) as socks:
+        started = time.monotonic()
+        for sock in socks:
+            sock.sendall(_head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
+                               token=attacker.token) + b"x" * 40_000)  # one window's worth
+        _legit_keeps_working(h, legit)
+        for sock in socks:
+            status, answer = _answer(sock)
+            assert (status, answer and answer["code"]) == (408, "request_timeout")
+        assert time.monotonic() - started < 20  # declared 8 MiB: before, ~290 s each
+
+
+def test_a_client_hanging_up_mid_body_is_499_and_paths_are_escaped(
+        server: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    dev = server.device()
+    caplog.set_level(logging.INFO, logger="wijkweb.server")
+    with _connect(server) as sock:
+        sock.sendall(_head("POST", "/v1/push", "Content-Length: 1000", token=dev.token) + b"{")
+    for path, status in ((b"/v1/\x1b[31mred\x7f", 400), (b"/v1/red\\x41\xe9", 404)):
+        with _connect(server) as sock:  # a control byte in the target is bad framing
+            sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
+            assert _answer(sock)[0] == status
+    _poll_until(lambda: len(caplog.records) >= 3, "three requests logged")
+    lines = [r.getMessage() for r in caplog.records if r.name == "wijkweb.server"]
+    assert any(line.startswith("POST /v1/push 499 ") and dev.id in line for line in lines)
+    assert any(line.startswith("GET /v1/\\x1b[31mred\\x7f 400 ") for line in lines), lines
+    assert any(line.startswith("GET /v1/red\\x5cx41\\xe9 404 ") for line in lines), lines
+    assert all(ch.isprintable() for line in lines for ch in line)
