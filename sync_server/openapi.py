@@ -30,7 +30,8 @@ def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
     by_status: dict[int, list[str]] = {}
     for status, code in pairs:
         by_status.setdefault(status, []).append(code)
-    common = {429: ["overloaded"], 503: ["unavailable"], 500: ["internal"]}
+    common = {400: ["bad_framing"], 429: ["overloaded", "too_many_connections"],
+              503: ["unavailable"], 500: ["internal"]}
     for status, codes in common.items():
         by_status.setdefault(status, []).extend(codes)
     return {str(status): _json(_ref("Error"), "Error; `code` is one of: "
@@ -246,7 +247,7 @@ PATHS: dict[str, Any] = {
         "EnrollResponse",
         _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
                 (409, "device_exists"), (426, "protocol_unsupported"),
-                (426, "upgrade_required"), (429, "rate_limited")),
+                (426, "upgrade_required"), (429, "rate_limited"), (400, "too_many_values")),
         secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
     "/v1/push": {"post": _op(
         "Push changes",
@@ -364,7 +365,13 @@ def document() -> dict[str, Any]:
                  "description": "Record sync for the Wijkweb app. Every error is JSON "
                                 "`{code, message, ...}`. Bodies may be gzipped both ways. "
                                 "With TLS configured, a plain-HTTP request on the port is "
-                                "answered `400` `tls_required` and the connection closed."},
+                                "answered `400` `tls_required` and the connection closed. "
+                                "Framing is strict HTTP/1.1 (RFC 9112): two or malformed "
+                                "`Content-Length`s, a transfer coding other than `chunked`, "
+                                "both, chunk sizes that are not plain hex, bare LF, folded "
+                                "headers or a missing `Host` are `400` `bad_framing`, and the "
+                                "connection is closed. An address over its connection cap is "
+                                "answered `429` `too_many_connections` and closed."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import ssl
@@ -46,9 +47,13 @@ def tune_process() -> None:
     Bounds glibc's malloc arenas (``MALLOC_ARENAS``; other C libraries are left as they are) and
     moves the objects alive after start-up out of the garbage collector's sight (``gc.freeze``):
     a push parses ~15,000 containers, and each full collection walked all the imported modules'
-    objects too.
+    objects too. Raises the open-files limit to its hard limit: every connection is a file, and
+    the default 1,024 is reached by a few addresses at their connection cap.
     """
     gc.freeze()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:
         is_glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     except (ValueError, OSError):
