@@ -9,7 +9,6 @@ on the server), never a sleep; ``bench/attack_bench.py`` runs the same attacks f
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import socket
@@ -24,55 +23,20 @@ import pytest
 
 from sync_server import timeouts
 from sync_server.handler import Handler
-from sync_server.protocol import PROTOCOL_HEADER
+from tests import attacks
+from tests.attacks import ATTACKER, FRAMING, MIB
 
 if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
 pytest_plugins = ["server_fixtures"]
-ATTACKER = "127.0.0.2"
-MIB = 1024 * 1024
 
 
 # ---------------------------------------------------------------------- helpers
 
 
 def _connect(h: Harness, address: str = ATTACKER, timeout: float = 30) -> socket.socket:
-    return socket.create_connection(h.server.server_address[:2], timeout=timeout,
-                                    source_address=(address, 0))
-
-
-def _answer(sock: socket.socket) -> tuple[int, dict[str, Any] | None]:
-    """One HTTP answer: (status, JSON body); (0, None) if the server closed without one."""
-    data = b""
-    try:
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return 0, None
-            data += chunk
-    except ConnectionResetError:
-        return 0, None
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length")))
-    while len(body) < length:
-        body += sock.recv(65536)
-    return int(head.split()[1]), json.loads(body[:length])
-
-
-def _closed(sock: socket.socket) -> bool:
-    """True once the server has closed the connection (waits for it, bounded by the timeout)."""
-    try:
-        return sock.recv(65536) == b""
-    except ConnectionResetError:
-        return True
-
-
-def _head(method: str, path: str, *lines: str, token: str | None = None) -> bytes:
-    auth = [f"Authorization: Bearer {token}"] if token else []
-    return "\r\n".join([f"{method} {path} HTTP/1.1", "Host: x", f"{PROTOCOL_HEADER}: 1",
-                        *auth, *lines, "", ""]).encode()
+    return attacks.connect(h.server.server_address[:2], address, timeout)
 
 
 def _legit_keeps_working(h: Harness, dev: DeviceClient) -> None:
@@ -82,14 +46,6 @@ def _legit_keeps_working(h: Harness, dev: DeviceClient) -> None:
     assert dev.pull().status_code == 200
 
 
-def _changed_by_others(before: list[Any], after: list[Any], legit: DeviceClient) -> list[Any]:
-    """Rows added or removed by anyone but ``legit`` (the ``meta`` counters move with it)."""
-    old = {table: set(map(repr, rows)) for table, rows in before}
-    new = {table: set(map(repr, rows)) for table, rows in after}
-    return [(table, row) for table in old.keys() | new.keys() if table != "meta"
-            for row in old.get(table, set()) ^ new.get(table, set()) if legit.id not in row]
-
-
 @pytest.fixture
 def scene(server: Harness) -> Iterator[tuple[Harness, DeviceClient, DeviceClient]]:
     """The server, a legitimate device and an insider attacker's device (another team); on
@@ -97,7 +53,7 @@ def scene(server: Harness) -> Iterator[tuple[Harness, DeviceClient, DeviceClient
     legit, attacker = server.device(), server.device()
     before = server.dump()
     yield server, legit, attacker
-    assert _changed_by_others(before, server.dump(), legit) == []
+    assert attacks.changed_by_others(before, server.dump(), legit.id) == []
 
 
 def _poll_until(check: Any, what: str, bound: float = 30) -> None:
@@ -111,46 +67,17 @@ def _poll_until(check: Any, what: str, bound: float = 30) -> None:
 # ---------------------------------------------------------------------- framing and smuggling
 
 
-SMUGGLED = _head("POST", "/v1/push", "Content-Length: 2").decode() + "{}"
-
-FRAMING = {
-    "chunk size -1": ("Transfer-Encoding: chunked", "-1\r\n"),
-    "chunk size 0x2": ("Transfer-Encoding: chunked", "0x2\r\n{}\r\n0\r\n\r\n"),
-    "chunk size +2": ("Transfer-Encoding: chunked", "+2\r\n{}\r\n0\r\n\r\n"),
-    "chunk size 0_2": ("Transfer-Encoding: chunked", "0_2\r\n{}\r\n0\r\n\r\n"),
-    "chunk size empty": ("Transfer-Encoding: chunked", "\r\n{}\r\n0\r\n\r\n"),
-    "chunk size too long": ("Transfer-Encoding: chunked", "000000002\r\n{}\r\n0\r\n\r\n"),
-    "chunk size bare LF": ("Transfer-Encoding: chunked", "2\n{}\r\n0\r\n\r\n"),
-    "chunk without CRLF": ("Transfer-Encoding: chunked", "2\r\n{}XX0\r\n\r\n"),
-    "two Content-Length": ("Content-Length: 2\r\nContent-Length: 2", "{}"),
-    "Content-Length list": ("Content-Length: 2, 2", "{}"),
-    "Content-Length +2": ("Content-Length: +2", "{}"),
-    "Content-Length hex": ("Content-Length: 0x2", "{}"),
-    "Content-Length superscript": ("Content-Length: \u00b2", "{}"),
-    "CL and chunked": (f"Content-Length: {len(SMUGGLED) + 5}\r\nTransfer-Encoding: chunked",
-                       "0\r\n\r\n" + SMUGGLED),
-    "TE gzip": ("Transfer-Encoding: gzip", "{}"),
-    "TE chunked twice": ("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
-                         "0\r\n\r\n"),
-    "TE chunked, chunked": ("Transfer-Encoding: chunked, chunked", "0\r\n\r\n"),
-    "TE with a space in the name": ("Transfer-Encoding : chunked", "0\r\n\r\n"),
-    "folded header": ("Transfer-Encoding: identity\r\n chunked", "0\r\n\r\n"),
-}
-
-
 @pytest.mark.parametrize("name", FRAMING)
 def test_ambiguous_framing_is_bad_framing_and_closes(
         scene: tuple[Harness, DeviceClient, DeviceClient], name: str) -> None:
     """RFC 9112 §6: one way to find a body's end, or 400 ``bad_framing`` and a close; a
     smuggled second request is never run (``scene`` checks the database)."""
     h, legit, attacker = scene
-    headers, body = FRAMING[name]
-    request = _head("POST", "/v1/push", headers, token=attacker.token) + body.encode("latin-1")
     with _connect(h) as sock:
-        sock.sendall(request + SMUGGLED.encode())
-        status, answer = _answer(sock)
+        sock.sendall(attacks.framing_attack(name, attacker.token))
+        status, answer = attacks.answer(sock)
         assert (status, answer and answer["code"]) == (400, "bad_framing"), name
-        assert _closed(sock)
+        assert attacks.closed(sock)
     _legit_keeps_working(h, legit)
 
 
@@ -168,9 +95,9 @@ def test_ambiguous_framing_is_bad_framing_and_closes(
 def test_a_malformed_head_is_bad_framing(server: Harness, request_bytes: bytes) -> None:
     with _connect(server) as sock:
         sock.sendall(request_bytes)
-        status, answer = _answer(sock)
+        status, answer = attacks.answer(sock)
         assert (status, answer and answer["code"]) == (400, "bad_framing")
-        assert _closed(sock)
+        assert attacks.closed(sock)
 
 
 def test_strict_requests_still_pass(server: Harness) -> None:
@@ -178,13 +105,13 @@ def test_strict_requests_still_pass(server: Harness) -> None:
     dev = server.device()
     with _connect(server, "127.0.0.1") as sock:
         sock.sendall(b"GET /v1/health HTTP/1.0\r\n\r\n")
-        assert _answer(sock)[0] == 200
+        assert attacks.answer(sock)[0] == 200
     body = json.dumps({"device": dev.id, "epoch": dev.epoch, "changes": [
         dev.change("contact", {"note": "chunked"})]}).encode()
     with _connect(server, "127.0.0.1") as sock:
-        sock.sendall(_head("POST", "/v1/push", "Transfer-Encoding: Chunked", token=dev.token)
+        sock.sendall(attacks.head("POST", "/v1/push", "Transfer-Encoding: Chunked", token=dev.token)
                      + b"%X;ext=1\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (len(body), body))
-        status, answer = _answer(sock)
+        status, answer = attacks.answer(sock)
         assert status == 200 and answer and answer["acked"] == 1
 
 
@@ -193,23 +120,16 @@ def test_a_chunked_body_counts_against_the_cap(scene: tuple[Harness, DeviceClien
     """Chunk sizes that add up past 8 MiB: 413 before the chunk that passes it is read."""
     h, legit, attacker = scene
     with _connect(h) as sock:
-        sock.sendall(_head("POST", "/v1/push", "Transfer-Encoding: chunked",
+        sock.sendall(attacks.head("POST", "/v1/push", "Transfer-Encoding: chunked",
                            token=attacker.token) + b"400000\r\n" + b"x" * 0x400000 + b"\r\n"
                      + b"400001\r\n")
-        status, answer = _answer(sock)
+        status, answer = attacks.answer(sock)
         assert (status, answer and answer["code"]) == (413, "body_too_large")
-        assert _closed(sock)
+        assert attacks.closed(sock)
     _legit_keeps_working(h, legit)
 
 
 # ---------------------------------------------------------------------- limits before work
-
-
-def _bomb(inner: bytes, size: int) -> bytes:
-    """An enrollment whose label is ``size`` bytes of ``inner`` repeated, gzipped."""
-    body = b'{"code":"AAAA-BBBB-CCCC","device":"bomb","label":[' + inner * (
-        size // len(inner)) + b"0]}"
-    return gzip.compress(body, 9)
 
 
 @pytest.mark.parametrize("inner,size,code", [
@@ -224,16 +144,14 @@ def test_parse_amplification_is_refused_cheaply(
     """Six gzipped enroll bombs at once (before: ~400 MB and 5 s of CPU each) are refused
     before anything is parsed; the server's Python heap stays a few MB."""
     h, legit, _ = scene
-    bomb = _bomb(inner, size)
-    assert len(bomb) < 20_000
-    request = _head("POST", "/v1/enroll", "Content-Encoding: gzip",
-                    f"Content-Length: {len(bomb)}") + bomb
+    request = attacks.enroll_bomb(inner, size)
+    assert len(request) < 20_000
     answers: list[Any] = []
 
     def send() -> None:
         with _connect(h) as sock:
             sock.sendall(request)
-            answers.append(_answer(sock))
+            answers.append(attacks.answer(sock))
 
     tracemalloc.start()
     cpu = time.process_time()
@@ -260,8 +178,8 @@ def test_enroll_rate_limit_is_checked_before_the_body(server: Harness) -> None:
     server.server.limits = RateLimits(enroll_burst=1, enroll_every=600)
     server.server.limits.enroll.fail([("ip", ATTACKER)])
     with _connect(server) as sock:
-        sock.sendall(_head("POST", "/v1/enroll", f"Content-Length: {8 * MIB}"))  # no body
-        status, answer = _answer(sock)
+        sock.sendall(attacks.head("POST", "/v1/enroll", f"Content-Length: {8 * MIB}"))  # no body
+        status, answer = attacks.answer(sock)
         assert (status, answer and answer["code"]) == (429, "rate_limited")
 
 
@@ -282,12 +200,12 @@ def test_headers_without_a_body_hold_no_slot(make_server: Any) -> None:
     before = h.dump()
     with _sockets(h, 40) as socks:
         for sock in socks:
-            sock.sendall(_head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
+            sock.sendall(attacks.head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
                                token=attacker.token))
         _poll_until(lambda: h.server._connections.get(ATTACKER) == 40, "40 open connections")
         for _ in range(3):
             _legit_keeps_working(h, legit)
-    assert _changed_by_others(before, h.dump(), legit) == []
+    assert attacks.changed_by_others(before, h.dump(), legit.id) == []
 
 
 def test_many_idle_connections_from_one_address_are_capped(
@@ -298,7 +216,7 @@ def test_many_idle_connections_from_one_address_are_capped(
         _poll_until(lambda: h.server._connections.get(ATTACKER) == 16, "16 held")
         with _sockets(h, 20) as excess:
             for sock in excess:  # each refused at once: 429 or a plain close
-                status, answer = _answer(sock)
+                status, answer = attacks.answer(sock)
                 assert status in (0, 429), status
                 assert status == 0 or (answer and answer["code"]) == "too_many_connections"
             _legit_keeps_working(h, legit)
@@ -316,11 +234,11 @@ def test_slow_bodies_are_dropped_at_the_minimum_pace(
     with _sockets(h, 8) as socks:
         started = time.monotonic()
         for sock in socks:
-            sock.sendall(_head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
+            sock.sendall(attacks.head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
                                token=attacker.token) + b"x" * 40_000)  # one window's worth
         _legit_keeps_working(h, legit)
         for sock in socks:
-            status, answer = _answer(sock)
+            status, answer = attacks.answer(sock)
             assert (status, answer and answer["code"]) == (408, "request_timeout")
         assert time.monotonic() - started < 20  # declared 8 MiB: before, ~290 s each
 
@@ -330,11 +248,12 @@ def test_a_client_hanging_up_mid_body_is_499_and_paths_are_escaped(
     dev = server.device()
     caplog.set_level(logging.INFO, logger="wijkweb.server")
     with _connect(server) as sock:
-        sock.sendall(_head("POST", "/v1/push", "Content-Length: 1000", token=dev.token) + b"{")
+        sock.sendall(attacks.head("POST", "/v1/push", "Content-Length: 1000", token=dev.token)
+                     + b"{")
     for path, status in ((b"/v1/\x1b[31mred\x7f", 400), (b"/v1/red\\x41\xe9", 404)):
         with _connect(server) as sock:  # a control byte in the target is bad framing
             sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
-            assert _answer(sock)[0] == status
+            assert attacks.answer(sock)[0] == status
     _poll_until(lambda: len(caplog.records) >= 3, "three requests logged")
     lines = [r.getMessage() for r in caplog.records if r.name == "wijkweb.server"]
     assert any(line.startswith("POST /v1/push 499 ") and dev.id in line for line in lines)
