@@ -119,6 +119,7 @@ _BY_CODE: dict[str, type[SyncError]] = {
         StorageReadonly, UpgradeRequired)
 }
 _BY_CODE["overloaded"] = ServerBusy
+_BY_CODE["too_many_connections"] = ServerBusy  # too many devices behind one address: wait
 
 
 def from_response(status: int, body: dict[str, Any], retry_after: str | None = None) -> SyncError:
