@@ -1,4 +1,5 @@
-"""HTTP plumbing: bounded (and gzip-bomb-safe) bodies, auth headers, JSON errors, request log.
+"""HTTP plumbing: strict framing (``framing``), bounded (and gzip-bomb-safe) bodies read at a
+minimum pace, auth headers, JSON errors, request log.
 
 Every answer is JSON with a ``Content-Length`` (keep-alive needs it), gzipped when the client
 accepts it and the body is over 1 KB. Nothing a client sends can produce a 500: refusals are

@@ -263,3 +263,19 @@ def test_a_client_hanging_up_mid_body_is_499_and_paths_are_escaped(
     assert any(line.startswith("GET /v1/\\x1b[31mred\\x7f 400 ") for line in lines), lines
     assert any(line.startswith("GET /v1/red\\x5cx41\\xe9 404 ") for line in lines), lines
     assert all(ch.isprintable() for line in lines for ch in line)
+
+
+def test_the_connection_cap_is_set_on_the_command_line(
+        server_db: str, spawn: Any) -> None:
+    _, url = spawn(server_db, "--max-connections-per-address", "2")
+    host, port = url.rsplit("/", 1)[1].split(":")
+    with ExitStack() as stack:
+        for _ in range(2):
+            stack.enter_context(attacks.connect((host, int(port))))
+        with attacks.connect((host, int(port))) as third:
+            status, answer = attacks.answer(third)
+            assert status in (0, 429)
+            assert status == 0 or (answer and answer["code"]) == "too_many_connections"
+        with attacks.connect((host, int(port)), "127.0.0.1") as other:  # another address
+            other.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert attacks.answer(other)[0] == 200
