@@ -165,6 +165,11 @@ class SyncServer(ThreadingHTTPServer):
         finally:
             self._forget(client_address[0])
 
+    def connections(self, address: str) -> int:
+        """Open connections from ``address`` now."""
+        with self._lock:
+            return self._connections.get(address, 0)
+
     def _forget(self, address: str) -> None:
         with self._lock:
             left = self._connections.get(address, 1) - 1

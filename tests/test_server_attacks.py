@@ -203,7 +203,7 @@ def test_headers_without_a_body_hold_no_slot(make_server: Any) -> None:
         for sock in socks:
             sock.sendall(attacks.head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
                                token=attacker.token))
-        _poll_until(lambda: h.server._connections.get(ATTACKER) == 40, "40 open connections")
+        _poll_until(lambda: h.server.connections(ATTACKER) == 40, "40 open connections")
         for _ in range(3):
             _legit_keeps_working(h, legit)
     assert attacks.changed_by_others(before, h.dump(), legit.id) == []
@@ -214,7 +214,7 @@ def test_many_idle_connections_from_one_address_are_capped(
     h, legit, _ = scene
     h.server.max_per_address = 16
     with _sockets(h, 16) as held:
-        _poll_until(lambda: h.server._connections.get(ATTACKER) == 16, "16 held")
+        _poll_until(lambda: h.server.connections(ATTACKER) == 16, "16 held")
         with _sockets(h, 20) as excess:
             for sock in excess:  # each refused at once: 429 or a plain close
                 status, answer = attacks.answer(sock)
@@ -223,8 +223,8 @@ def test_many_idle_connections_from_one_address_are_capped(
                     assert answer and answer["code"] == "too_many_connections"
                     assert isinstance(from_response(status, answer, "5"), ServerBusy)
             _legit_keeps_working(h, legit)
-        assert len(held) == 16 and h.server._connections.get(ATTACKER) == 16
-    _poll_until(lambda: ATTACKER not in h.server._connections, "connections forgotten")
+        assert len(held) == 16 and h.server.connections(ATTACKER) == 16
+    _poll_until(lambda: h.server.connections(ATTACKER) == 0, "connections forgotten")
 
 
 def test_slow_bodies_are_dropped_at_the_minimum_pace(
@@ -244,6 +244,29 @@ def test_slow_bodies_are_dropped_at_the_minimum_pace(
             status, answer = attacks.answer(sock)
             assert (status, answer and answer["code"]) == (408, "request_timeout")
         assert time.monotonic() - started < 20  # declared 8 MiB: before, ~290 s each
+
+
+def test_a_steady_body_slower_than_any_fixed_deadline_gets_through(
+        server: Harness, monkeypatch: Any) -> None:
+    """The pace is per window, not a deadline: a body that keeps the pace (here ten times
+    over) may take as long as it needs (here beyond the grace and a window)."""
+    monkeypatch.setattr(Handler, "body_timeout", 1.0)
+    monkeypatch.setattr(timeouts, "PACE_WINDOW_S", 1.0)
+    dev = server.device()
+    change = dev.change("contact", {"note": "x" * 19_000})
+    body = json.dumps({"device": dev.id, "epoch": dev.epoch, "changes": [change] + [
+        dev.change("contact", {"note": "x" * 19_000}) for _ in range(39)]}).encode()
+    assert len(body) > 21 * timeouts.PACE_BYTES
+    with _connect(server, "127.0.0.1") as sock:
+        sock.sendall(attacks.head("POST", "/v1/push", f"Content-Length: {len(body)}",
+                                  token=dev.token))
+        started = time.monotonic()
+        for i in range(0, len(body), timeouts.PACE_BYTES):
+            sock.sendall(body[i:i + timeouts.PACE_BYTES])
+            time.sleep(0.1)  # paces the sender (not a synchronisation): 10 per window
+        status, answer = attacks.answer(sock)
+        assert status == 200 and answer and answer["acked"] == 40
+        assert time.monotonic() - started > 2.0  # longer than grace + one window
 
 
 def test_a_client_hanging_up_mid_body_is_499_and_paths_are_escaped(
