@@ -52,8 +52,10 @@ def tune_process() -> None:
     """
     gc.freeze()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, hard), hard))
+    except (ValueError, OSError):  # an unlimited hard limit may not be taken as is
+        log.warning("could not raise the open-files limit (%d)", soft)
     try:
         is_glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     except (ValueError, OSError):
