@@ -32,6 +32,8 @@ class SyncStatus:
     last_error: str | None
     progress: tuple[int, int] | None = None
     last_result: SyncResult | None = None
+    refused: int = 0
+    """Changes the server refused, set aside on this device until the worker acts."""
 
 
 class SyncRunner:
@@ -99,6 +101,7 @@ class SyncRunner:
             last_error=self.store.meta("sync.last_error") or None,
             progress=self._progress,
             last_result=self._last,
+            refused=self.store.rejected_count(),
         )
 
     def run_once(self) -> SyncResult | None:
