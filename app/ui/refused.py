@@ -39,7 +39,7 @@ class RefusedScreen:
         lines: list[ft.Control] = [
             heading(row.record, 16),
             ft.Text(t("refused.fields", fields=row.fields)),
-            ft.Text(t("refused.why", reason=row.reason), selectable=True),
+            ft.Text(t("refused.why", reason=row.reason)),
         ]
         if row.at:
             lines.append(muted(t("refused.when", when=when(row.at))))
