@@ -137,3 +137,13 @@ def test_refused_count_must_be_a_whole_number(make_server, tmp_path):
             else:
                 raise AssertionError(f"{bad!r} was accepted")
     fleet.close()
+
+
+def test_apparaten_says_how_many_a_device_holds_refused():
+    from app.ui.devices import last_sync
+
+    set_language(DEFAULT)
+    quiet = devices.DeviceRow("d1", "Telefoon", None, False, False)
+    assert last_sync(quiet) == "Nog nooit gesynchroniseerd"
+    stuck = devices.DeviceRow("d2", "Telefoon", None, False, False, refused=3)
+    assert last_sync(stuck) == "Nog nooit gesynchroniseerd · 3 geweigerd"
