@@ -43,7 +43,8 @@ def test_refused_change_is_counted_listed_corrected_and_sent_again(make_server, 
     assert mine.fields == "nieuw dossier (alle velden)"
     assert mine.reason.startswith("Deze wijziging is samen met een andere opgeslagen")
     assert stray.reason.startswith("Je hoort (niet meer) bij het team")
-    assert mine.route == f"resident/{rid}"
+    assert mine.route == f"resident/{rid}" and mine.correctable
+    assert not stray.correctable and stray.route is None  # only discarding helps
 
     coach.store.update("resident", rid, {"birth_year": 1984})  # the correction
     assert [r.record for r in refused.load(coach.store)] == ["Bewoner: Verkeerd Team"]

@@ -24,6 +24,8 @@ ROUTES = {"resident": "resident", "network_person": "person"}
 LABEL_FIELDS = ("name", "title", "what", "request", "group_label", "street")
 """The field that names a record as people know it, by preference."""
 LABEL_MAX = 80
+FINAL = frozenset({"forbidden_team", "forbidden_kind", "team_mismatch"})
+"""Refusals no correction on this device can lift (who may write where): only discarding."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Refused:
     at: datetime | None
     route: str | None
     """Where the record opens to be corrected, or None (correct it where it is listed)."""
+    correctable: bool = True
+    """False when sending it again cannot help (``FINAL``): the worker can only discard it."""
 
 
 def reason(code: str) -> str:
@@ -76,12 +80,13 @@ def load(store: Store) -> list[Refused]:
         else:
             fields = ", ".join(t(f"field.{n}") for n in sorted(regs) if n != DELETED) or (
                 t(f"field.{DELETED}"))
-        route = ROUTES.get(r["kind"])
+        correctable = r["code"] not in FINAL
+        route = ROUTES.get(r["kind"]) if correctable else None
         out.append(Refused(int(r["seq"]), r["kind"], r["id"],
                            record_label(store, r["kind"], r["id"], written), fields,
                            reason(r["code"]), parse_time(r["at"]),
                            f"{route}/{r['id']}" if route and store.values(r["kind"], r["id"])
-                           else None))
+                           else None, correctable))
     return out
 
 

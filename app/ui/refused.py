@@ -49,7 +49,8 @@ class RefusedScreen:
             buttons.append(secondary_button(t("refused.open"), lambda _e: self.app.go(route),
                                             icon=ft.Icons.EDIT_OUTLINED))
         else:
-            lines.append(muted(t("refused.correct_here")))
+            lines.append(muted(t("refused.correct_here" if row.correctable
+                                 else "refused.discard_only")))
         buttons.append(secondary_button(t("refused.discard"), lambda _e: self._confirm(row),
                                         icon=ft.Icons.DELETE_OUTLINE))
         lines.append(ft.Row(buttons, wrap=True, spacing=8))

@@ -1,6 +1,7 @@
 """Refused changes at phone size: one save that wrote a resident of another team is refused by
 the real server (with its partner, ``tx_rejected``); the badge says "2 geweigerd", the list says
-which record and why, and one is discarded after a confirmation (checked in the database)."""
+which record and why, and one is discarded after a confirmation (checked in the database).
+Takes the README's ``phone-refused.png``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from playwright.sync_api import expect
 from app.sync.client import SyncClient, enroll
 from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
-from tests.e2e.harness import PHONE, AppServer, announced, device_store, open_app
+from tests.e2e.harness import (
+    PHONE,
+    AppServer,
+    announced,
+    device_store,
+    open_app,
+    screenshot,
+)
 from tests.server_fixtures import spawn_server
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +58,10 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
             stray_card.first.wait_for()
             expect(stray_card.first).to_have_attribute(
                 "aria-label", re.compile("Waarom: Je hoort \\(niet meer\\) bij het team"))
+            expect(stray_card.first).to_have_attribute(
+                "aria-label", re.compile("Verbeteren helpt hier niet"))
             page.get_by_label("Bewoner: Ayşe Kaya").first.wait_for()
+            screenshot(page, "phone-refused")
 
             discard = page.get_by_role("button", name="Weggooien", exact=True)
             expect(discard).to_have_count(2)
