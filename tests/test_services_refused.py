@@ -148,3 +148,26 @@ def test_apparaten_says_how_many_a_device_holds_refused():
     assert last_sync(quiet) == "Nog nooit gesynchroniseerd"
     stuck = devices.DeviceRow("d2", "Telefoon", None, False, False, refused=3)
     assert last_sync(stuck) == "Nog nooit gesynchroniseerd · 3 geweigerd"
+
+
+def test_a_change_refused_with_another_is_sent_again_as_it_is(make_server, tmp_path):
+    """The resident was refused only for the company it was saved in: once the other change is
+    discarded, "Opnieuw versturen" sends it as it is and a colleague receives it whole."""
+    fleet = Fleet(make_server(), tmp_path)
+    noord, zuid = fleet.harness.team("Noord"), fleet.harness.team("Zuid")
+    coach, other = fleet.device([noord]), fleet.device([noord])
+    with coach.store.transaction():
+        rid = coach.store.create("resident", noord, {"name": "Noor Visser"})
+        coach.store.create("resident", zuid, {"name": "Verkeerd Team"})
+    coach.sync()
+    mine, stray = refused.load(coach.store)
+    assert refused.discard(coach.store, stray.seq)
+    assert refused.send_again(coach.store, mine.seq)
+    assert not refused.send_again(coach.store, mine.seq)  # gone from the list already
+    assert coach.store.rejected_count() == 0
+    coach.sync()
+    other.sync()
+    there = other.store.values("resident", rid)
+    assert there is not None and there["name"] == "Noor Visser"
+    assert coach.store.rejected_count() == 0 and coach.store.pending_count() == 0
+    fleet.close()

@@ -3,7 +3,8 @@
 The sync sets a refused change aside on the device (``Store.rejected``), never silently: the
 badge counts it, and this list says which record (as people know it), which field, and why (the
 server's code in plain words). The worker corrects the record (any save of it sends the refused
-fields again, as they stand then) or discards the change after a confirmation.
+fields again, as they stand then), sends it again as it is (e.g. once the change it was saved
+with is discarded), or discards the change after a confirmation.
 
 Every function here reads or writes SQLite: call it off the event loop.
 """
@@ -88,6 +89,11 @@ def load(store: Store) -> list[Refused]:
                            f"{route}/{r['id']}" if route and store.values(r["kind"], r["id"])
                            else None, correctable))
     return out
+
+
+def send_again(store: Store, seq: int) -> bool:
+    """Send a refused change again as the record stands now; False if it was gone already."""
+    return store.resend_rejected(seq)
 
 
 def discard(store: Store, seq: int) -> bool:

@@ -332,6 +332,19 @@ class Store(Queries):
         self._db.execute("DELETE FROM rejected WHERE kind = ? AND id = ?", (kind, row_id))
         return {name for r in found for name in json.loads(r["change"])["fields"]}
 
+    def resend_rejected(self, seq: int) -> bool:
+        """Queue a refused change again as the record stands now (with every other refused
+        change of that record), e.g. once the change it was refused with is discarded; False
+        if it is gone already or the record is no longer here."""
+        with self.transaction() as tx:
+            found = self._db.execute("SELECT kind, id FROM rejected WHERE seq = ?",
+                                     (seq,)).fetchone()
+            row = self._row(found["kind"], found["id"]) if found else None
+            if row is None:
+                return False
+            self._stamp_and_log(tx, found["kind"], found["id"], row, {})
+            return True
+
     def discard_rejected(self, seq: int) -> bool:
         """The worker gives a refused change up; False if it is gone already.
 

@@ -1,6 +1,7 @@
 """Geweigerde wijzigingen: each change the server refused, in words (which record, which field,
-why), with what the worker can do: open the record and correct it (saving sends it again), or
-discard the change after a confirmation. Reached from the sync badge and from settings."""
+why), with what the worker can do: open the record and correct it (saving sends it again), send
+it again as it is, or discard the change after a confirmation. Reached from the sync badge and
+from settings."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ class RefusedScreen:
         else:
             lines.append(muted(t("refused.correct_here" if row.correctable
                                  else "refused.discard_only")))
+        if row.correctable:
+            buttons.append(secondary_button(t("refused.send_again"),
+                                            self.app.guard(lambda _e: self._send_again(row)),
+                                            icon=ft.Icons.SEND_OUTLINED))
         buttons.append(secondary_button(t("refused.discard"), lambda _e: self._confirm(row),
                                         icon=ft.Icons.DELETE_OUTLINE))
         lines.append(ft.Row(buttons, wrap=True, spacing=8))
@@ -68,6 +73,12 @@ class RefusedScreen:
                                      on_click=self.app.guard(lambda _e: self._discard(row)))])
         self.confirm_dialog = dialog
         self.app.dialog(dialog)
+
+    async def _send_again(self, row: service.Refused) -> None:
+        if await self.app.bg(service.send_again, self.app.store, row.seq):
+            self.app.toast(t("refused.sent_again"))
+        await self.app.saved()
+        await self.load()
 
     async def _discard(self, row: service.Refused, *_: Any) -> None:
         if self.confirm_dialog is not None:

@@ -1,6 +1,7 @@
 """Refused changes at phone size: one save that wrote a resident of another team is refused by
 the real server (with its partner, ``tx_rejected``); the badge says "2 geweigerd", the list says
-which record and why, and one is discarded after a confirmation (checked in the database).
+which record and why, one is discarded after a confirmation and the other sent again, after
+which the badge says "Bijgewerkt" (checked in the database).
 Takes the README's ``phone-refused.png``."""
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
             try:
                 assert saved.rejected_count() == 1
                 assert saved.values("resident", stray) is None
+            finally:
+                saved.close()
+
+            page.get_by_role("button", name="Opnieuw versturen", exact=True).click()
+            announced(page, "De wijziging wordt opnieuw verstuurd.")
+            host.get_by_text("Bijgewerkt").first.wait_for()  # the runner sent it
+            saved = app.store()
+            try:
+                assert (saved.rejected_count(), saved.pending_count()) == (0, 0)
             finally:
                 saved.close()
             page.context.close()
