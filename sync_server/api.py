@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, feed, nesting, openapi
+from sync_server import audit, auth, feed, nesting, openapi, refusals
 from sync_server.audit import Actor
 from sync_server.errors import ApiError, bad_request, not_found
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
@@ -281,11 +281,13 @@ def _team_workers(store: ServerStore, manager: Device) -> list[dict[str, Any]]:
 def team_devices(store: ServerStore, req: Request) -> Answer:
     workers = _team_workers(store, _require_manager(req))
     by_worker: dict[str, list[dict[str, Any]]] = {w["id"]: [] for w in workers}
+    refused = refusals.counts(store)
     for device in store.devices():
         if device["worker"] in by_worker:
             by_worker[device["worker"]].append(
                 {"id": device["id"], "label": device["label"],
-                 "last_seen": device["last_seen"], "revoked": device["revoked"]})
+                 "last_seen": device["last_seen"], "revoked": device["revoked"],
+                 "refused": refused.get(device["id"], 0)})
     return {"workers": [{**w, "devices": by_worker[w["id"]]} for w in workers]}
 
 
@@ -394,6 +396,16 @@ def audit_export(store: ServerStore, req: Request) -> Answer:
     return {"recorded": True}
 
 
+def device_refused(store: ServerStore, req: Request) -> Answer:
+    """The device says how many refused changes it holds set aside (``refusals``)."""
+    assert req.device is not None
+    count = _object(req).get("count")
+    if type(count) is not int or not 0 <= count <= refusals.MAX_COUNT:
+        raise bad_request("'count' must be a whole number of changes.")
+    refusals.record(store, req.device.id, count)
+    return {"recorded": True}
+
+
 def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
            protocol: bool = False, guard: str = "", max_values: int | None = None,
            max_body: int = MAX_BODY) -> Route:
@@ -424,6 +436,7 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/v1/admin/workers", admin_add_worker),
     _route("GET", "/v1/audit", audit_log),
     _route("POST", "/v1/audit/export", audit_export),
+    _route("POST", "/v1/device/refused", device_refused),
 )
 
 

@@ -161,11 +161,15 @@ SCHEMAS: dict[str, Any] = {
                 "teams": {"type": "array", "items": _UUID,
                           "description": "The worker's teams that are also the lead's."},
                 "devices": {"type": "array", "items": {
-                    "type": "object", "required": ["id", "label", "last_seen", "revoked"],
+                    "type": "object",
+                    "required": ["id", "label", "last_seen", "revoked", "refused"],
                     "properties": {"id": {"type": "string"}, "label": {"type": "string"},
                                    "last_seen": {"type": "string", "format": "date-time",
                                                  "nullable": True},
-                                   "revoked": {"type": "boolean"}}}}}}}}},
+                                   "revoked": {"type": "boolean"},
+                                   "refused": {"type": "integer", "minimum": 0,
+                                               "description": "Refused changes the device "
+                                               "last said it holds set aside."}}}}}}}}},
     "EnrollmentRequest": {"type": "object", "required": ["worker"], "properties": {
         "worker": _UUID,
         "hours": {"type": "number", "minimum": 1, "maximum": 168, "default": 24}}},
@@ -207,6 +211,8 @@ SCHEMAS: dict[str, Any] = {
     "Erased": {"type": "object", "required": ["household", "erased"], "properties": {
         "household": _UUID, "erased": {"type": "object", "description": "Rows per kind.",
                                        "additionalProperties": {"type": "integer"}}}},
+    "RefusedCount": {"type": "object", "required": ["count"], "properties": {
+        "count": {"type": "integer", "minimum": 0, "maximum": 1000000000}}},
     "Recorded": {"type": "object", "required": ["recorded"],
                  "properties": {"recorded": {"type": "boolean", "enum": [True]}}},
 }
@@ -355,6 +361,10 @@ PATHS: dict[str, Any] = {
         "records of one of the device's teams.", "Recorded",
         _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden_team")),
         body="ExportNotice")},
+    "/v1/device/refused": {"post": _op(
+        "Report refused changes (any device)", "The app says how many changes the server "
+        "refused it holds set aside now (shown per device in `/v1/team/devices`).", "Recorded",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS), body="RefusedCount")},
 }
 
 

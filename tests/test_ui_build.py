@@ -16,7 +16,7 @@ from app.ui.routes import make_screen
 
 ROUTES = ["today", "contact", "residents", "resident/x", "network", "person/x", "ecogram/x",
           "agreements", "agreements/x", "signals", "scores/x", "settings", "handed_over",
-          "nonsense"]
+          "refused", "nonsense"]
 
 
 class FakeApp:
@@ -84,3 +84,23 @@ def test_agreement_buttons_are_awaited_handlers(store):
                        "Ayşe", False, True)
     buttons = screen._tile(row).trailing.controls
     assert buttons and all(inspect.iscoroutinefunction(b.on_click) for b in buttons)
+
+
+def test_settings_shows_the_one_status_the_badge_shows(store):
+    """``App.refresh_badge`` hands every status to the screen's ``show_sync``: settings never
+    stays on "Bezig met synchroniseren…" after the round ended."""
+    from datetime import UTC, datetime
+
+    from app.i18n import DEFAULT, set_language
+    from app.services.sync import SyncState, badge
+
+    set_language(DEFAULT)
+    screen = make_screen(FakeApp(store, 412), "settings", "")
+    screen.build()
+    screen.show_sync(SyncState(pending=1, enrolled=True, running=True))
+    assert screen.result.value.endswith("Bezig met synchroniseren…") and screen.progress.visible
+    done = SyncState(pending=0, enrolled=True, last_success=datetime.now(UTC), refused=2)
+    screen.show_sync(done)
+    assert "gelukt" in screen.result.value and not screen.progress.visible
+    assert screen.refused.visible and screen.refused.value.endswith(": 2")
+    assert badge(done).text == "2 geweigerd"

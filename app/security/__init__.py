@@ -3,6 +3,6 @@ vault that opens the encrypted store only after the right PIN (see docs/device-s
 
 from app.security.backoff import TooSoon
 from app.security.keyslot import WrongPin
-from app.security.vault import MIN_PIN_LENGTH, Vault, pin_problem
+from app.security.vault import MIN_PIN_LENGTH, NotAPin, Vault, pin_problem
 
-__all__ = ["MIN_PIN_LENGTH", "TooSoon", "Vault", "WrongPin", "pin_problem"]
+__all__ = ["MIN_PIN_LENGTH", "NotAPin", "TooSoon", "Vault", "WrongPin", "pin_problem"]

@@ -24,6 +24,13 @@ BACKOFF_FILE = "unlock.json"
 MIN_PIN_LENGTH = 6
 
 
+class NotAPin(ValueError):
+    """Text that no PIN of this app can be (too short, spaces around it): refused before any
+    scrypt and not counted as a wrong PIN. Such text comes from a field read too early (the
+    last keystrokes not in yet), never from a guess worth counting; ``str(err)`` is the
+    translation key of the problem."""
+
+
 def pin_problem(pin: str) -> str | None:
     """The translation key of what is wrong with a new PIN, or None."""
     if len(pin) < MIN_PIN_LENGTH:
@@ -68,7 +75,8 @@ class Vault:
             return self._open(key)
 
     def unlock(self, pin: str) -> Store:
-        """The store for the right PIN; ``WrongPin`` (with the wait it started) or ``TooSoon``."""
+        """The store for the right PIN; ``WrongPin`` (with the wait it started), ``TooSoon``,
+        or ``NotAPin`` (not counted)."""
         with self._lock:
             key = self._unwrap(pin)
             return self._open(key)
@@ -89,6 +97,9 @@ class Vault:
                 self.store = None
 
     def _unwrap(self, pin: str) -> bytes:
+        problem = pin_problem(pin)  # every PIN was chosen through pin_problem
+        if problem:
+            raise NotAPin(problem)
         self.backoff.check()
         data = read_json(self.key_path)
         if data is None:

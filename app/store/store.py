@@ -164,6 +164,11 @@ class Store(Queries):
 
     def _stamp_and_log(self, tx: int, kind: str, row_id: str, row: sqlite3.Row,
                        changed: dict[str, Any]) -> None:
+        refused = self._refused_fields(kind, row_id)
+        if refused:  # a correction re-sends what the server refused, as it stands now
+            cols = set(columns(kind))
+            changed = {n: bool(row["deleted"]) if n == DELETED else db_to_wire(kind, n, row[n])
+                       for n in refused if n == DELETED or n in cols} | changed
         stamps = json.loads(row["stamps"])
         stamp = self.clock.stamp()
         regs = {name: [value, stamp, stamps.get(name)] for name, value in changed.items()}
@@ -291,23 +296,78 @@ class Store(Queries):
                 if item.get("kind") in KINDS:
                     self._purge(str(item["kind"]), [str(item["id"])])
 
-    def reject_tx(self, tx: int, code: str, message: str) -> None:
-        """Set aside a local transaction the server cannot take, keeping it for the user."""
+    def reject_tx(self, tx: int, code: str, message: str, field: str | None = None) -> None:
+        """Set aside a local transaction the server cannot take, keeping it for the user;
+        ``field`` is the one the server named, if it named one."""
         with self.transaction():
             now = datetime.now(UTC).isoformat(timespec="seconds")
             rows = self._db.execute("SELECT * FROM outbox WHERE tx = ?", (tx,)).fetchall()
             for row in rows:
-                self._keep_rejected(row, code, message, now)
+                self._keep_rejected(row, code, message, now, field)
             self._db.execute("DELETE FROM outbox WHERE tx = ?", (tx,))
 
-    def _keep_rejected(self, row: sqlite3.Row, code: str, message: str, now: str) -> None:
+    def _keep_rejected(self, row: sqlite3.Row, code: str, message: str, now: str,
+                       field: str | None = None) -> None:
         change = {"team": row["team"], "fields": json.loads(row["fields"]), "message": message}
+        if field:
+            change["field"] = field
         self._db.execute("INSERT INTO rejected (kind, id, code, change, at) VALUES (?, ?, ?, ?, ?)",
                          (row["kind"], row["id"], code, json.dumps(change), now))
 
     def rejected(self) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT * FROM rejected ORDER BY seq").fetchall()
         return [dict(r) | {"change": json.loads(r["change"])} for r in rows]
+
+    def rejected_count(self) -> int:
+        """Changes the server refused that are set aside here, waiting for the worker."""
+        return self._db.execute("SELECT count(*) FROM rejected").fetchone()[0]
+
+    def _refused_fields(self, kind: str, row_id: str) -> set[str]:
+        """The fields of ``row_id``'s refused changes, which leave the set-aside list: the
+        edit in the running transaction sends them again."""
+        found = self._db.execute("SELECT seq, change FROM rejected WHERE kind = ? AND id = ?",
+                                 (kind, row_id)).fetchall()
+        if not found:
+            return set()
+        self._db.execute("DELETE FROM rejected WHERE kind = ? AND id = ?", (kind, row_id))
+        return {name for r in found for name in json.loads(r["change"])["fields"]}
+
+    def resend_rejected(self, seq: int) -> bool:
+        """Queue a refused change again as the record stands now (with every other refused
+        change of that record), e.g. once the change it was refused with is discarded; False
+        if it is gone already or the record is no longer here."""
+        with self.transaction() as tx:
+            found = self._db.execute("SELECT kind, id FROM rejected WHERE seq = ?",
+                                     (seq,)).fetchone()
+            row = self._row(found["kind"], found["id"]) if found else None
+            if row is None:
+                return False
+            self._stamp_and_log(tx, found["kind"], found["id"], row, {})
+            return True
+
+    def discard_rejected(self, seq: int) -> bool:
+        """The worker gives a refused change up; False if it is gone already.
+
+        What the server never took leaves this device too: a record the change created is
+        removed; after a refused edit the record is fetched from the server again (the cursor
+        is forgotten, so the next sync pulls the feed afresh and this row comes back as the
+        server holds it; rows with unsent changes stay as they are).
+        """
+        with self.transaction():
+            row = self._db.execute("SELECT kind, id, change FROM rejected WHERE seq = ?",
+                                   (seq,)).fetchone()
+            if row is None:
+                return False
+            self._db.execute("DELETE FROM rejected WHERE seq = ?", (seq,))
+            kind, row_id = row["kind"], row["id"]
+            still = self._db.execute("SELECT 1 FROM rejected WHERE kind = ? AND id = ? UNION "
+                                     "SELECT 1 FROM outbox WHERE kind = ? AND id = ?",
+                                     (kind, row_id, kind, row_id)).fetchone()
+            if still is None:  # nothing else of this row waits: back to the server's copy
+                self._purge(kind, [row_id])
+                if not created(json.loads(row["change"])["fields"]):
+                    self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
+            return True
 
     def start_epoch(self) -> str:
         """Number the outbox afresh under a new epoch (the server saw this device's seqs differ)."""
@@ -540,6 +600,12 @@ class Store(Queries):
             values = {c: db_to_wire(kind, c, r[c]) for c in columns(kind)}
             out[r["id"]] = {"team": r["team"], DELETED: bool(r["deleted"]), **values}
         return out
+
+
+def created(registers: Mapping[str, Any]) -> bool:
+    """Did this change create its row (the first ``_deleted`` register, with no base)?"""
+    reg = registers.get(DELETED)
+    return isinstance(reg, list) and len(reg) > 2 and reg[0] is False and reg[2] is None
 
 
 _REINDEX: dict[str, tuple[str, ...]] = {
