@@ -142,6 +142,16 @@ def _needs_admin() -> ApiError:
                     "works in teams you do not lead; ask an administrator.")
 
 
+def _require_reach(store: ServerStore, manager: Device, worker: str) -> None:
+    """A lead acts (a code, a revoke) only on a worker who is no administrator and whose teams
+    are all the lead's: a revoked device wipes its unsent work, also another team's."""
+    if manager.role == auth.ADMINISTRATOR:
+        return
+    found = next(w for w in store.workers() if w["id"] == worker)
+    if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
+        raise _needs_admin()
+
+
 def _object(req: Request) -> dict[str, Any]:
     body = read_json(req)
     if not isinstance(body, dict):
@@ -292,10 +302,7 @@ def team_enrollment(store: ServerStore, req: Request) -> Answer:
                           f"{MAX_CODE_HOURS}.")
     if not any(w["id"] == worker for w in _team_workers(store, manager)):
         raise not_found("There is no such worker in your teams.")
-    if manager.role != auth.ADMINISTRATOR:
-        found = next(w for w in store.workers() if w["id"] == worker)
-        if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
-            raise _needs_admin()
+    _require_reach(store, manager, worker)
     now = datetime.strptime(store.now_iso(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     code = store.create_enrollment(worker, float(hours), _actor(req))
     expires = (now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -312,8 +319,7 @@ def team_revoke(store: ServerStore, req: Request) -> Answer:
                   if d["id"] == device and d["worker"] in workers), None)
     if owner is None:
         raise not_found("There is no such device in your teams.")
-    if manager.role != auth.ADMINISTRATOR and workers[owner]["role"] == auth.ADMINISTRATOR:
-        raise _needs_admin()
+    _require_reach(store, manager, owner)
     store.revoke(device, _actor(req))
     return {"id": device, "revoked": True}
 
