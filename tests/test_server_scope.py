@@ -309,3 +309,10 @@ def test_an_administrator_cannot_join_a_team(server: Harness, cli: Any, how: str
                                                      "teams": [team]})
         assert (resp.status_code, resp.json()["code"]) == (409, "administrator_in_team")
     assert not [w for w in server.store.workers() if w["teams"] and w["role"] == "administrator"]
+
+
+def test_the_client_knows_every_rejection_code() -> None:
+    from app.sync.errors import REJECTIONS
+    from sync_server import openapi
+
+    assert list(REJECTIONS) == openapi.SCHEMAS["Rejection"]["properties"]["code"]["enum"]
