@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin
+from app.security import MIN_PIN_LENGTH, DamagedFile, TooSoon, Vault, WrongPin
 from app.store import Store, default_data_dir
 from app.sync import errors
 from app.sync.client import SyncClient, enroll
@@ -51,6 +51,9 @@ def unlocked_store(data_dir: Path) -> Store:
         raise SystemExit(f"wrong PIN{later}") from None
     except TooSoon as err:
         raise SystemExit(f"too many wrong PINs; next try in {err.seconds:.0f} s") from None
+    except DamagedFile as err:
+        raise SystemExit(f"{err.path.name} is damaged: without it the data on this device "
+                         "cannot be opened; put back a copy of it") from None
     except ValueError as err:  # a new PIN that is too short
         raise SystemExit(f"PIN refused ({err}): at least {MIN_PIN_LENGTH} digits or characters"
                          ) from None
@@ -82,11 +85,12 @@ def enroll_cmd(args: argparse.Namespace) -> int:
 
 def sync_cmd(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or default_data_dir())
-    config = DeviceConfig.load(data_dir)
-    if config is None:
+    if not DeviceConfig.exists(data_dir):
         print("not enrolled: run 'python -m app enroll' first", file=sys.stderr)
         return 1
     store = unlocked_store(data_dir)
+    config = DeviceConfig.load(data_dir, store.data_key)  # the token opens with the PIN only
+    assert config is not None
     try:
         with SyncClient(store, config) as client:
             result = client.sync()
@@ -122,7 +126,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
     server = SyncServer(server_store, "127.0.0.1", args.server_port)
     threading.Thread(target=server.serve_forever, name="sync-server", daemon=True).start()
     print(f"sync server: {server.url} (database {root / 'server.db'})")
-    if DeviceConfig.load(coach_dir) is None:
+    if not DeviceConfig.exists(coach_dir):
         _seed_demo(server_store, server.url, coach_dir, lead_dir)
     lead = subprocess.Popen([sys.executable, "-m", "app", "--web", "--port", str(args.port + 1),
                              "--data-dir", str(lead_dir)])
@@ -154,7 +158,7 @@ def _seed_demo(server_store: Any, url: str, coach_dir: Path, lead_dir: Path) -> 
             enroll(store, url, server_store.create_enrollment(worker), data_dir, label="demo")
             if seed:
                 demo.seed(store, team_id=team, worker_ids=workers)
-            with SyncClient(store, DeviceConfig.load(data_dir)) as client:
+            with SyncClient(store, DeviceConfig.load(data_dir, store.data_key)) as client:
                 result = client.sync()
             print(f"demo device {data_dir}: pushed {result.pushed}, pulled {result.pulled}")
         finally:
