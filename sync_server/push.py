@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from sync_server.protocol import is_uuid, referenced_ids, wins
-from sync_server.validate import Item
+from sync_server.validate import UUID_MATCH, Item
 
 SERVER_KINDS = frozenset({"team", "worker"})
 """Kinds the server publishes itself; devices may not write them."""
@@ -99,7 +99,7 @@ def load_scopes(db: sqlite3.Connection, items: Iterable[Item]) -> Scopes:
     a worker every team it is a member of. Ids the server does not know are absent: a device
     offline may make the referring row before the referred one reaches the server."""
     wanted = {ref for it in items for _, ref in referenced_ids(it.kind, it.fields)
-              if is_uuid(ref)}
+              if UUID_MATCH(ref)}
     keys = list({row_key(ref) for ref in wanted})
     out: dict[str, frozenset[str]] = {}
     workers: list[str] = []
