@@ -68,9 +68,9 @@ def reserved_device_id(device: str) -> bool:
     return device.casefold() in RESERVED_DEVICES
 
 
-def clean_label(label: str) -> str:
-    """A device label fit to show in lists and logs: control, format (bidi overrides and
+def clean_text(text: str, limit: int) -> str:
+    """A name or label fit to show in lists and logs: control, format (bidi overrides and
     isolates, zero-width and direction marks), private-use and unassigned characters and line
-    separators dropped, runs of white space made one space, at most ``MAX_LABEL`` characters."""
-    kept = "".join(ch for ch in label if unicodedata.category(ch) not in _HIDDEN)
-    return " ".join(kept.split())[:MAX_LABEL].strip()
+    separators dropped, runs of white space made one space, at most ``limit`` characters."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    return " ".join(kept.split())[:limit].strip()

@@ -437,7 +437,7 @@ class ServerStore:
                               "with a letter or digit.")
         if not isinstance(label, str) or len(label) > MAX_NAME or not _utf8(label):
             raise bad_request(f"'label' must be text of at most {MAX_NAME} characters.")
-        label = auth.clean_label(label)
+        label = auth.clean_text(label, auth.MAX_LABEL)
         token = auth.new_token()
         with self._write() as db:
             found = db.execute("SELECT worker, expires_at, used_at FROM enrollments "
