@@ -238,7 +238,7 @@ def test_an_unsealed_cursor_of_this_server_asks_for_a_fresh_download(server: Har
     assert dev.pull(forged).json()["code"] == "bad_cursor"
 
 
-def test_a_cursor_of_another_team_member_holds_only_its_teams(server: Harness) -> None:
+def test_a_cursor_holds_positions_of_the_callers_teams_only(server: Harness) -> None:
     """Positions of teams a device left are dropped from the cursor it is given next."""
     noord, zuid = server.team("Noord"), server.team("Zuid")
     dev = server.device(teams=[noord, zuid])
