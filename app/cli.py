@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin
+from app.security import MIN_PIN_LENGTH, DamagedFile, TooSoon, Vault, WrongPin
 from app.store import Store, default_data_dir
 from app.sync import errors
 from app.sync.client import SyncClient, enroll
@@ -51,6 +51,9 @@ def unlocked_store(data_dir: Path) -> Store:
         raise SystemExit(f"wrong PIN{later}") from None
     except TooSoon as err:
         raise SystemExit(f"too many wrong PINs; next try in {err.seconds:.0f} s") from None
+    except DamagedFile as err:
+        raise SystemExit(f"{err.path.name} is damaged: without it the data on this device "
+                         "cannot be opened; put back a copy of it") from None
     except ValueError as err:  # a new PIN that is too short
         raise SystemExit(f"PIN refused ({err}): at least {MIN_PIN_LENGTH} digits or characters"
                          ) from None
@@ -82,11 +85,12 @@ def enroll_cmd(args: argparse.Namespace) -> int:
 
 def sync_cmd(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or default_data_dir())
-    config = DeviceConfig.load(data_dir)
-    if config is None:
+    if not DeviceConfig.exists(data_dir):
         print("not enrolled: run 'python -m app enroll' first", file=sys.stderr)
         return 1
     store = unlocked_store(data_dir)
+    config = DeviceConfig.load(data_dir, store.data_key)  # the token opens with the PIN only
+    assert config is not None
     try:
         with SyncClient(store, config) as client:
             result = client.sync()
@@ -141,7 +145,7 @@ def start_demo(root: Path, server_port: int) -> tuple[Any, Any]:
     server = SyncServer(server_store, "127.0.0.1", server_port)
     threading.Thread(target=server.serve_forever, name="sync-server", daemon=True).start()
     print(f"sync server: {server.url} (database {root / 'server.db'})")
-    if DeviceConfig.load(root / "app") is None:
+    if not DeviceConfig.exists(root / "app"):
         _seed_demo(server_store, server.url, root / "app", root / "lead")
     return server, server_store
 

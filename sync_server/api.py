@@ -153,6 +153,16 @@ def _needs_admin() -> ApiError:
                     "works in teams you do not lead; ask an administrator.")
 
 
+def _require_reach(store: ServerStore, manager: Device, worker: str) -> None:
+    """A lead acts (a code, a revoke) only on a worker who is no administrator and whose teams
+    are all the lead's: a revoked device wipes its unsent work, also another team's."""
+    if manager.role == auth.ADMINISTRATOR:
+        return
+    found = next(w for w in store.workers() if w["id"] == worker)
+    if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
+        raise _needs_admin()
+
+
 def _object(req: Request) -> dict[str, Any]:
     body = read_json(req)
     if not isinstance(body, dict):
@@ -205,7 +215,7 @@ def pull(store: ServerStore, req: Request) -> Answer:
     cursor = req.query.get("cursor") or None
     teams = req.device.teams
     store.touch(req.device.id)
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + (wait if teams else 0)  # in no team: nothing will come
     out = feed.PageWriter(req.gzip, GZIP_MIN)
     page = store.pull_into(teams, cursor, limit, out.row)
     while not page.count and not store.closing and (left := deadline - time.monotonic()) > 0:
@@ -305,10 +315,7 @@ def team_enrollment(store: ServerStore, req: Request) -> Answer:
                           f"{MAX_CODE_HOURS}.")
     if not any(w["id"] == worker for w in _team_workers(store, manager)):
         raise not_found("There is no such worker in your teams.")
-    if manager.role != auth.ADMINISTRATOR:
-        found = next(w for w in store.workers() if w["id"] == worker)
-        if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
-            raise _needs_admin()
+    _require_reach(store, manager, worker)
     now = datetime.strptime(store.now_iso(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     code = store.create_enrollment(worker, float(hours), _actor(req))
     expires = (now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -325,8 +332,7 @@ def team_revoke(store: ServerStore, req: Request) -> Answer:
                   if d["id"] == device and d["worker"] in workers), None)
     if owner is None:
         raise not_found("There is no such device in your teams.")
-    if manager.role != auth.ADMINISTRATOR and workers[owner]["role"] == auth.ADMINISTRATOR:
-        raise _needs_admin()
+    _require_reach(store, manager, owner)
     store.revoke(device, _actor(req))
     return {"id": device, "revoked": True}
 

@@ -56,11 +56,12 @@ _NAME = {"type": "string", "minLength": 1, "maxLength": 200,
          "pattern": r"^[^\x00]*[^\s\x1c-\x1f\x85\x00][^\x00]*$",
          "description": "Not only spaces; no NUL."}
 
-def _new_worker(roles: list[str], min_teams: int) -> dict[str, Any]:
+def _new_worker(roles: list[str], min_teams: int, max_teams: int) -> dict[str, Any]:
     return {"type": "object", "required": ["name", "role", "teams"], "properties": {
         "name": _NAME,
         "role": {"type": "string", "enum": roles},
-        "teams": {"type": "array", "items": _UUID, "minItems": min_teams, "maxItems": 100},
+        "teams": {"type": "array", "items": _UUID, "minItems": min_teams,
+                  "maxItems": max_teams},
         "email": {**_NAME, "nullable": True}}}
 
 
@@ -83,8 +84,12 @@ SCHEMAS: dict[str, Any] = {
                               "protocol": {"type": "integer"}}},
     "EnrollRequest": {"type": "object", "required": ["code", "device"], "properties": {
         "code": {"type": "string", "minLength": 1, "maxLength": 64},
-        "device": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"}}},
+        "device": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+                   "description": "Chosen by the device; not a name of the server's own "
+                   "(`server`, `admin-cli`, … in any case: `409 device_exists`)."},
+        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$",
+                  "description": "Stored without control or direction characters, at most "
+                  "64 characters."}}},
     "EnrollResponse": {"type": "object",
                        "required": ["device", "token", "worker", "role", "teams"],
                        "properties": {"device": {"type": "string"}, "token": {"type": "string"},
@@ -105,7 +110,8 @@ SCHEMAS: dict[str, Any] = {
     "Rejection": {"type": "object", "required": ["seq", "code", "message"], "properties": {
         "seq": {"type": "integer"},
         "code": {"type": "string", "enum": ["forbidden_team", "forbidden_kind",
-                                            "team_mismatch", "tx_rejected"]},
+                                            "team_mismatch", "reference_out_of_scope",
+                                            "tx_rejected"]},
         "message": {"type": "string"}}},
     "PushResponse": {"type": "object", "required": ["acked", "rejected", "server_time"],
                      "properties": {"acked": {"type": "integer"},
@@ -188,9 +194,10 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"name": _NAME}},
     "TeamCreated": {"type": "object", "required": ["id", "name"],
                     "properties": {"id": _UUID, "name": {"type": "string"}}},
-    "NewWorker": {"description": "Only an administrator may be in no team.", "oneOf": [
-        _new_worker([r for r in ROLES if r != ADMINISTRATOR], 1),
-        _new_worker([ADMINISTRATOR], 0)]},
+    "NewWorker": {"description": "Every worker but an administrator is in a team; an "
+                  "administrator is in none (`409 administrator_in_team`).", "oneOf": [
+        _new_worker([r for r in ROLES if r != ADMINISTRATOR], 1, 100),
+        _new_worker([ADMINISTRATOR], 0, 0)]},
     "WorkerCreated": {"type": "object", "required": ["id"], "properties": {"id": _UUID}},
     "AuditPage": {"type": "object", "required": ["entries", "next"], "properties": {
         "entries": {"type": "array", "items": {
@@ -281,8 +288,9 @@ PATHS: dict[str, Any] = {
                 (426, "upgrade_required")),
         params=[_PROTOCOL_PARAM,
                 {"name": "cursor", "in": "query", "required": False,
-                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
-                 "description": "Opaque; absent = from start."},
+                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]*$"},
+                 "description": "Opaque and sealed (`400 bad_cursor` when changed); absent = "
+                 "from start."},
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
                             "default": 1000}},
@@ -321,8 +329,9 @@ PATHS: dict[str, Any] = {
     "/v1/team/devices/{id}/revoke": {"post": _op(
         "Revoke a device (team lead)",
         "Its token stops working at once. Idempotent; `404` for a device outside the lead's "
-        "teams, `400` for the device in use, `403 needs_administrator` for an "
-        "administrator's device. An administrator may revoke any device.", "Revoked",
+        "teams, `400` for the device in use, `403 needs_administrator` for a device of an "
+        "administrator or of a worker also in teams the lead does not lead (a revoked device "
+        "drops its unsent work). An administrator may revoke any device.", "Revoked",
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (403, "forbidden"),
                 (403, "needs_administrator")),
         params=[_path_param("id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})])},
@@ -341,8 +350,9 @@ PATHS: dict[str, Any] = {
                                            (403, "forbidden")), body="NewTeam")},
     "/v1/admin/workers": {"post": _op(
         "Create a worker (administrator)", "A worker in the given teams; `404` for an unknown "
-        "team.", "WorkerCreated",
-        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        "team; `409 administrator_in_team` for an administrator in any team.", "WorkerCreated",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden"),
+                (409, "administrator_in_team")),
         body="NewWorker")},
     "/v1/audit": {"get": _op(
         "The audit log (team lead: own teams; administrator: all)",

@@ -179,6 +179,28 @@ KINDS: dict[str, dict[str, str]] = {
 }
 """Every row kind and its fields: the one schema both sides check changes against."""
 
+REF_LISTS = frozenset({"resident_ids", "person_ids"})
+"""List fields whose items are row ids (``REF`` fields are single ids)."""
+
+REFERENCES: dict[str, tuple[str, ...]] = {
+    kind: tuple(name for name, typ in spec.items() if typ == REF or name in REF_LISTS)
+    for kind, spec in KINDS.items()}
+"""Per kind, every field that holds the id of another row: a row may name only rows of its own
+team (``reference_out_of_scope``), and erasure follows these within one team only."""
+
+
+def referenced_ids(kind: str, fields: Mapping[str, list[Any]]) -> list[tuple[str, str]]:
+    """``(field, id)`` for every id the registers ``fields`` of a ``kind`` row refer to."""
+    out: list[tuple[str, str]] = []
+    for name in REFERENCES[kind]:
+        reg = fields.get(name)
+        value = reg[0] if reg else None
+        if isinstance(value, str):
+            out.append((name, value))
+        elif isinstance(value, list):
+            out += [(name, x) for x in value if isinstance(x, str)]
+    return out
+
 MAX_TEXT = 20_000
 """Longest string value of a field, in characters."""
 MAX_LIST = 500

@@ -39,7 +39,8 @@ if _make_encoder is not None:
         return "".join(_one_shot(o, 0))
 else:  # pragma: no cover - CPython has the C encoder
     _encode = json.JSONEncoder(separators=(",", ":")).encode
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+UUID_MATCH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+"""``protocol.is_uuid`` without parsing: a match for a UUID in canonical text form."""
 _STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}").fullmatch
 _SAFE_INT = 2**53
 _UNSEEN = object()
@@ -95,7 +96,7 @@ _FAST: dict[str, Any] = {
     protocol.DATE: protocol.is_date,
     protocol.DATETIME: protocol.is_datetime,
     protocol.LIST: _is_list,
-    protocol.REF: lambda v: type(v) is str and _UUID(v) is not None,
+    protocol.REF: lambda v: type(v) is str and UUID_MATCH(v) is not None,
 }
 _FAST_KINDS = {kind: {name: _FAST[t] for name, t in spec.items()} for kind, spec in KINDS.items()}
 for _checks in _FAST_KINDS.values():
@@ -115,7 +116,7 @@ def _fast_items(changes: list[Any], own_stamp: Any) -> list[Item | None]:
     """
     out: list[Item | None] = []
     append, typ, length = out.append, type, len
-    uuid_ok, base_ok, encode, sha = _UUID, _STAMP, _encode, hashlib.sha256
+    uuid_ok, base_ok, encode, sha = UUID_MATCH, _STAMP, _encode, hashlib.sha256
     kinds, unseen, item, max_text = _FAST_KINDS, _UNSEEN, Item, MAX_TEXT
     for ch in changes:
         if typ(ch) is not dict or length(ch) > 6:  # more keys than a change has: ask the protocol

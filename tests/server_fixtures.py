@@ -174,8 +174,9 @@ class Harness:
 
     def device(self, role: str = "street_coach", teams: list[str] | None = None,
                device_id: str | None = None) -> DeviceClient:
-        """A worker with ``role`` in ``teams`` (a new team if none), enrolled over HTTP."""
-        teams = teams or [self.team()]
+        """A worker with ``role`` in ``teams`` (a new team if none), enrolled over HTTP; an
+        administrator is in no team, whatever ``teams`` says."""
+        teams = [] if role == "administrator" else teams or [self.team()]
         worker = self.store.add_worker(f"Worker {len(self.devices)}", role, teams)
         code = self.store.create_enrollment(worker)
         device_id = device_id or f"dev-{uuid.uuid4().hex[:8]}"

@@ -248,15 +248,20 @@ def test_a_lead_cannot_widen_its_reach(server: Harness) -> None:
     revoke) an administrator: that code or device would reach beyond the lead's teams."""
     noord, zuid = server.team("Noord"), server.team("Zuid")
     lead = server.device("team_lead", [noord])
-    both = server.store.add_worker("Beide", "caretaker", [noord, zuid])
-    admin = _admin(server, [noord])
+    both = server.device("caretaker", [noord, zuid])
+    admin = _admin(server)
     admin_worker = next(d["worker"] for d in server.store.devices() if d["id"] == admin.device)
-    for worker in (both, admin_worker):
+    with server.store._write() as db:  # an administrator in a team: a database from before
+        db.execute("INSERT INTO worker_teams VALUES (?, ?, 0)", (admin_worker, noord))
+    for worker in (both.worker, admin_worker):
         resp = lead.http.post("/v1/team/enrollments", json={"worker": worker})
         assert (resp.status_code, resp.json()["code"]) == (403, "needs_administrator")
-    resp = lead.http.post(f"/v1/team/devices/{admin.device}/revoke")
-    assert (resp.status_code, resp.json()["code"]) == (403, "needs_administrator")
+    for device in (admin.device, both.id):  # a revoke wipes the device's unsent Zuid work too
+        resp = lead.http.post(f"/v1/team/devices/{device}/revoke")
+        assert (resp.status_code, resp.json()["code"]) == (403, "needs_administrator")
+        assert zuid not in resp.text and both.worker not in resp.text
     assert not any(d["revoked"] for d in server.store.devices())
-    resp = admin.http.post("/v1/team/enrollments", json={"worker": both})
+    assert admin.http.get("/v1/pull", headers=PROTO).json()["rows"] == []  # still no data
+    resp = admin.http.post("/v1/team/enrollments", json={"worker": both.worker})
     assert resp.status_code == 200, resp.text
     admin.http.close()

@@ -9,11 +9,25 @@ from pathlib import Path
 from typing import Any
 
 
+class DamagedFile(RuntimeError):
+    """The file is there but holds no JSON object (a disk fault, or someone changed it)."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path.name} is damaged")
+        self.path = path
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
+    """The file's object; None when it is absent; ``DamagedFile`` when it is no JSON object."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError among them
+        raise DamagedFile(path) from None
+    if not isinstance(data, dict):
+        raise DamagedFile(path)
+    return data
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ SERVER_DEVICE = "server"
 
 def open_lead(store: Store, data_dir: str | Path | None) -> TeamLead:
     """A ``TeamLead`` for this device; ``NotEnrolled`` when it has no enrollment."""
-    config = DeviceConfig.load(data_dir) if data_dir is not None else None
+    config = DeviceConfig.load(data_dir, store.data_key) if data_dir is not None else None
     return TeamLead(store, config)
 
 

@@ -54,6 +54,8 @@ class Store(Queries):
         that measure the store itself open a plain file.
         """
         self.path = Path(path)
+        self.data_key = key
+        """What seals this device's secrets beside the database (``app.sync.config``)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if key is not None and cipher.is_plain(self.path):
             raise cipher.WrongKey("an unencrypted database: unlock through app.security first")

@@ -281,7 +281,7 @@ def enroll(store: Store, server: str, code: str, data_dir: Any,
         raise errors.from_response(resp.status_code, data if isinstance(data, dict) else {})
     config = DeviceConfig(server=server.rstrip("/"), device=data["device"], token=data["token"],
                           worker=data["worker"], role=data["role"], teams=list(data["teams"]))
-    config.save(data_dir)
+    config.save(data_dir, store.data_key)
     with store.transaction():
         store.set_meta("worker_id", config.worker)
         store.set_meta("role", config.role)

@@ -119,7 +119,7 @@ class SyncRunner:
     def status(self) -> SyncStatus:
         last = self.store.meta("sync.last_success")
         return SyncStatus(
-            enrolled=DeviceConfig.load(self.data_dir) is not None,
+            enrolled=DeviceConfig.exists(self.data_dir),
             pending=self.store.pending_count(),
             running=self._running,
             last_success=datetime.fromisoformat(last) if last else None,
@@ -131,7 +131,7 @@ class SyncRunner:
 
     def run_once(self) -> SyncResult | None:
         """One round on the calling thread (the headless ``python -m app sync`` uses it)."""
-        config = DeviceConfig.load(self.data_dir)
+        config = DeviceConfig.load(self.data_dir, self.store.data_key)
         if config is None:
             self.store.set_meta("sync.last_error", errors.NotEnrolled.code)
             return None

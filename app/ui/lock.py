@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.i18n import t
-from app.security import MIN_PIN_LENGTH, NotAPin, TooSoon, Vault, WrongPin, pin_problem
+from app.security import (
+    MIN_PIN_LENGTH,
+    DamagedFile,
+    NotAPin,
+    TooSoon,
+    Vault,
+    WrongPin,
+    pin_problem,
+)
 from app.store import Store
 from app.ui.widgets import ERROR, field, muted, primary_button
 
@@ -133,6 +141,9 @@ class LockGate:
                 return
             except TooSoon as err:
                 await view.show_wait(err.seconds)
+                return
+            except DamagedFile:  # key.json: the PIN cannot help, so do not blame it
+                view.error(t("lock.error.key_damaged"))
                 return
         await self._unlocked(store)
 

@@ -42,7 +42,7 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
             with store.transaction():
                 store.create("resident", noord, {"name": "Ayşe Kaya"})
                 stray = store.create("resident", zuid, {"name": "Verkeerd Team"})
-            with SyncClient(store, DeviceConfig.load(phone)) as client:
+            with SyncClient(store, DeviceConfig.load(phone, store.data_key)) as client:
                 assert len(client.sync().rejected) == 2
         finally:
             store.close()
