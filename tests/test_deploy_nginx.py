@@ -16,14 +16,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import selectors
 import shutil
 import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,15 +56,13 @@ PROTO = f"{PROTOCOL_HEADER}: 1\r\n"
 
 
 @dataclass
-class Front:
-    """nginx serving the committed site file, and the sync server behind it."""
+class Nginx:
+    """nginx serving the committed site file on loopback ports of its own."""
 
-    harness: Harness
     https_port: int
     http_port: int
     base: Path
     cafile: Path
-    log_lines: list[str]
 
     @property
     def url(self) -> str:
@@ -75,9 +77,13 @@ class Front:
                                        source_address=(source, 0))
         return self.tls().wrap_socket(raw, server_hostname="127.0.0.1")
 
-    def seen(self) -> list[str]:
-        """The request lines (``METHOD /path STATUS ...``) the sync server has logged."""
-        return list(self.log_lines)
+
+@dataclass
+class Front(Nginx):
+    """nginx with the sync server behind it, and the request lines the server has logged."""
+
+    harness: Harness
+    log_lines: list[str]
 
     def settle(self) -> list[str]:
         """What the server has seen once everything sent before now has been handled: a marker
@@ -89,7 +95,7 @@ class Front:
         while not any(marker in line for line in self.log_lines):
             assert time.monotonic() < deadline, "the marker never reached the server"
             time.sleep(0.01)
-        return [line for line in self.seen() if "/v1/settle-" not in line]
+        return [line for line in self.log_lines if "/v1/settle-" not in line]
 
 
 def nginx_missing() -> str | None:
@@ -142,9 +148,9 @@ http {{
 the test's directory (as root, the workers run as nobody, as Debian's run as www-data)."""
 
 
-@pytest.fixture
-def front(server: Harness, self_signed: tuple[Path, Path],
-          caplog: pytest.LogCaptureFixture) -> Iterator[Front]:
+@contextmanager
+def running_nginx(upstream: int, cert: Path, key: Path) -> Iterator[Nginx]:
+    """nginx in front of ``upstream`` (a port on 127.0.0.1) until the block ends."""
     reason = nginx_missing()
     if reason:
         if os.environ.get("CI") == "true":
@@ -153,23 +159,12 @@ def front(server: Harness, self_signed: tuple[Path, Path],
     assert NGINX is not None
     base = Path(tempfile.mkdtemp(prefix="wijkweb-nginx-"))
     os.chmod(base, 0o755)  # the workers (nobody, when started as root) create temp files here
-    cert, key = self_signed
     https, http = _free_port(), _free_port()
-    upstream = int(server.url.rsplit(":", 1)[1])
     (base / "acme").mkdir()
     (base / "wijkweb.conf").write_text(render_site(upstream, https, http, cert, key,
                                                    base / "acme"))
     (base / "nginx.conf").write_text(MAIN_CONF.format(
         base=base, user="user nobody nogroup;\n" if os.geteuid() == 0 else ""))
-    lines: list[str] = []
-
-    class Seen(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(record.getMessage())
-
-    caplog.set_level(logging.INFO, logger="wijkweb.server")
-    seen = Seen(logging.INFO)
-    logging.getLogger("wijkweb.server").addHandler(seen)
     conf = ["-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
     check = subprocess.run([NGINX, *conf, "-t"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
@@ -177,9 +172,8 @@ def front(server: Harness, self_signed: tuple[Path, Path],
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait_listening(proc, https, base)
-        yield Front(server, https, http, base, cert, lines)
+        yield Nginx(https, http, base, cert)
     finally:
-        logging.getLogger("wijkweb.server").removeHandler(seen)
         proc.terminate()
         try:
             proc.wait(WAIT_S)
@@ -189,6 +183,26 @@ def front(server: Harness, self_signed: tuple[Path, Path],
         if proc.stderr:
             proc.stderr.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def front(server: Harness, self_signed: tuple[Path, Path],
+          caplog: pytest.LogCaptureFixture) -> Iterator[Front]:
+    lines: list[str] = []
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    caplog.set_level(logging.INFO, logger="wijkweb.server")
+    seen = Seen(logging.INFO)
+    logging.getLogger("wijkweb.server").addHandler(seen)
+    try:
+        with running_nginx(int(server.url.rsplit(":", 1)[1]), *self_signed) as nginx:
+            yield Front(nginx.https_port, nginx.http_port, nginx.base, nginx.cafile, server,
+                        lines)
+    finally:
+        logging.getLogger("wijkweb.server").removeHandler(seen)
 
 
 def _wait_listening(proc: subprocess.Popen[str], port: int, base: Path) -> None:
@@ -206,9 +220,9 @@ def _wait_listening(proc: subprocess.Popen[str], port: int, base: Path) -> None:
             time.sleep(0.02)
 
 
-def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP answer from a raw socket: status, headers (lower-case names), body."""
-    data = b""
+def read_answer(sock: socket.socket, data: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """One HTTP answer from a raw socket (``data``: its start, already read): status, headers
+    (lower-case names), body."""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         assert chunk, f"closed without an answer: {data!r}"
@@ -337,3 +351,175 @@ def test_a_body_of_exactly_8_mib_reaches_the_server(front: Front) -> None:
     assert answer.status_code == 400 and answer.json()["code"] != "body_too_large", answer.text
     pushes = [line.split()[:3] for line in front.settle() if "/v1/push" in line]
     assert pushes == [["POST", "/v1/push", "400"]]
+
+
+# ---------------------------------------------------------------------- slow clients
+
+SLOW_HEAD = PUSH + b"X-Slow: "
+"""A request head that never ends (slowloris)."""
+SLOW_BODY = PUSH + f"{PROTO}Content-Length: {MAX_BODY}\r\n\r\n".encode() + b"[" * 1024
+"""A request that declares 8 MiB and sends 1 KB of it (the issue's slot exhaustion)."""
+LIMIT_CONN = 32
+"""``limit_conn wijkweb_conn`` in the site file: requests in progress per address."""
+
+
+def arrived(sock: ssl.SSLSocket) -> bytes | None:
+    """What the peer has sent so far (b"": closed), or None while nothing has come. TLS 1.3
+    makes a socket readable for session tickets too, so readiness alone is no answer."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(65536)
+    except (ssl.SSLWantReadError, BlockingIOError):
+        return None
+    except (ConnectionResetError, ssl.SSLError):
+        return b""
+    finally:
+        sock.settimeout(WAIT_S)
+
+
+def wait_answers(socks: list[ssl.SSLSocket], count: int) -> dict[ssl.SSLSocket, bytes]:
+    """Wait until ``count`` of ``socks`` have begun to answer; returns those, with what came."""
+    ready: dict[ssl.SSLSocket, bytes] = {}
+    with selectors.DefaultSelector() as sel:
+        for sock in socks:
+            sel.register(sock, selectors.EVENT_READ)
+        deadline = time.monotonic() + WAIT_S
+        while len(ready) < count:
+            left = deadline - time.monotonic()
+            assert left > 0, f"only {len(ready)} of {count} answers came"
+            for key, _ in sel.select(left):
+                sock: ssl.SSLSocket = key.fileobj  # type: ignore[assignment]
+                data = arrived(sock)
+                if data is not None:
+                    sel.unregister(sock)
+                    ready[sock] = data
+    return ready
+
+
+def test_slow_clients_hold_no_server_slot_and_a_device_keeps_syncing(
+        front: Front, tmp_path: Path) -> None:
+    """200 slowloris heads and 40 stalled 8 MiB bodies: at the server directly, 32 stalled
+    bodies take every request slot (issue 12, item 3); through nginx the server sees none of
+    them, one address holds at most ``LIMIT_CONN``, and a device enrolls, pushes and pulls."""
+    heads = [front.connect("127.0.0.3") for _ in range(200)]
+    bodies = [front.connect(ATTACKER) for _ in range(LIMIT_CONN + 8)]
+    try:
+        for sock in heads:
+            sock.sendall(SLOW_HEAD)
+        for sock in bodies:
+            sock.sendall(SLOW_BODY)
+        refused = wait_answers(bodies, 8)
+        for sock, start in refused.items():
+            status, headers, body = read_answer(sock, start)
+            assert (status, json.loads(body)["code"]) == (429, "rate_limited")
+            assert headers["retry-after"] == "1"
+        team = front.harness.team()
+        started = time.perf_counter()
+        coach, coach_client = app_device(front, tmp_path, "coach", [team])
+        rid = coach.create("resident", team, {"name": "Mohamed El Amrani"})
+        with coach_client() as client:
+            client.sync()
+        lead, lead_client = app_device(front, tmp_path, "lead", [team])
+        with lead_client() as client:
+            client.sync()
+        took = time.perf_counter() - started
+        assert lead.all_rows("resident")[rid]["name"] == "Mohamed El Amrani"
+        print(f"two enrollments and two syncs under attack: {took * 1000:.0f} ms")
+        seen = front.settle()
+        assert {line.split()[1] for line in seen} == {"/v1/enroll", "/v1/push", "/v1/pull"}
+        assert all(line.split()[2] == "200" for line in seen), seen
+        held = [s for s in bodies if s not in refused]
+        assert len(held) == LIMIT_CONN
+        for sock in held:  # nothing for them yet, unless the body timeout has struck
+            assert arrived(sock) in (None, b"")
+        for device in (coach, lead):
+            device.close()
+    finally:
+        for sock in heads + bodies:
+            sock.close()
+    assert all(line.split()[2] == "200" for line in front.settle())
+
+
+
+def test_nginx_ends_a_stalled_head_and_a_stalled_body_and_the_server_never_sees_them(
+        front: Front) -> None:
+    """``client_header_timeout`` (10 s) and ``client_body_timeout`` (15 s) free what a
+    stalled client holds; both connections are closed without the server hearing of them."""
+    with front.connect(ATTACKER) as head, front.connect(ATTACKER) as body:
+        started = time.monotonic()
+        head.sendall(SLOW_HEAD)
+        body.sendall(SLOW_BODY)
+        ended = {}
+        for name, sock in (("head", head), ("body", body)):
+            data = wait_answers([sock], 1)[sock]
+            ended[name] = time.monotonic() - started
+            assert data == b"" or data.startswith(b"HTTP/1.1 408 "), data
+            assert data == b"" or closed(sock)
+    print(f"stalled head closed after {ended['head']:.1f} s, stalled body after "
+          f"{ended['body']:.1f} s")
+    assert front.settle() == []
+
+
+# ---------------------------------------------------------------------- what the server is told
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """An upstream that notes what nginx sends it: the connection, the headers, the body."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[int, dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        length = int(self.headers.get("Content-Length", "0"))
+        self.seen.append((self.client_address[1], {k.lower(): v for k, v in
+                                                   self.headers.items()},
+                          self.rfile.read(length)))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def test_the_upstream_gets_whole_requests_the_real_address_and_kept_connections(
+        self_signed: tuple[Path, Path]) -> None:
+    """What ``--trusted-proxy`` support in the server could rely on: nginx replaces the
+    client's own forwarding headers with the address it saw, sends a chunked body on as one
+    with a length, and reuses its connection to the server."""
+    Recorder.seen = []
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=upstream.serve_forever, args=(0.02,), daemon=True).start()
+    try:
+        with running_nginx(upstream.server_address[1], *self_signed) as nginx:
+            for _ in range(2):
+                with nginx.connect(ATTACKER) as sock:
+                    sock.sendall(PUSH + b"X-Forwarded-For: 10.1.2.3\r\nX-Real-IP: 10.1.2.3\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n")
+                    assert read_answer(sock)[0] == 200
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+    (port_1, first, body_1), (port_2, _, _) = Recorder.seen
+    assert port_1 == port_2, "the second request must reuse the kept-alive upstream connection"
+    assert (first["x-real-ip"], first["x-forwarded-for"]) == (ATTACKER, ATTACKER)
+    assert first["x-forwarded-proto"] == "https"
+    assert (first["content-length"], body_1) == ("2", b"[]")
+    assert "transfer-encoding" not in first
+
+
+def test_enrollment_attempts_per_address_are_limited_by_nginx(front: Front) -> None:
+    """``limit_req`` on /v1/enroll: 1 + a burst of 10 at once from one address, then 10 a
+    minute; what is beyond it never reaches the server."""
+    answers = []
+    with httpx.Client(verify=front.tls(), timeout=WAIT_S, transport=httpx.HTTPTransport(
+            verify=front.tls(), local_address=ATTACKER)) as http:
+        for n in range(15):
+            answers.append(http.post(front.url + "/v1/enroll", headers={PROTOCOL_HEADER: "1"},
+                                     json={"code": f"guess-{n}", "device": f"dev-{n}",
+                                           "label": "x"}))
+    by_nginx = [a for a in answers if a.json().get("message", "").startswith("Too many requests")]
+    assert len(by_nginx) == 4 and all(a.status_code == 429 for a in by_nginx)
+    assert all(a.headers["retry-after"] == "1" for a in by_nginx)
+    assert sum("/v1/enroll" in line for line in front.settle()) == 11
