@@ -281,6 +281,18 @@ def test_devices_push_and_pull_through_nginx(front: Front, tmp_path: Path) -> No
         device.close()
 
 
+
+def test_plain_http_is_refused_not_redirected_and_other_paths_are_not_proxied(
+        front: Front) -> None:
+    with httpx.Client(timeout=WAIT_S, follow_redirects=False) as http:
+        plain = http.get(f"http://127.0.0.1:{front.http_port}/v1/pull",
+                         headers={"Authorization": "Bearer abc"})
+    assert (plain.status_code, plain.json()["code"]) == (400, "tls_required")
+    with httpx.Client(verify=front.tls(), timeout=WAIT_S) as http:
+        other = http.get(front.url + "/server-status")
+    assert (other.status_code, other.json()["code"]) == (404, "not_found")
+    assert front.settle() == []
+
 # ---------------------------------------------------------------------- request smuggling
 
 SMUGGLED = b"GET /v1/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
