@@ -365,6 +365,29 @@ def test_a_body_of_exactly_8_mib_reaches_the_server(front: Front) -> None:
     assert pushes == [["POST", "/v1/push", "400"]]
 
 
+
+OVERSIZED_HEADS = {
+    "header_line_over_8k": (PUSH + b"X-Long: " + b"a" * 9000 + b"\r\n\r\n", 400),
+    "request_line_over_8k": (b"GET /v1/pull?cursor=" + b"a" * 9000 + b" HTTP/1.1\r\n"
+                             b"Host: x\r\n\r\n", 414),
+    "heads_over_32k": (PUSH + b"".join(b"X-H%d: %s\r\n" % (n, b"a" * 4000)
+                                       for n in range(9)) + b"\r\n", 400),
+}
+
+
+@pytest.mark.parametrize("head, status", OVERSIZED_HEADS.values(), ids=OVERSIZED_HEADS.keys())
+def test_oversized_heads_are_refused_by_nginx(front: Front, head: bytes, status: int) -> None:
+    """``large_client_header_buffers 4 8k``; a 7 KB header still passes (the server answers)."""
+    with front.connect(ATTACKER) as sock:
+        sock.sendall(head)
+        got, _, body = read_answer(sock)
+        assert (got, json.loads(body)["code"]) == (status, "bad_request")
+        assert closed(sock)
+    with front.connect(ATTACKER) as sock:
+        sock.sendall(PUSH + b"X-Long: " + b"a" * 7000 + b"\r\n\r\n")
+        assert json.loads(read_answer(sock)[2])["code"] == "protocol_unsupported"
+    assert [line.split()[:3] for line in front.settle()] == [["POST", "/v1/push", "426"]]
+
 # ---------------------------------------------------------------------- slow clients
 
 SLOW_HEAD = PUSH + b"X-Slow: "
