@@ -550,3 +550,12 @@ def test_enrollment_attempts_per_address_are_limited_by_nginx(front: Front) -> N
     assert len(by_nginx) == 4 and all(a.status_code == 429 for a in by_nginx)
     assert all(a.headers["retry-after"] == "1" for a in by_nginx)
     assert sum("/v1/enroll" in line for line in front.settle()) == 11
+
+
+def test_a_stopped_server_is_503_unavailable_for_the_app_to_retry(
+        self_signed: tuple[Path, Path]) -> None:
+    with running_nginx(_free_port(), *self_signed) as nginx, httpx.Client(
+            verify=nginx.tls(), timeout=WAIT_S) as http:
+        answer = http.post(nginx.url + "/v1/push", json={})
+    assert (answer.status_code, answer.json()["code"]) == (503, "unavailable")
+    assert answer.headers["retry-after"] == "5"
