@@ -6,7 +6,7 @@ the lines marked ``EDIT`` replaced (ports, certificate, webroot), so what ``docs
 tells an operator to install is what is tested. Attacks come from other loopback addresses
 (127.0.0.2 …) than the legitimate device (127.0.0.1), as they would from other hosts, so that
 the per-address limits tell them apart. Every request the sync server itself sees is in its
-request log (``seen``), which is how a test knows what got past nginx.
+request log (``Front.settle``), which is how a test knows what got past nginx.
 
 Skipped when nginx is not installed, except in CI (``CI=true``), where that fails.
 """
@@ -281,7 +281,6 @@ def test_devices_push_and_pull_through_nginx(front: Front, tmp_path: Path) -> No
         device.close()
 
 
-
 def test_plain_http_is_refused_not_redirected_and_other_paths_are_not_proxied(
         front: Front) -> None:
     with httpx.Client(timeout=WAIT_S, follow_redirects=False) as http:
@@ -292,6 +291,7 @@ def test_plain_http_is_refused_not_redirected_and_other_paths_are_not_proxied(
         other = http.get(front.url + "/server-status")
     assert (other.status_code, other.json()["code"]) == (404, "not_found")
     assert front.settle() == []
+
 
 # ---------------------------------------------------------------------- request smuggling
 
@@ -326,7 +326,7 @@ def test_ambiguous_framing_is_refused_by_nginx_and_reaches_nothing(front: Front,
     assert front.settle() == []  # neither the first request nor the smuggled one got through
 
 
-# ---------------------------------------------------------------------- body size
+# ---------------------------------------------------------------------- request size
 
 
 def test_a_declared_body_over_8_mib_is_refused_by_nginx_before_it_is_sent(front: Front) -> None:
@@ -387,6 +387,7 @@ def test_oversized_heads_are_refused_by_nginx(front: Front, head: bytes, status:
         sock.sendall(PUSH + b"X-Long: " + b"a" * 7000 + b"\r\n\r\n")
         assert json.loads(read_answer(sock)[2])["code"] == "protocol_unsupported"
     assert [line.split()[:3] for line in front.settle()] == [["POST", "/v1/push", "426"]]
+
 
 # ---------------------------------------------------------------------- slow clients
 
