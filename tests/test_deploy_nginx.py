@@ -98,10 +98,14 @@ class Front(Nginx):
         return [line for line in self.log_lines if "/v1/settle-" not in line]
 
 
-def nginx_missing() -> str | None:
+def require_nginx() -> str:
+    """The nginx binary; skips the test without one, except in CI (``CI=true``): fails."""
     if NGINX is None:
-        return "nginx is not installed (Debian: apt-get install nginx; `make test` does it)"
-    return None
+        reason = "nginx is not installed (Debian: apt-get install nginx; `make test` does it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"nginx is required in CI: {reason}")
+        pytest.skip(reason)
+    return NGINX
 
 
 def _free_port() -> int:
@@ -151,12 +155,7 @@ the test's directory (as root, the workers run as nobody, as Debian's run as www
 @contextmanager
 def running_nginx(upstream: int, cert: Path, key: Path) -> Iterator[Nginx]:
     """nginx in front of ``upstream`` (a port on 127.0.0.1) until the block ends."""
-    reason = nginx_missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"nginx is required in CI: {reason}")
-        pytest.skip(reason)
-    assert NGINX is not None
+    nginx = require_nginx()
     base = Path(tempfile.mkdtemp(prefix="wijkweb-nginx-"))
     os.chmod(base, 0o755)  # the workers (nobody, when started as root) create temp files here
     https, http = _free_port(), _free_port()
@@ -166,9 +165,9 @@ def running_nginx(upstream: int, cert: Path, key: Path) -> Iterator[Nginx]:
     (base / "nginx.conf").write_text(MAIN_CONF.format(
         base=base, user="user nobody nogroup;\n" if os.geteuid() == 0 else ""))
     conf = ["-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
-    check = subprocess.run([NGINX, *conf, "-t"], capture_output=True, text=True)
+    check = subprocess.run([nginx, *conf, "-t"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen([NGINX, *conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([nginx, *conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait_listening(proc, https, base)
@@ -292,6 +291,26 @@ def test_plain_http_is_refused_not_redirected_and_other_paths_are_not_proxied(
     assert (other.status_code, other.json()["code"]) == (404, "not_found")
     assert front.settle() == []
 
+
+
+def test_the_site_file_fits_debians_own_nginx_conf(tmp_path: Path,
+                                                   self_signed: tuple[Path, Path]) -> None:
+    """As the docs install it: in sites-enabled/, inside Debian's nginx.conf (whose http block
+    sets other TLS defaults), with the default site removed. ``nginx -t`` must accept it."""
+    nginx, debian = require_nginx(), Path("/etc/nginx")
+    if not (debian / "nginx.conf").is_file():
+        pytest.skip("no /etc/nginx/nginx.conf: this nginx is not Debian's package")
+    etc = tmp_path / "etc"
+    shutil.copytree(debian, etc, symlinks=False, ignore=shutil.ignore_patterns("default"))
+    (etc / "sites-enabled").mkdir(exist_ok=True)
+    (etc / "sites-enabled" / "wijkweb.conf").write_text(
+        render_site(8765, 443, 80, *self_signed, tmp_path))
+    conf = (etc / "nginx.conf").read_text().replace("/etc/nginx", str(etc)).replace(
+        "/var/log/nginx", str(tmp_path)).replace("/run/nginx.pid", str(tmp_path / "pid"))
+    (etc / "nginx.conf").write_text(conf)
+    check = subprocess.run([nginx, "-t", "-p", str(etc), "-c", str(etc / "nginx.conf"),
+                            "-e", str(tmp_path / "error.log")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
 
 # ---------------------------------------------------------------------- request smuggling
 
