@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import selectors
 import shutil
 import socket
@@ -108,10 +109,21 @@ def require_nginx() -> str:
     return NGINX
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _unused_port() -> int:
+    """A free port below the kernel's ephemeral range. nginx binds it only after this returns,
+    and a port from that range may meanwhile become the local end of any outgoing connection
+    on the (shared) machine, which would make nginx's bind fail."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ephemeral.read_text().split()[0]) if ephemeral.exists() else 32768
+    for _ in range(100):
+        port = random.randrange(10_000, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 def render_site(upstream: int, https: int, http: int, cert: Path, key: Path,
@@ -158,7 +170,7 @@ def running_nginx(upstream: int, cert: Path, key: Path) -> Iterator[Nginx]:
     nginx = require_nginx()
     base = Path(tempfile.mkdtemp(prefix="wijkweb-nginx-"))
     os.chmod(base, 0o755)  # the workers (nobody, when started as root) create temp files here
-    https, http = _free_port(), _free_port()
+    https, http = _unused_port(), _unused_port()
     (base / "acme").mkdir()
     (base / "wijkweb.conf").write_text(render_site(upstream, https, http, cert, key,
                                                    base / "acme"))
@@ -574,7 +586,7 @@ def test_enrollment_attempts_per_address_are_limited_by_nginx(front: Front) -> N
 
 def test_a_stopped_server_is_503_unavailable_for_the_app_to_retry(
         self_signed: tuple[Path, Path]) -> None:
-    with running_nginx(_free_port(), *self_signed) as nginx, httpx.Client(
+    with running_nginx(_unused_port(), *self_signed) as nginx, httpx.Client(
             verify=nginx.tls(), timeout=WAIT_S) as http:
         answer = http.post(nginx.url + "/v1/push", json={})
     assert (answer.status_code, answer.json()["code"]) == (503, "unavailable")
