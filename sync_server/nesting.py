@@ -1,7 +1,8 @@
 """The nesting limit of request JSON: ``MAX_DEPTH`` levels of arrays and objects.
 
-No body of the API needs more than six; deeper input is an attack on the parser (or on code
-that walks it recursively) and is refused with 400 ``too_deep`` before it is used.
+No body of the API needs more than eight (a push carrying a list field's items map); deeper
+input is an attack on the parser (or on code that walks it recursively) and is refused with
+400 ``too_deep`` before it is used.
 """
 
 from __future__ import annotations

@@ -392,7 +392,7 @@ def parse_change(data: Any, device: str | None = None) -> Change:
         hlc, writer = split_stamp(reg[1])
         if device is not None and writer != device:
             raise ProtocolError("bad_stamp", "A stamp names another device.", field=name)
-        if isinstance(reg[0], dict) and not _written_by(reg[0], hlc, writer):
+        if isinstance(reg[0], dict) and not written_by(reg[0], hlc, writer):
             raise ProtocolError("bad_items", "A list field's change may add only in its "
                                 "writer's name, remove only what was added, and name no "
                                 "clock past its stamp.", field=name)
@@ -401,7 +401,7 @@ def parse_change(data: Any, device: str | None = None) -> Change:
     return Change(kind, row_id, team, fields, seq, tx)
 
 
-def _written_by(items: Items, hlc: str, writer: str) -> bool:
+def written_by(items: Items, hlc: str, writer: str) -> bool:
     """The rules of a pushed items map: every HLC at most the register's own (so the clock-skew
     check of the stamp covers them); an entry of another device only removes what it added."""
     for adds in items.values():
