@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.domain.models import Resident
 from app.store import Store
-from sync_server.protocol import DELETED, encode_hlc, make_stamp, new_id
+from sync_server.protocol import DELETED, add_items, encode_hlc, make_stamp, new_id
 
 
 def stamp(ms: int, device: str = "other", counter: int = 0) -> str:
@@ -39,10 +39,12 @@ def test_a_pulled_newer_value_wins_and_keeps_other_fields(store, team):
 def test_apply_creates_rows_with_their_types(store, team):
     rid, cid = new_id(), new_id()
     store.apply_remote([
-        feed_row("resident", rid, team, name=["Mo", stamp(5)], talents=[["voetbal"], stamp(5)],
+        feed_row("resident", rid, team, name=["Mo", stamp(5)],
+                 talents=[add_items(None, ["voetbal"], stamp(5)), stamp(5)],
                  **{DELETED: [False, stamp(5)]}),
         feed_row("contact", cid, team, at=["2026-11-20T09:30:00.000+00:00", stamp(5)],
-                 resident_ids=[[rid], stamp(5)], follow_up=[True, stamp(5)],
+                 resident_ids=[add_items(None, [rid], stamp(5)), stamp(5)],
+                 follow_up=[True, stamp(5)],
                  **{DELETED: [False, stamp(5)]}),
     ], cursor="c1")
     assert store.values("resident", rid)["talents"] == ["voetbal"]
@@ -161,3 +163,23 @@ def test_applying_in_any_order_gives_the_same_row(tmp_path_factory, deliveries, 
         results.append(s.values("resident", rid)["name"])
         s.close()
     assert results[0] == results[1] == results[2]
+
+
+def test_a_pulled_list_field_merges_with_local_adds_and_removes_only_what_it_saw(store, team):
+    """The coach adds a dream offline while the lead's add and removal arrive: both adds stay,
+    and the lead's removal takes away only the add the lead had seen."""
+    rid = store.create("resident", team, {"name": "Mo", "ambitions": ["zwemmen"]})
+    store.add_to_list("resident", rid, "ambitions", ["fietsles volgen"])
+    mine = json.loads(store._db.execute("SELECT sets FROM resident").fetchone()[0])["ambitions"]
+    seen = {"zwemmen": mine["zwemmen"]}  # the lead synced before the coach's second add
+    lead_add = add_items(seen, ["werk in de bakkerij"], stamp(2**41, "lead"))
+    lead_removal = {"zwemmen": {store.device: [seen["zwemmen"][store.device][0]] * 2}}
+    store.apply_remote([feed_row("resident", rid, team, ambitions=[lead_add, stamp(2**41, "lead")]),
+                        feed_row("resident", rid, team,
+                                 ambitions=[lead_removal, stamp(2**41 + 1, "lead")])])
+    assert store.values("resident", rid)["ambitions"] == ["fietsles volgen", "werk in de bakkerij"]
+    assert store.remove_from_list("resident", rid, "ambitions", ["werk in de bakkerij"])
+    assert store.values("resident", rid)["ambitions"] == ["fietsles volgen"]
+    [*_, last] = store.outbox()
+    lead_hlc = encode_hlc(2**41, 0)
+    assert last.fields["ambitions"][0] == {"werk in de bakkerij": {"lead": [lead_hlc, lead_hlc]}}
