@@ -85,7 +85,8 @@ def test_list_sets_step_keeps_every_list_as_shown_and_turns_it_into_a_set(tmp_pa
     added = {"dev1": [encode_hlc(1000, 3), None]}
     items = {"zwemmen": added, "fietsles volgen": added}
     assert store.values("resident", rid)["ambitions"] == ["zwemmen", "fietsles volgen"]
-    assert json.loads(store._db.execute("SELECT sets FROM resident").fetchone()[0]) == {
+    assert json.loads(store._db.execute("SELECT sets FROM resident WHERE id = ?", (rid,)
+                                        ).fetchone()[0]) == {
         "ambitions": items, "talents": {}, "obstacles": {}}
     [change] = store.outbox()
     assert change.fields == {"ambitions": [items, list_stamp, None], "name": ["Ayşe", list_stamp,
