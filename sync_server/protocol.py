@@ -253,7 +253,7 @@ class Row:
         return bool(reg and reg[0])
 
     def values(self) -> dict[str, Any]:
-        return {name: reg[0] for name, reg in self.fields.items()}
+        return {name: shown(reg[0]) for name, reg in self.fields.items()}
 
 
 _HLC_RE = re.compile(r"[0-9a-f]{16}")
@@ -527,6 +527,11 @@ def merge_items(a: Items | None, b: Items | None) -> Items | None:
 def _live(adds: Mapping[str, list[Any]]) -> list[str]:
     """The stamps of the adds of one item that no removal covers."""
     return [make_stamp(p[0], dev) for dev, p in adds.items() if p[1] is None or p[0] > p[1]]
+
+
+def shown(value: Any) -> Any:
+    """A register's value as people see it: a list field's items map as the list it shows."""
+    return present(value) if isinstance(value, dict) else value
 
 
 def present(items: Items | None) -> list[str]:

@@ -83,7 +83,7 @@ def test_an_app_older_than_the_server_accepts_is_told_to_update(old, make_server
                       enrolled=True)
     assert "te oud" in last_result(state) and "bewaard" in last_result(state)
     resp = harness.anonymous.get("/v1/pull", headers={
-        PROTOCOL_HEADER: "1", SCHEMA_HEADER: "x" * 5000, "Authorization": f"Bearer {config.token}"})
+        PROTOCOL_HEADER: "2", SCHEMA_HEADER: "x" * 5000, "Authorization": f"Bearer {config.token}"})
     assert resp.status_code == 426 and resp.json()["code"] == "upgrade_required"
     harness.server.min_client_schema = 1  # the app was updated (or the server relented)
     with SyncClient(store, config) as client:
@@ -105,7 +105,7 @@ def test_rows_an_older_app_skipped_arrive_after_the_upgrade(old, make_server, fl
     lead.sync()
     cursor = ""  # what the schema-1 app stored after pulling (and skipping) the new kind
     with httpx.Client(base_url=harness.url, headers={
-            PROTOCOL_HEADER: "1", "Authorization": f"Bearer {config.token}"}) as http:
+            PROTOCOL_HEADER: "2", "Authorization": f"Bearer {config.token}"}) as http:
         while True:
             page = http.get("/v1/pull", params={"cursor": cursor}).json()
             cursor = page["cursor"]

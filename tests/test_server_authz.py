@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 ROLES = ("none", "bad_token", "revoked", "worker", "team_lead", "administrator")
 
 

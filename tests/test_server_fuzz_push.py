@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1", "Content-Type": "application/json"}
+PROTO = {PROTOCOL_HEADER: "2", "Content-Type": "application/json"}
 EXAMPLES = 60
 
 EDGE = st.sampled_from([
