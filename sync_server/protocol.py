@@ -223,7 +223,8 @@ class Change:
 
     ``fields`` maps a field name to ``[value, stamp]`` or ``[value, stamp, base]`` where
     ``base`` is the stamp of the value the writer saw before its edit (``None`` for a new
-    field); the server uses it to tell a concurrent edit from a sequential one.
+    field); the server uses it to tell a concurrent edit from a sequential one. A list field's
+    value is an items map holding only what the write adds and removes.
     """
 
     kind: str
