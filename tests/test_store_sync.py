@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from app.domain.models import Resident
 from app.store import Store
-from sync_server.protocol import DELETED, add_items, encode_hlc, make_stamp, new_id
+from sync_server.protocol import (
+    DELETED,
+    add_items,
+    encode_hlc,
+    make_stamp,
+    new_id,
+    parse_change,
+)
 
 
 def stamp(ms: int, device: str = "other", counter: int = 0) -> str:
@@ -136,6 +143,45 @@ def test_restamp_after_a_clock_far_ahead(tmp_path, team):
     row = s._row("resident", rid)
     assert json.loads(row["stamps"])["name"] == change.fields["name"][1]
     s.close()
+
+
+def test_restamp_renames_the_unsent_adds_of_list_items_everywhere(tmp_path, team):
+    """Items added under a clock far ahead get the fresh clock in the change and in the row,
+    so the change passes the server's checks and a later removal covers those very adds."""
+    wall = [10**13]
+    s = Store(tmp_path / "skew.sqlite")
+    s.clock._wall = lambda: wall[0]
+    rid = s.create("resident", team, {"name": "Ayse", "ambitions": ["zwemmen"]})
+    s.add_to_list("resident", rid, "ambitions", ["taalcafé"])
+    s.remove_from_list("resident", rid, "ambitions", ["zwemmen"])
+    wall[0] = 1_700_000_000_000
+    assert s.restamp_outbox(encode_hlc(1_700_000_000_000, 0)) == 3
+    for change in s.outbox():
+        parse_change(change.to_wire(), device=s.device)  # no HLC past its stamp
+    sets = json.loads(s._row("resident", rid)["sets"])["ambitions"]
+    assert all(h < encode_hlc(1_700_000_001_000, 0) for adds in sets.values()
+               for pair in adds.values() for h in pair if h)
+    added, removal = s.outbox()[1:]
+    assert removal.fields["ambitions"][0]["zwemmen"] == {s.device: sets["zwemmen"][s.device]}
+    assert added.fields["ambitions"][0]["taalcafé"][s.device][0] == sets["taalcafé"][s.device][0]
+    assert s.values("resident", rid)["ambitions"] == ["taalcafé"]
+    s.close()
+
+
+def test_resend_own_sends_own_adds_and_removals_of_list_items(store, team):
+    rid = new_id()
+    theirs = add_items(None, ["koken"], stamp(5, "other"))
+    store.apply_remote([feed_row("resident", rid, team, name=["Mo", stamp(5)],
+                                 talents=[theirs, stamp(5)], **{DELETED: [False, stamp(5)]})])
+    store.add_to_list("resident", rid, "talents", ["naaien"])
+    store.remove_from_list("resident", rid, "talents", ["koken"])
+    store.ack(2)
+    assert store.resend_own() == 1
+    [change] = store.outbox()
+    parse_change(change.to_wire(), device=store.device)
+    items = change.fields["talents"][0]
+    assert set(items) == {"naaien", "koken"} and items["koken"]["other"][0] == items[
+        "koken"]["other"][1]
 
 
 def test_reset_keeps_unsent_rows_and_forgets_the_rest(store, team):
