@@ -234,9 +234,9 @@ class Store(Queries):
             items[name] = merge_items(items.get(name), delta)
             changed[name] = present(items[name])
         stamps.update({name: stamp for name in changed})
-        sets = ", ".join(f"{_col(n)} = ?" for n in changed)
+        assignments = ", ".join(f"{_col(n)} = ?" for n in changed)
         params = [wire_to_db(kind, n, v) for n, v in changed.items()]
-        self._db.execute(f"UPDATE {kind} SET {sets}, stamps = ?, sets = ? WHERE id = ?",
+        self._db.execute(f"UPDATE {kind} SET {assignments}, stamps = ?, sets = ? WHERE id = ?",
                          [*params, _stamps_json(stamps), _stamps_json(items), row_id])
         self._reindex(kind, [row_id])
         self._append_outbox(tx, kind, row_id, row["team"], regs)
