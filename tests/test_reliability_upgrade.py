@@ -61,6 +61,10 @@ def test_previous_release_databases_open_and_sync(old, make_server, fleet):
     newcomer.sync()
     names = {v["name"] for v in newcomer.store.all_rows("resident").values() if not v[DELETED]}
     assert names == {"Gesynct 0, daarna offline bewerkt", "Gesynct 2", "Nooit verstuurd"}
+    talents = {v["name"]: v["talents"] for v in newcomer.store.all_rows("resident").values()
+               if not v[DELETED]}  # lists written under protocol 1, now sets on both sides
+    assert talents == {"Gesynct 0, daarna offline bewerkt": ["koken"], "Gesynct 2": ["koken"],
+                       "Nooit verstuurd": []}
     mine = {k: v for k, v in store.all_rows("resident").items() if not v[DELETED]}
     theirs = {k: v for k, v in newcomer.store.all_rows("resident").items() if not v[DELETED]}
     assert mine == theirs
