@@ -30,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sync_server.protocol import PROTOCOL_HEADER  # noqa: E402
+from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION  # noqa: E402
 from sync_server.store import ServerStore  # noqa: E402
 from tests import attacks  # noqa: E402
 from tests.faults.run import ServerProcess  # noqa: E402
@@ -240,7 +240,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def enroll(url: str, code: str, device: str) -> DeviceClient:
-    resp = httpx.post(f"{url}/v1/enroll", headers={PROTOCOL_HEADER: "1"},
+    resp = httpx.post(f"{url}/v1/enroll", headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
                       json={"code": code, "device": device, "label": "bench"})
     resp.raise_for_status()
     data = resp.json()

@@ -20,6 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from sync_server.protocol import shown
+
 _LINKED = ("household", "resident", "contact", "tie", "activation", "agreement",
            "outcome_score", "handover", "network_person")
 
@@ -41,7 +43,7 @@ class Graph:
         for rid, kind, row_id, team, fields in db.execute(
                 f"SELECT rid, kind, id, team, fields FROM rows WHERE purged = 0 "
                 f"AND kind IN ({marks})", _LINKED):
-            values = {name: reg[0] for name, reg in json.loads(fields).items()}
+            values = {name: shown(reg[0]) for name, reg in json.loads(fields).items()}
             self.nodes[(kind, row_id)] = Node(rid, kind, row_id, team, values)
         self.residents: dict[str, list[str]] = defaultdict(list)  # household → resident ids
         self.by_resident: dict[str, list[Node]] = defaultdict(list)

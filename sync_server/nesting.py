@@ -1,10 +1,10 @@
 """Limits on the shape of request JSON, checked on the bytes before ``json.loads`` builds it.
 
-``MAX_DEPTH`` levels of arrays and objects: no body of the API needs more than six; deeper input
-is an attack on the parser (or on code that walks it recursively). A route may also cap the
-number of values (``too_many_values``): an 8 MiB body of ``[],[],…`` is 2.8 million lists,
-hundreds of MB once parsed, and it is 8 KB gzipped. ``scan`` costs a few passes over the bytes
-at C speed and allocates nothing per value.
+``MAX_DEPTH`` levels of arrays and objects: no body of the API needs more than eight (a push
+carrying a list field's items map); deeper input is an attack on the parser (or on code that
+walks it recursively). A route may also cap the number of values (``too_many_values``): an 8 MiB
+body of ``[],[],…`` is 2.8 million lists, hundreds of MB once parsed, and it is 8 KB gzipped.
+``scan`` costs a few passes over the bytes at C speed and allocates nothing per value.
 """
 
 from __future__ import annotations

@@ -73,11 +73,17 @@ SCHEMAS: dict[str, Any] = {
                              "server_time": _HLC, "supported": {
                                  "type": "array", "items": {"type": "integer"}}}},
     "Register": {"type": "array", "minItems": 2, "maxItems": 2,
-                 "description": "`[value, stamp]`: a last-writer-wins register.",
+                 "description": "`[value, stamp]`: a last-writer-wins register; of a list "
+                                "field the value is an items map `{item: {device: [added, "
+                                "removed]}}` (HLCs, removed may be null), merged as an "
+                                "add-wins set.",
                  "items": {"nullable": True}},
     "PushRegister": {"type": "array", "minItems": 2, "maxItems": 3,
                      "description": "`[value, stamp, base]`; base is the stamp the writer saw "
-                                    "before its edit (null for a new field).",
+                                    "before its edit (null for a new field). Of a list field "
+                                    "the value holds only what the write adds (entries of its "
+                                    "own device) and removes (`[h, h]` for an add it saw); "
+                                    "no HLC past the stamp's (else `bad_items`).",
                      "items": {"nullable": True}},
     "Health": {"type": "object", "required": ["status", "protocol"],
                "properties": {"status": {"type": "string", "enum": ["ok"]},
@@ -276,7 +282,7 @@ PATHS: dict[str, Any] = {
                 (422, "unknown_kind"), (422, "bad_id"), (422, "bad_team"), (422, "bad_seq"),
                 (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
                 (422, "bad_value"), (422, "field_too_large"), (422, "bad_stamp"),
-                (426, "protocol_unsupported"), (426, "upgrade_required")),
+                (422, "bad_items"), (426, "protocol_unsupported"), (426, "upgrade_required")),
         params=[_PROTOCOL_PARAM], body="PushRequest")},
     "/v1/pull": {"get": _op(
         "Pull the feed",

@@ -3,7 +3,8 @@
 Kept apart from the store so the rules read in one place: authorization per change, a row
 that names a row of another team refused (``reference_out_of_scope``), a whole local
 transaction (``tx``) refused if any of its changes is, purged rows ignored, per-field merge
-with ``protocol.wins``, conflicts recorded for concurrent edits by different devices. A change
+with ``protocol.merge_register``, conflicts recorded for concurrent overwrites of a plain field
+by different devices (a list field merges as a set: concurrent edits keep both). A change
 whose every register the row already holds (a device re-sending after a restore) is merged as a
 no-op and not logged twice.
 """
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sync_server.protocol import is_uuid, referenced_ids, wins
+from sync_server.protocol import brings, is_set, is_uuid, merge_register, referenced_ids
 from sync_server.validate import UUID_MATCH, Item
 
 SERVER_KINDS = frozenset({"team", "worker"})
@@ -222,7 +223,7 @@ def resent(db: sqlite3.Connection, rid: int, it: Item, state: dict[str, list[Any
     its database, its seqs met ``epoch_stale``); the row may have moved on since. Only a change
     that wins no field can be such a re-send, so only those are looked up in the log.
     """
-    if any(wins(reg, state.get(name)) for name, reg in it.fields.items()):
+    if any(brings(reg, state.get(name)) for name, reg in it.fields.items()):
         return False
     return db.execute("SELECT 1 FROM changes WHERE row = ? AND fields = ? LIMIT 1",
                       (rid, it.text)).fetchone() is not None
@@ -275,14 +276,20 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
                 continue
             if old[1] == stamp and old[0] == reg[0]:
                 continue
-            incoming_wins = wins(reg, old)
+            held = False
+            if is_set(reg) or is_set(old):  # a set: both sides' adds and removes are kept
+                merged = merge_register(old, reg)
+                if merged != old:
+                    state[name] = merged
+                    changed.add(key)
+                continue
+            incoming_wins = brings(reg, old)
             base = reg[2] if len(reg) == 3 else None
             if (old[1] != stamp and old[1] != base and old[1][17:] != device
                     and old[0] != reg[0]):
                 winner, loser = ([reg[0], stamp], old) if incoming_wins else (old, [reg[0], stamp])
                 conflicts.append((it.kind, it.id, name, _encode(winner), _encode(loser),
                                   row_team[key], now))
-            held = False
             if incoming_wins:
                 state[name] = [reg[0], stamp]
                 changed.add(key)

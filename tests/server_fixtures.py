@@ -43,12 +43,12 @@ import httpx
 import pytest
 
 from sync_server.backend import is_postgres
-from sync_server.protocol import PROTOCOL_HEADER, Clock, new_id
+from sync_server.protocol import KINDS, LIST, PROTOCOL_HEADER, Clock, add_items, new_id
 from sync_server.server import SyncServer
 from sync_server.store import ServerStore
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 TLS = ssl.create_default_context()
 """One client TLS context for all test clients: httpx would build (slowly) one per client."""
 
@@ -113,15 +113,18 @@ class DeviceClient:
     def change(self, kind: str, fields: dict[str, Any], *, id: str | None = None,
                team: str | None = None, bases: dict[str, str | None] | None = None,
                same_tx: bool = False, stamp: str | None = None) -> dict[str, Any]:
-        """A wire change with the next seq; a new tx unless ``same_tx``."""
+        """A wire change with the next seq; a new tx unless ``same_tx``. A plain list given for
+        a list field is sent as the adds of its items, as the app would."""
         self.seq += 1
         if not same_tx:
             self.tx += 1
         stamp = stamp or self.clock.stamp()
         bases = bases or {}
+        lists = {k for k, t in KINDS.get(kind, {}).items() if t == LIST}
         return {"seq": self.seq, "tx": self.tx, "kind": kind, "id": id or new_id(),
                 "team": team or self.teams[0],
-                "fields": {k: [v, stamp, bases.get(k)] for k, v in fields.items()}}
+                "fields": {k: [add_items(None, v, stamp) if k in lists and isinstance(v, list)
+                               else v, stamp, bases.get(k)] for k, v in fields.items()}}
 
     def push(self, changes: list[dict[str, Any]], epoch: str | None = None,
              **kw: Any) -> httpx.Response:

@@ -38,7 +38,7 @@ import pytest
 from app.store import Store
 from app.sync.client import SyncClient, enroll
 from sync_server.handler import MAX_BODY
-from sync_server.protocol import PROTOCOL_HEADER
+from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 if TYPE_CHECKING:
     from server_fixtures import Harness
@@ -389,7 +389,7 @@ def test_a_body_of_exactly_8_mib_reaches_the_server(front: Front) -> None:
     device = front.harness.device()
     with httpx.Client(verify=front.tls(), timeout=WAIT_S) as http:
         answer = http.post(front.url + "/v1/push", content=b" " * MAX_BODY, headers={
-            PROTOCOL_HEADER: "1", "Authorization": f"Bearer {device.token}",
+            PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Authorization": f"Bearer {device.token}",
             "Content-Type": "application/json"})
     assert answer.status_code == 400 and answer.json()["code"] != "body_too_large", answer.text
     pushes = [line.split()[:3] for line in front.settle() if "/v1/push" in line]
@@ -578,7 +578,8 @@ def test_enrollment_attempts_per_address_are_limited_by_nginx(front: Front) -> N
     with httpx.Client(verify=front.tls(), timeout=WAIT_S, transport=httpx.HTTPTransport(
             verify=front.tls(), local_address=ATTACKER)) as http:
         for n in range(15):
-            answers.append(http.post(front.url + "/v1/enroll", headers={PROTOCOL_HEADER: "1"},
+            answers.append(http.post(front.url + "/v1/enroll",
+                                     headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
                                      json={"code": f"guess-{n}", "device": f"dev-{n}",
                                            "label": "x"}))
     by_nginx = [a for a in answers if a.json().get("message", "").startswith("Too many requests")]

@@ -19,7 +19,7 @@ from app.cli import PIN_ENV, unlocked_store
 from app.security import Vault, WrongPin, keyslot
 from app.sync.client import SyncClient, enroll
 from app.sync.config import CONFIG_NAME, DeviceConfig, TokenLocked
-from sync_server.protocol import PROTOCOL_HEADER
+from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 if TYPE_CHECKING:
     from server_fixtures import Harness
@@ -40,7 +40,7 @@ def _enrolled(server: Harness, folder: Path) -> tuple[Vault, str]:
 
 def _pulls(server: Harness, token: str) -> int:
     return httpx.get(f"{server.url}/v1/pull", headers={
-        "Authorization": f"Bearer {token}", PROTOCOL_HEADER: "1"}).status_code
+        "Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}).status_code
 
 
 def test_a_copied_device_json_without_the_pin_cannot_pull(server: Harness,

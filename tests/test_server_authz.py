@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 ROLES = ("none", "bad_token", "revoked", "worker", "team_lead", "administrator")
 
 
@@ -145,6 +145,8 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/v1/audit"): lambda sc, c, side: c.http.get("/v1/audit"),
     ("POST", "/v1/audit/export"): lambda sc, c, side: c.http.post(
         "/v1/audit/export", json={"what": "report_csv", "team": sc.team[side], "count": 3}),
+    ("POST", "/v1/device/refused"): lambda sc, c, side: c.http.post(
+        "/v1/device/refused", json={"count": 0}),
 }
 
 OK = (200, "ok")
@@ -191,6 +193,7 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/audit"): _row(_FORBIDDEN, (OK, OK), (OK, OK)),
     ("POST", "/v1/audit/export"): _row((OK, OTHER_TEAM), (OK, OTHER_TEAM),
                                        (OTHER_TEAM, OTHER_TEAM)),
+    ("POST", "/v1/device/refused"): _row((OK, OK), (OK, OK), (OK, OK)),
 }
 
 

@@ -22,6 +22,8 @@ from sync_server import auth, feed, protocol
 from sync_server.protocol import KINDS, REF, REF_LISTS, REFERENCES, new_id
 from sync_server.push import SERVER_KINDS
 
+PROTO = {protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION)}
+
 if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
@@ -257,7 +259,7 @@ def test_a_cursor_holds_positions_of_the_callers_teams_only(server: Harness) -> 
 def test_reserved_device_names_are_refused_in_any_case(server: Harness, device: str) -> None:
     worker = server.store.add_worker("W", "street_coach", [server.team()])
     code = server.store.create_enrollment(worker)
-    resp = server.anonymous.post("/v1/enroll", headers={protocol.PROTOCOL_HEADER: "1"},
+    resp = server.anonymous.post("/v1/enroll", headers=PROTO,
                                  json={"code": code, "device": device})
     assert (resp.status_code, resp.json()["code"]) == (409, "device_exists")
 
@@ -266,7 +268,7 @@ def test_reserved_device_names_are_refused_in_any_case(server: Harness, device: 
 def test_device_names_must_match_the_strict_pattern(server: Harness, device: str) -> None:
     worker = server.store.add_worker("W", "street_coach", [server.team()])
     code = server.store.create_enrollment(worker)
-    resp = server.anonymous.post("/v1/enroll", headers={protocol.PROTOCOL_HEADER: "1"},
+    resp = server.anonymous.post("/v1/enroll", headers=PROTO,
                                  json={"code": code, "device": device})
     assert (resp.status_code, resp.json()["code"]) == (400, "bad_request")
     assert server.store.devices() == []
@@ -277,7 +279,7 @@ def test_device_labels_are_cleaned_of_control_and_direction_characters(server: H
     code = server.store.create_enrollment(worker)
     label = ("Tel\u202efoon\u2066 van\u200f\u200e Ann\x1b[31m\n\r\x7f\u2028 " + "x" * 100
              + "\u2069\u202a\u202b\u202c\u202d\u200b\ufeff")
-    resp = server.anonymous.post("/v1/enroll", headers={protocol.PROTOCOL_HEADER: "1"},
+    resp = server.anonymous.post("/v1/enroll", headers=PROTO,
                                  json={"code": code, "device": "phone-1", "label": label})
     assert resp.status_code == 200, resp.text
     (stored,) = [d["label"] for d in server.store.devices()]
@@ -302,7 +304,7 @@ def test_an_administrator_cannot_join_a_team(server: Harness, cli: Any, how: str
     else:
         token_worker = server.store.add_worker("Root", "administrator", [])
         code = server.store.create_enrollment(token_worker)
-        tok = server.anonymous.post("/v1/enroll", headers={protocol.PROTOCOL_HEADER: "1"},
+        tok = server.anonymous.post("/v1/enroll", headers=PROTO,
                                     json={"code": code, "device": "adm-1"}).json()["token"]
         resp = server.anonymous.post("/v1/admin/workers", headers={
             "Authorization": f"Bearer {tok}"}, json={"name": "B", "role": "administrator",
