@@ -12,7 +12,7 @@ import json
 import socket
 from typing import Any
 
-from sync_server.protocol import PROTOCOL_HEADER
+from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 ATTACKER = "127.0.0.2"
 MIB = 1024 * 1024
@@ -55,8 +55,9 @@ def closed(sock: socket.socket) -> bool:
 
 def head(method: str, path: str, *lines: str, token: str | None = None) -> bytes:
     auth = [f"Authorization: Bearer {token}"] if token else []
-    return "\r\n".join([f"{method} {path} HTTP/1.1", "Host: x", f"{PROTOCOL_HEADER}: 1",
-                        *auth, *lines, "", ""]).encode()
+    proto = f"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}"
+    return "\r\n".join([f"{method} {path} HTTP/1.1", "Host: x", proto, *auth, *lines, "", ""]
+                       ).encode()
 
 
 SMUGGLED = head("POST", "/v1/push", "Content-Length: 2").decode() + "{}"

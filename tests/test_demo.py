@@ -13,7 +13,7 @@ from app.demo import WORKERS, seed
 from app.security import Vault
 from app.services import context
 from app.store import Store
-from sync_server.protocol import KINDS
+from sync_server.protocol import KINDS, is_set, present
 
 
 def _counts(store: Store) -> dict[str, int]:
@@ -80,12 +80,14 @@ def _device_rows(data_dir) -> tuple[dict[str, dict[str, dict]], int, int]:
 
 
 def _server_rows(path) -> dict[str, dict[str, dict]]:
-    """The server's live rows by kind (id → the value of each field's register)."""
+    """The server's live rows by kind (id → the value of each field's register; a list field's
+    items map as the list it shows)."""
     out: dict[str, dict[str, dict]] = {kind: {} for kind in KINDS}
     with sqlite3.connect(path) as db:
         for kind, row_id, fields in db.execute(
                 "SELECT kind, id, fields FROM rows WHERE purged = 0"):
-            values = {name: reg[0] for name, reg in json.loads(fields).items()}
+            values = {name: present(reg[0]) if is_set(reg) else reg[0]
+                      for name, reg in json.loads(fields).items()}
             if not values.pop("_deleted", False):
                 out[kind][row_id] = values
     return out
