@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import selectors
+import shlex
 import shutil
 import socket
 import ssl
@@ -30,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -309,6 +310,21 @@ def test_plain_http_is_refused_not_redirected_and_other_paths_are_not_proxied(
     assert (other.status_code, other.json()["code"]) == (404, "not_found")
     assert front.settle() == []
 
+
+
+def test_the_documented_unit_starts_the_server_behind_nginx(tmp_path: Path, spawn: Any) -> None:
+    """docs/deploy.md's systemd ``ExecStart`` (only the database and port moved here) is one
+    the server accepts, on loopback only and trusting nginx's address."""
+    unit = (ROOT / "docs" / "deploy.md").read_text()
+    words = shlex.split(next(line for line in unit.splitlines()
+                             if line.startswith("ExecStart=")))
+    assert words[1:4] == ["-m", "sync_server", "serve"], words
+    options = list(zip(words[4::2], words[5::2], strict=True))  # every option has a value
+    assert ("--host", "127.0.0.1") in options and ("--trusted-proxy", TRUSTED_PROXY) in options
+    moved = [word for name, value in options if name not in ("--db", "--port")
+             for word in (name, value)]
+    _, url = spawn(tmp_path / "server.db", *moved)
+    assert httpx.get(url + "/v1/health", timeout=WAIT_S).status_code == 200
 
 
 def test_the_site_file_fits_debians_own_nginx_conf(tmp_path: Path,
