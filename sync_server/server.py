@@ -314,7 +314,8 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str |
 
 def _serve(db: str, host: str, port: int, durability: str, min_client_schema: int,
            options: dict[str, Any]) -> int:
-    """``serve`` with the database opened; ``options``: ``SyncServer``'s keywords."""
+    """``serve`` once ``db`` may be served: open it, serve until told to stop, close it.
+    ``options``: ``SyncServer``'s keywords."""
     store = ServerStore(db, durability=durability)
     try:
         server = SyncServer(store, host, port, **options)
