@@ -113,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
             route, params = api.resolve(self.command, path)
             req = api.Request(self.command, path, self._query(), b"", params,
                               park=self.server.parked, gzip=self._accepts_gzip(),
-                              client=self.client_address[0], limits=self.server.limits,
+                              client=self._client(), limits=self.server.limits,
                               max_values=route.max_values)
             self._check(route, req)  # before the body: a stranger's 8 MiB is not even read
             device = req.device.id if req.device else "-"
@@ -175,6 +175,16 @@ class Handler(BaseHTTPRequestHandler):
                                   errors="strict", max_num_fields=50))
         except ValueError:
             raise bad_request("The query string is malformed.") from None
+
+    def _client(self) -> str:
+        """The client's address for the rate limits: the TCP peer's, or the one a trusted
+        proxy forwarded (``proxy``); a forwarded value that is no address is logged."""
+        client = self.server.proxies.client(self.client_address[0], self.headers)
+        if client.refused is not None:
+            log.warning("a trusted proxy forwarded '%s' as the client address, which is not an "
+                        "IP address; counting the request under the proxy's",
+                        _printable(client.refused, 64))
+        return client.address
 
     def _check(self, route: api.Route, req: api.Request) -> None:
         if route.protocol:

@@ -18,7 +18,7 @@ import signal
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from sync_server import restore
 from sync_server.backend import is_postgres
 from sync_server.handler import Handler
+from sync_server.proxy import Network, TrustedProxies
 from sync_server.ratelimit import RateLimits
 from sync_server.store import ServerStore
 
@@ -83,12 +84,15 @@ class SyncServer(ThreadingHTTPServer):
 
     def __init__(self, store: ServerStore, host: str = "127.0.0.1", port: int = 0, *,
                  max_in_flight: int = 32, max_per_address: int = MAX_PER_ADDRESS,
-                 ssl_context: ssl.SSLContext | None = None):
+                 ssl_context: ssl.SSLContext | None = None,
+                 trusted_proxies: Iterable[str | Network] = ()):
         self.store = store
         self.max_in_flight = max_in_flight
         self.max_per_address = max_per_address
-        """Open connections one address may hold (0: no cap); behind a proxy every client
-        shares the proxy's address, so there the proxy limits per client instead."""
+        """Open connections one address may hold (0: no cap). A trusted proxy's are not
+        capped: every client's requests come through them, and the proxy limits per client."""
+        self.proxies = TrustedProxies(trusted_proxies)
+        """Peers whose ``X-Real-IP``/``X-Forwarded-For`` name the client (``proxy``)."""
         self._connections: dict[str, int] = {}
         self.limits = RateLimits()
         """Failed logins and enrollments per IP and device; tests may set their own."""
@@ -141,12 +145,14 @@ class SyncServer(ThreadingHTTPServer):
     # ------------------------------------------------------------------ connections per address
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Admit a connection if its address has fewer than ``max_per_address`` open;
-        otherwise answer 429 ``too_many_connections`` (best effort) and close at once."""
+        """Admit a connection if its address has fewer than ``max_per_address`` open, or is
+        a trusted proxy; otherwise answer 429 ``too_many_connections`` (best effort) and close
+        at once."""
         address = client_address[0]
+        capped = bool(self.max_per_address) and not self.proxies.trusts(address)
         with self._lock:
             count = self._connections.get(address, 0)
-            if self.max_per_address and count >= self.max_per_address:
+            if capped and count >= self.max_per_address:
                 admitted = False
             else:
                 self._connections[address] = count + 1
@@ -293,24 +299,26 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str | None = None,
           tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full",
-          min_client_schema: int = 1, max_per_address: int = MAX_PER_ADDRESS) -> int:
+          min_client_schema: int = 1, max_per_address: int = MAX_PER_ADDRESS,
+          trusted_proxies: Iterable[str | Network] = ()) -> int:
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     tune_process()
+    options = dict(max_in_flight=max_in_flight, max_per_address=max_per_address,
+                   ssl_context=ctx, trusted_proxies=tuple(trusted_proxies))
     if is_postgres(db):  # several server processes share a PostgreSQL database
-        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema,
-                      max_per_address)
+        return _serve(db, host, port, durability, min_client_schema, options)
     with restore.exclusive(db):  # no second server, and no restore, while this one runs
-        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema,
-                      max_per_address)
+        return _serve(db, host, port, durability, min_client_schema, options)
 
 
-def _serve(db: str, host: str, port: int, ctx: ssl.SSLContext | None, max_in_flight: int,
-           durability: str, min_client_schema: int, max_per_address: int) -> int:
+def _serve(db: str, host: str, port: int, durability: str, min_client_schema: int,
+           options: dict[str, Any]) -> int:
+    """``serve`` once ``db`` may be served: open it, serve until told to stop, close it.
+    ``options``: ``SyncServer``'s keywords."""
     store = ServerStore(db, durability=durability)
     try:
-        server = SyncServer(store, host, port, max_in_flight=max_in_flight,
-                            max_per_address=max_per_address, ssl_context=ctx)
+        server = SyncServer(store, host, port, **options)
         server.min_client_schema = min_client_schema
     except OSError:
         store.close()

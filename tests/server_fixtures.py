@@ -8,7 +8,7 @@ its asserts).
   ephemeral port, helpers to make teams and enrolled devices, and ``dump()`` to compare the
   database before and after a refused request.
 * ``make_server`` — the same as a factory, for servers with options (overload limit, TLS, a
-  fake wall clock, an existing database file).
+  fake wall clock, an existing database file, trusted proxies).
 * ``spawn`` — ``spawn(db, *args)`` starts ``python -m sync_server serve`` as a subprocess
   (for signals) and returns ``(process, url)``; leftovers are killed after the test.
 * ``cli`` — ``cli(*args)`` runs ``python -m sync_server ...`` and returns the completed process.
@@ -332,15 +332,17 @@ def server_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> s
 @pytest.fixture
 def make_server(request: pytest.FixtureRequest, backend: str,
                 tmp_path: Path) -> Iterator[Callable[..., Harness]]:
-    """Factory: ``make_server(db=None, *, max_in_flight=32, ssl_context=None, wall=None)``."""
+    """Factory: ``make_server(db=None, *, max_in_flight=32, ssl_context=None, wall=None,
+    trusted_proxies=())``."""
     made: list[Harness] = []
 
     def make(db: Path | str | None = None, *, max_in_flight: int = 32, ssl_context: Any = None,
-             wall: Callable[[], int] | None = None) -> Harness:
+             wall: Callable[[], int] | None = None,
+             trusted_proxies: tuple[str, ...] = ()) -> Harness:
         db = db or fresh_db(request, backend, tmp_path, f"server-{len(made)}.db")
         store = ServerStore(db, wall=wall)
         server = SyncServer(store, "127.0.0.1", 0, max_in_flight=max_in_flight,
-                            ssl_context=ssl_context)
+                            ssl_context=ssl_context, trusted_proxies=trusted_proxies)
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         harness = Harness(store, server, db if is_postgres(str(db)) else Path(db), server.url)
         made.append(harness)

@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import selectors
+import shlex
 import shutil
 import socket
 import ssl
@@ -30,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -196,9 +197,15 @@ def running_nginx(upstream: int, cert: Path, key: Path) -> Iterator[Nginx]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+TRUSTED_PROXY = "127.0.0.1"
+"""The server's ``--trusted-proxy``, as docs/deploy.md starts it: nginx's own address towards
+the server, whose ``X-Real-IP`` then names the client for the server's per-address limits."""
+
+
 @pytest.fixture
-def front(server: Harness, self_signed: tuple[Path, Path],
+def front(make_server: Callable[..., Harness], self_signed: tuple[Path, Path],
           caplog: pytest.LogCaptureFixture) -> Iterator[Front]:
+    server = make_server(trusted_proxies=(TRUSTED_PROXY,))
     lines: list[str] = []
 
     class Seen(logging.Handler):
@@ -303,6 +310,21 @@ def test_plain_http_is_refused_not_redirected_and_other_paths_are_not_proxied(
     assert (other.status_code, other.json()["code"]) == (404, "not_found")
     assert front.settle() == []
 
+
+
+def test_the_documented_unit_starts_the_server_behind_nginx(tmp_path: Path, spawn: Any) -> None:
+    """docs/deploy.md's systemd ``ExecStart`` (only the database and port moved here) is one
+    the server accepts, on loopback only and trusting nginx's address."""
+    unit = (ROOT / "docs" / "deploy.md").read_text()
+    words = shlex.split(next(line for line in unit.splitlines()
+                             if line.startswith("ExecStart=")))
+    assert words[1:4] == ["-m", "sync_server", "serve"], words
+    options = list(zip(words[4::2], words[5::2], strict=True))  # every option has a value
+    assert ("--host", "127.0.0.1") in options and ("--trusted-proxy", TRUSTED_PROXY) in options
+    moved = [word for name, value in options if name not in ("--db", "--port")
+             for word in (name, value)]
+    _, url = spawn(tmp_path / "server.db", *moved)
+    assert httpx.get(url + "/v1/health", timeout=WAIT_S).status_code == 200
 
 
 def test_the_site_file_fits_debians_own_nginx_conf(tmp_path: Path,
@@ -547,8 +569,8 @@ class Recorder(BaseHTTPRequestHandler):
 
 def test_the_upstream_gets_whole_requests_the_real_address_and_kept_connections(
         self_signed: tuple[Path, Path]) -> None:
-    """What ``--trusted-proxy`` support in the server could rely on: nginx replaces the
-    client's own forwarding headers with the address it saw, sends a chunked body on as one
+    """What the server's ``--trusted-proxy`` relies on: nginx replaces the client's own
+    forwarding headers with the address it saw, sends a chunked body on as one
     with a length, and reuses its connection to the server."""
     Recorder.seen = []
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
@@ -586,6 +608,43 @@ def test_enrollment_attempts_per_address_are_limited_by_nginx(front: Front) -> N
     assert len(by_nginx) == 4 and all(a.status_code == 429 for a in by_nginx)
     assert all(a.headers["retry-after"] == "1" for a in by_nginx)
     assert sum("/v1/enroll" in line for line in front.settle()) == 11
+
+
+def test_attackers_behind_nginx_do_not_spend_the_attempts_of_a_new_device(
+        front: Front, tmp_path: Path) -> None:
+    """The server trusts nginx (``--trusted-proxy 127.0.0.1``), so its per-address limits see
+    each client's own address: 10 failed enrollment codes from one attacker and 60 bad tokens
+    from another (both claiming the device's address in forwarding headers, which nginx
+    replaces) spend only their own attempts. A new device from 127.0.0.1 then enrolls with its
+    code, syncs, and a wrong token of its own is still merely wrong. Without the trust all of
+    them were 127.0.0.1 to the server, and the enrollment got ``429 rate_limited``."""
+    spoof = {PROTOCOL_HEADER: "1", "X-Real-IP": TRUSTED_PROXY, "X-Forwarded-For": TRUSTED_PROXY}
+
+    def attacker(address: str) -> httpx.Client:
+        return httpx.Client(base_url=front.url, headers=spoof, timeout=WAIT_S,
+                            transport=httpx.HTTPTransport(verify=front.tls(),
+                                                          local_address=address))
+
+    with attacker(ATTACKER) as http:
+        guesses = [http.post("/v1/enroll", json={"code": f"WRONG-{n}", "device": f"dev-{n}"})
+                   for n in range(11)]
+    assert [g.json()["code"] for g in guesses] == ["enrollment_invalid"] * 10 + ["rate_limited"]
+    assert guesses[-1].json()["message"].startswith("Too many failed")  # the server's 429
+    with attacker("127.0.0.3") as http:
+        tokens = [http.get("/v1/pull", headers={"Authorization": f"Bearer {n:08d}-guess"})
+                  for n in range(61)]
+    assert [t.json()["code"] for t in tokens] == ["unauthorized"] * 60 + ["rate_limited"]
+    team = front.harness.team()
+    coach, coach_client = app_device(front, tmp_path, "coach", [team])
+    coach.create("resident", team, {"name": "Mohamed El Amrani"})
+    with coach_client() as client:
+        client.sync()
+    assert coach.pending_count() == 0
+    with httpx.Client(verify=front.tls(), timeout=WAIT_S) as http:
+        wrong = http.get(front.url + "/v1/pull", headers={
+            PROTOCOL_HEADER: "1", "Authorization": "Bearer mistyped-token"})
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "unauthorized")
+    coach.close()
 
 
 def test_a_stopped_server_is_503_unavailable_for_the_app_to_retry(
