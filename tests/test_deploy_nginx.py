@@ -618,7 +618,8 @@ def test_attackers_behind_nginx_do_not_spend_the_attempts_of_a_new_device(
     replaces) spend only their own attempts. A new device from 127.0.0.1 then enrolls with its
     code, syncs, and a wrong token of its own is still merely wrong. Without the trust all of
     them were 127.0.0.1 to the server, and the enrollment got ``429 rate_limited``."""
-    spoof = {PROTOCOL_HEADER: "1", "X-Real-IP": TRUSTED_PROXY, "X-Forwarded-For": TRUSTED_PROXY}
+    spoof = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "X-Real-IP": TRUSTED_PROXY,
+             "X-Forwarded-For": TRUSTED_PROXY}
 
     def attacker(address: str) -> httpx.Client:
         return httpx.Client(base_url=front.url, headers=spoof, timeout=WAIT_S,
@@ -642,7 +643,7 @@ def test_attackers_behind_nginx_do_not_spend_the_attempts_of_a_new_device(
     assert coach.pending_count() == 0
     with httpx.Client(verify=front.tls(), timeout=WAIT_S) as http:
         wrong = http.get(front.url + "/v1/pull", headers={
-            PROTOCOL_HEADER: "1", "Authorization": "Bearer mistyped-token"})
+            PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Authorization": "Bearer mistyped-token"})
     assert (wrong.status_code, wrong.json()["code"]) == (401, "unauthorized")
     coach.close()
 
