@@ -27,7 +27,9 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         scores,
         settings,
         signals,
+        streets,
         today,
+        what_works,
     )
     from app.ui.shell import TEAM_LEAD_ROUTES
 
@@ -45,6 +47,8 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         "settings": lambda: settings.SettingsScreen(app),
         "overview": lambda: overview.OverviewScreen(app),
         "outcomes": lambda: outcomes.OutcomesScreen(app),
+        "what_works": lambda: what_works.WhatWorksScreen(app),
+        "streets": lambda: streets.StreetsScreen(app),
         "handover": lambda: handover.HandoverScreen(app),
         "handed_over": lambda: handed_over.HandedOverScreen(app),
         "reports": lambda: reports.ReportsScreen(app),

@@ -48,6 +48,8 @@ NAV = [  # (route, label key, icon, selected icon); the phone bar shows the firs
 TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
     ("overview", "nav.overview", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS),
     ("outcomes", "nav.outcomes", ft.Icons.TRENDING_UP_OUTLINED, ft.Icons.TRENDING_UP),
+    ("what_works", "nav.what_works", ft.Icons.SCIENCE_OUTLINED, ft.Icons.SCIENCE),
+    ("streets", "nav.streets", ft.Icons.ADD_ROAD_OUTLINED, ft.Icons.ADD_ROAD),
     ("handover", "nav.handover", ft.Icons.SWAP_HORIZ_OUTLINED, ft.Icons.SWAP_HORIZ),
     ("reports", "nav.reports", ft.Icons.DESCRIPTION_OUTLINED, ft.Icons.DESCRIPTION),
     ("conflicts", "nav.conflicts", ft.Icons.CALL_SPLIT_OUTLINED, ft.Icons.CALL_SPLIT),
