@@ -3,7 +3,7 @@ one opens its first resident's page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -20,11 +20,15 @@ class HouseholdsDialog:
     def __init__(self, app: App):
         self.app = app
 
-    async def open(self, label: str, ids: Sequence[str]) -> None:
+    async def open(self, label: str, ids: Sequence[str],
+                   details: Mapping[str, str] | None = None) -> None:
+        """List the households of ``ids``; ``details`` adds a text per household id."""
         found = await self.app.bg(household_lines.lines, self.app.store, list(ids))
+        extra = details or {}
         tiles: list[ft.Control] = [ft.ListTile(
             title=ft.Text(h.name, size=14),
-            subtitle=ft.Text(" · ".join(p for p in (h.street, h.worker) if p)),
+            subtitle=ft.Text(" · ".join(p for p in (h.street, h.worker, extra.get(h.id))
+                                        if p)),
             dense=True, on_click=self._opener(h.resident_id)) for h in found]
         if not tiles:
             tiles = [muted(t("overview.no_records"))]
