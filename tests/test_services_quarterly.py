@@ -37,7 +37,7 @@ def history_team(store: Store) -> dict[str, list]:
                     "date": day})))
             rows["households"].append(hh)
             rows["linked"].append(linked)
-        for w in range(30):
+        for _ in range(30):
             store.create("signal", team, {"street": "Straat1", "category": "litter",
                                           "at": datetime(2024, 3, 1, tzinfo=UTC), "note": "x"})
     return rows
