@@ -32,6 +32,7 @@ from app.domain.models import (
 from app.i18n import t, vocab
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
+from app.services import works_report
 from app.services.overview import Period, in_period
 from app.store import Store
 from app.sync import exports_log
@@ -230,6 +231,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
                 f"{d.first_avg} -> {d.latest_avg}" if d.residents else "-")
                for d in out.domains], [55, 22, 25, 22, 22, 34])
     doc.para(t("outcomes.held", held=len(out.activations_held), total=out.activations))
+    works_report.pdf_sections(doc, store, period)
 
     if include_personal:
         doc.add_page()
@@ -324,6 +326,7 @@ def csv_files(store: Store, period: Period, out_dir: Path,
             writer.writerow(header)
             writer.writerows(rows)
         files.append(CsvFile(path, len(rows)))
+    files += [CsvFile(path, n) for path, n in works_report.csv_files(store, period, out_dir)]
     return files
 
 

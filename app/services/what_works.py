@@ -27,6 +27,7 @@ from app.domain.models import (
     Resident,
     Tie,
 )
+from app.i18n import t
 from app.services.matched import Estimate, Unit, compare
 from app.services.overview import Period, in_period
 from app.store import Store
@@ -62,6 +63,19 @@ class WhatWorks:
     period: Period
     households: int  # with a change in at least one domain
     results: list[PracticeResult]
+
+
+def number(value: float) -> str:
+    """A difference as the team lead reads it: "+0,45"."""
+    return f"{value:+.2f}".replace(".", ",")
+
+
+def estimate_text(est: Estimate) -> str:
+    """"+0,45 (90%: +0,12 tot +0,80)", or "te weinig gegevens" below ten households a side."""
+    if est.too_few or est.low is None or est.high is None or est.difference is None:
+        return t("works.too_few")
+    return t("works.estimate", difference=number(est.difference), low=number(est.low),
+             high=number(est.high))
 
 
 def _mean(values: Iterable[float]) -> float:

@@ -12,6 +12,7 @@ import flet as ft
 from app.i18n import t, vocab
 from app.services import what_works as service
 from app.services.matched import Estimate
+from app.services.what_works import estimate_text, number
 from app.ui.household_list import HouseholdsDialog
 from app.ui.shell import guarded
 from app.ui.team_widgets import PeriodPicker, reload_period, section
@@ -23,18 +24,6 @@ if TYPE_CHECKING:
 PLOT_WIDTH = 320
 ROW_HEIGHT = 22
 FOUND, UNCLEAR = ft.Colors.TEAL_600, ft.Colors.BLUE_GREY_300
-
-
-def number(value: float) -> str:
-    return f"{value:+.2f}".replace(".", ",")
-
-
-def estimate_text(est: Estimate) -> str:
-    """"+0,45 (0,12 tot 0,80)", or "te weinig gegevens" below ten households on a side."""
-    if est.too_few or est.low is None or est.high is None or est.difference is None:
-        return t("works.too_few")
-    return t("works.estimate", difference=number(est.difference), low=number(est.low),
-             high=number(est.high))
 
 
 def _scale(estimates: Sequence[Estimate]) -> float:
