@@ -33,7 +33,7 @@ WEEKS = 52
 BASELINE_WEEKS = 26
 RATIO = 2.0
 """The CUSUM looks for a doubling of the street's rate."""
-LIMIT = 5.0
+LIMIT = 6.0
 """Decision limit of the CUSUM (chosen with bench/alarm_bench.py: few false alarms a year)."""
 WATCH = LIMIT / 2
 FLOOR = 0.25
