@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/ui_bench.py
 	$(BIN)/python bench/rush_bench.py
+	$(BIN)/python bench/alarm_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

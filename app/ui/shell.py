@@ -61,8 +61,8 @@ RAIL_STEP = 72
 
 
 def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
-    """The destinations of a role: a team lead also gets overview, outcomes, handover,
-    reports, conflicts and devices (the phone bar still shows the first five)."""
+    """The destinations of a role: a team lead also gets overview, outcomes, what works,
+    streets, handover, reports, conflicts and devices (the phone bar shows the first five)."""
     return [*NAV[:-1], *TEAM_LEAD_NAV, NAV[-1]] if role == "team_lead" else list(NAV)
 
 
@@ -242,8 +242,8 @@ class App:
             page.controls = [self.body]
 
     def _rail_labels(self) -> ft.NavigationRailLabelType:
-        """Every label when the rail fits the window's height (a team lead's twelve places need
-        ~900 px); otherwise only the selected one, so that no destination falls off a 768 px
+        """Every label when the rail fits the window's height (a team lead's fourteen places need
+        ~1,090 px); otherwise only the selected one, so that no destination falls off a 768 px
         laptop screen."""
         fits = (self.page.height or 0) >= RAIL_STEP * len(self.nav) + 80
         return ft.NavigationRailLabelType.ALL if fits else ft.NavigationRailLabelType.SELECTED
