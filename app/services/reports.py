@@ -258,6 +258,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
 class CsvFile:
     path: Path
     rows: int
+    records: bool = True  # False: figures (works_report), not records; the audit counts records
 
 
 def _day(value: datetime) -> str:
@@ -326,7 +327,8 @@ def csv_files(store: Store, period: Period, out_dir: Path,
             writer.writerow(header)
             writer.writerows(rows)
         files.append(CsvFile(path, len(rows)))
-    files += [CsvFile(path, n) for path, n in works_report.csv_files(store, period, out_dir)]
+    files += [CsvFile(path, n, records=False)
+              for path, n in works_report.csv_files(store, period, out_dir)]
     return files
 
 
@@ -340,5 +342,5 @@ def export(store: Store, period: Period, include_personal: bool = False,
     pdf_path.write_bytes(pdf(store, period, include_personal))
     files = csv_files(store, period, folder / "csv", include_personal)
     exports_log.queue(store, "report_pdf", 0)  # figures, not records
-    exports_log.queue(store, "report_csv", sum(f.rows for f in files))
+    exports_log.queue(store, "report_csv", sum(f.rows for f in files if f.records))
     return pdf_path, files
