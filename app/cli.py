@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin
+from app.services import quarterly
 from app.store import Store, default_data_dir
 from app.sync import errors
 from app.sync.client import SyncClient, enroll
@@ -87,6 +88,7 @@ def sync_cmd(args: argparse.Namespace) -> int:
         print("not enrolled: run 'python -m app enroll' first", file=sys.stderr)
         return 1
     store = unlocked_store(data_dir)
+    store.before_purge = quarterly.before_purge  # as in the app: erasures keep their counts
     try:
         with SyncClient(store, config) as client:
             result = client.sync()
