@@ -15,9 +15,9 @@ TODAY = date(2026, 1, 20)
 NAMES = [f"Fam. Jansen{i}" for i in range(12)]
 
 
-def history_team(store: Store) -> dict[str, list]:
+def history_team(store: Store, team: str | None = None) -> dict[str, list]:
     """Twelve households with contacts and scores through 2024 and 2025."""
-    team = new_id()
+    team = team or new_id()
     rows: dict[str, list] = {"households": [], "linked": []}
     with store.transaction():
         for i, name in enumerate(NAMES):
@@ -101,3 +101,24 @@ def test_only_a_team_leads_device_keeps_aggregates(store):
     store.set_meta("role", "team_lead")
     quarterly.before_purge(store)
     assert quarterly.stored(store)
+
+
+def test_an_erasure_over_the_server_leaves_the_counts_on_the_leads_laptop(fleet):
+    """The real path: a coach's records reach the team lead; the lead erases a household on
+    the server; the lead's next pull purges it, and the hook kept the quarters first."""
+    team = fleet.harness.team()
+    coach, lead = fleet.device([team]), fleet.device([team], role="team_lead")
+    rows = history_team(coach.store, team)
+    coach.sync()
+    lead.sync()
+    lead.store.set_meta("role", "team_lead")
+    lead.store.before_purge = quarterly.before_purge  # as app.main sets it
+    assert quarterly.stored(lead.store) == []
+    with lead.client() as c:
+        c._call("POST", f"/v1/households/{rows['households'][0]}/erase")
+    lead.sync()
+    assert rows["households"][0] not in lead.store.all_rows("household")
+    kept = {q.label: q for q in quarterly.stored(lead.store)}
+    assert kept["2024-Q3"].frozen and kept["2024-Q3"].figures["households"] == 12
+    assert len(familiar_faces.figures_at(familiar_faces.read(lead.store), date(2024, 9, 30))
+               .households) == 11
