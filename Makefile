@@ -59,6 +59,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/ui_bench.py
 	$(BIN)/python bench/rush_bench.py
 	$(BIN)/python bench/attack_bench.py
+	$(BIN)/python bench/alarm_bench.py
+	$(BIN)/python bench/what_works_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.security import MIN_PIN_LENGTH, DamagedFile, TooSoon, Vault, WrongPin
+from app.services import quarterly
 from app.store import Store, default_data_dir
 from app.sync import errors
 from app.sync.client import SyncClient, enroll
@@ -91,6 +92,7 @@ def sync_cmd(args: argparse.Namespace) -> int:
     store = unlocked_store(data_dir)
     config = DeviceConfig.load(data_dir, store.data_key)  # the token opens with the PIN only
     assert config is not None
+    store.before_purge = quarterly.before_purge  # as in the app: erasures keep their counts
     try:
         with SyncClient(store, config) as client:
             result = client.sync()

@@ -30,6 +30,9 @@ def _sync(store: Store, data_dir: Path):  # noqa: ANN202 - app.services.sync.Syn
     from app.services.sync import Sync
 
     if "sync" not in _process:
+        from app.services import quarterly
+
+        store.before_purge = quarterly.before_purge  # erasures leave their quarterly counts
         _process["sync"] = Sync(store, data_dir)
     return _process["sync"]
 

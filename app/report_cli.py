@@ -53,7 +53,7 @@ def report_cmd(args: argparse.Namespace) -> int:
             pdf_path, files = None, []
             if args.csv_dir:
                 files = reports.csv_files(store, period, Path(args.csv_dir), args.personal)
-                exports_log.queue(store, "report_csv", sum(f.rows for f in files))
+                exports_log.queue(store, "report_csv", sum(f.rows for f in files if f.records))
             if args.pdf:
                 pdf_path = Path(args.pdf)
                 pdf_path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from app.domain.models import (
 from app.i18n import t, vocab
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
+from app.services import works_report
 from app.services.overview import Period, in_period
 from app.store import Store
 from app.sync import exports_log
@@ -230,6 +231,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
                 f"{d.first_avg} -> {d.latest_avg}" if d.residents else "-")
                for d in out.domains], [55, 22, 25, 22, 22, 34])
     doc.para(t("outcomes.held", held=len(out.activations_held), total=out.activations))
+    works_report.pdf_sections(doc, store, period)
 
     if include_personal:
         doc.add_page()
@@ -256,6 +258,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
 class CsvFile:
     path: Path
     rows: int
+    records: bool = True  # False: figures (works_report), not records; the audit counts records
 
 
 def _day(value: datetime) -> str:
@@ -324,6 +327,8 @@ def csv_files(store: Store, period: Period, out_dir: Path,
             writer.writerow(header)
             writer.writerows(rows)
         files.append(CsvFile(path, len(rows)))
+    files += [CsvFile(path, n, records=False)
+              for path, n in works_report.csv_files(store, period, out_dir)]
     return files
 
 
@@ -337,5 +342,5 @@ def export(store: Store, period: Period, include_personal: bool = False,
     pdf_path.write_bytes(pdf(store, period, include_personal))
     files = csv_files(store, period, folder / "csv", include_personal)
     exports_log.queue(store, "report_pdf", 0)  # figures, not records
-    exports_log.queue(store, "report_csv", sum(f.rows for f in files))
+    exports_log.queue(store, "report_csv", sum(f.rows for f in files if f.records))
     return pdf_path, files

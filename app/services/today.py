@@ -4,11 +4,11 @@ open signals of my streets — one read, off the event loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from app.domain.models import Contact, Signal
-from app.services import agreements, handover, reads, signals
+from app.services import agreements, handover, reads, signals, street_alarms
 from app.services.context import Context
 from app.store import Store
 
@@ -25,6 +25,7 @@ class TodayView:
     agreements: list[agreements.AgreementRow]
     signals: list[Signal]
     handed_over: int  # households handed to me that I have not marked read
+    street_alarms: list[str] = field(default_factory=list)  # my streets in alarm
 
 
 def contact_rows(store: Store, contacts: list[Contact]) -> list[ContactRow]:
@@ -37,4 +38,6 @@ def today(store: Store, ctx: Context, day: date | None = None) -> TodayView:
     contacts = list(store.todays_contacts(ctx.worker_id, day))
     return TodayView(contact_rows(store, contacts),
                      agreements.due_today_and_overdue(store, ctx, day),
-                     signals.my_signals(store, ctx), handover.unseen_count(store, ctx.worker_id))
+                     signals.my_signals(store, ctx), handover.unseen_count(store, ctx.worker_id),
+                     street_alarms.alarmed(street_alarms.compute(store, day),
+                                           reads.my_streets(store, ctx.worker_id)))

@@ -17,7 +17,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +63,10 @@ class NotFound(KeyError):
 
 class Store(Queries):
     """The local store of one device. Thread-safe: writes are serialised by one lock."""
+
+    before_purge: Callable[[Store], Any] | None = None
+    """Runs before a page with erasures is applied: the team lead's device keeps its
+    quarterly aggregates of what is about to go (``app.services.quarterly``)."""
 
     def __init__(self, path: str | Path, key: bytes | None = None):
         """Open (or create) the database at ``path``; encrypted with SQLCipher under ``key``.
@@ -507,6 +511,8 @@ class Store(Queries):
         With ``teams``, rows of any other team are dropped: the device lost that scope.
         Returns how many rows changed locally.
         """
+        if self.before_purge is not None and any(row.get("purged") for row in rows):
+            self.before_purge(self)
         changed = 0
         with self.transaction(durable=False):
             by_kind: dict[str, list[Mapping[str, Any]]] = {}

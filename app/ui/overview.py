@@ -13,6 +13,7 @@ from app.domain import vocab as codes
 from app.i18n import t, vocab
 from app.services import overview as service
 from app.services.overview import Figure
+from app.ui.familiar_faces import FamiliarFacesCard
 from app.ui.shell import guarded
 from app.ui.team_widgets import (
     PALETTE,
@@ -45,10 +46,11 @@ class OverviewScreen:
         self.period = PeriodPicker(self.load)
         self.busy = ft.ProgressBar(visible=False)
         self.body = ft.Column(spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.faces = FamiliarFacesCard(self.app)
         return screen_column([
             self.period,
-            muted(t("overview.explain")), self.busy, self.body, ft.Container(height=80)],
-            spacing=10)
+            muted(t("overview.explain")), self.busy, self.body, self.faces,
+            ft.Container(height=80)], spacing=10)
 
     def _open(self, label: str):  # noqa: ANN202 - a handler
         async def run(figure: Figure) -> None:
@@ -63,6 +65,7 @@ class OverviewScreen:
     @guarded
     async def load(self) -> None:
         await reload_period(self, service.compute)
+        await self.faces.load()
 
     def render(self, ov: service.Overview) -> list[ft.Control]:
         wide = self.app.wide

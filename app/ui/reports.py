@@ -9,6 +9,7 @@ import flet as ft
 
 from app.i18n import t
 from app.services import reports as service
+from app.ui.review_export import ReviewExportPanel
 from app.ui.shell import guarded
 from app.ui.team_widgets import PeriodPicker
 from app.ui.widgets import muted, primary_button, refresh, screen_column
@@ -34,6 +35,7 @@ class ReportsScreen:
             muted(t("reports.explain")),
             self.period,
             self.personal, ft.Row([self.export]), self.busy, self.where, self.files,
+            ReviewExportPanel(self.app, self.period.period),
             ft.Container(height=80)], spacing=12)
 
     async def load(self) -> None:

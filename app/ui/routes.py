@@ -28,7 +28,9 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         scores,
         settings,
         signals,
+        streets,
         today,
+        what_works,
     )
     from app.ui.shell import TEAM_LEAD_ROUTES
 
@@ -47,6 +49,8 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
         "refused": lambda: refused.RefusedScreen(app),
         "overview": lambda: overview.OverviewScreen(app),
         "outcomes": lambda: outcomes.OutcomesScreen(app),
+        "what_works": lambda: what_works.WhatWorksScreen(app),
+        "streets": lambda: streets.StreetsScreen(app),
         "handover": lambda: handover.HandoverScreen(app),
         "handed_over": lambda: handed_over.HandedOverScreen(app),
         "reports": lambda: reports.ReportsScreen(app),

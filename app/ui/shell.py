@@ -48,6 +48,8 @@ NAV = [  # (route, label key, icon, selected icon); the phone bar shows the firs
 TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
     ("overview", "nav.overview", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS),
     ("outcomes", "nav.outcomes", ft.Icons.TRENDING_UP_OUTLINED, ft.Icons.TRENDING_UP),
+    ("what_works", "nav.what_works", ft.Icons.SCIENCE_OUTLINED, ft.Icons.SCIENCE),
+    ("streets", "nav.streets", ft.Icons.ADD_ROAD_OUTLINED, ft.Icons.ADD_ROAD),
     ("handover", "nav.handover", ft.Icons.SWAP_HORIZ_OUTLINED, ft.Icons.SWAP_HORIZ),
     ("reports", "nav.reports", ft.Icons.DESCRIPTION_OUTLINED, ft.Icons.DESCRIPTION),
     ("conflicts", "nav.conflicts", ft.Icons.CALL_SPLIT_OUTLINED, ft.Icons.CALL_SPLIT),
@@ -59,8 +61,8 @@ RAIL_STEP = 72
 
 
 def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
-    """The destinations of a role: a team lead also gets overview, outcomes, handover,
-    reports, conflicts and devices (the phone bar still shows the first five)."""
+    """The destinations of a role: a team lead also gets overview, outcomes, what works,
+    streets, handover, reports, conflicts and devices (the phone bar shows the first five)."""
     return [*NAV[:-1], *TEAM_LEAD_NAV, NAV[-1]] if role == "team_lead" else list(NAV)
 
 
@@ -244,8 +246,8 @@ class App:
             page.controls = [self.body]
 
     def _rail_labels(self) -> ft.NavigationRailLabelType:
-        """Every label when the rail fits the window's height (a team lead's twelve places need
-        ~900 px); otherwise only the selected one, so that no destination falls off a 768 px
+        """Every label when the rail fits the window's height (a team lead's fourteen places need
+        ~1,090 px); otherwise only the selected one, so that no destination falls off a 768 px
         laptop screen."""
         fits = (self.page.height or 0) >= RAIL_STEP * len(self.nav) + 80
         return ft.NavigationRailLabelType.ALL if fits else ft.NavigationRailLabelType.SELECTED

@@ -66,6 +66,7 @@ class TodayScreen:
         self.agreements = ft.Column(spacing=0)
         self.signals = ft.Column(spacing=0)
         self.handed = ft.Container(visible=False)
+        self.sliding = ft.Container(visible=False, bgcolor=ft.Colors.RED_50, border_radius=8)
         big = ft.FilledButton(
             content=ft.Text(t("contact.new"), size=20, weight=ft.FontWeight.W_600),
             icon=ft.Icons.ADD_COMMENT, height=72, expand=True,
@@ -80,7 +81,7 @@ class TodayScreen:
         else:
             body = [*contacts, *rest]
         return screen_column([
-            ft.Row([big]), self.handed, *body,
+            ft.Row([big]), self.handed, self.sliding, *body,
             ft.Container(height=80),  # room above the floating button
         ], spacing=8)
 
@@ -99,6 +100,12 @@ class TodayScreen:
             on_click=lambda _e: self.app.go("handed_over"))
         self.handed.bgcolor, self.handed.border_radius = ft.Colors.AMBER_50, 8
         self.handed.visible = view.handed_over > 0
+        self.sliding.content = ft.ListTile(
+            leading=ft.Icon(ft.Icons.ADD_ROAD, color=OVERDUE), min_height=TOUCH,
+            title=ft.Text(t("streets.today_alarm", streets=", ".join(view.street_alarms))),
+            on_click=lambda _e: self.app.go("signals"))
+        self.sliding.visible = bool(view.street_alarms)
+        refresh(self.sliding)
         refresh(self.contacts)
         refresh(self.agreements)
         refresh(self.signals)

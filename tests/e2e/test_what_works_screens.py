@@ -1,0 +1,66 @@
+"""The team lead's evidence screens in the real web app at laptop size (1440×900): Wat werkt
+with its forest plot, Straten with the sliding street first, and Vaste gezichten on Overzicht.
+Takes the README's ``laptop-what-works.png``, ``laptop-streets.png`` and
+``laptop-familiar-faces.png`` (CanvasKit renderer)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from app.demo import seed
+from app.demo_history import SLIDING
+from tests.e2e.harness import AppServer, device_store, open_app, screenshot
+
+pytestmark = pytest.mark.e2e
+LAPTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[AppServer]:
+    data_dir = tmp_path_factory.mktemp("works")
+    store = device_store(data_dir)
+    try:
+        ids = seed(store)
+        store.set_meta("worker_id", ids["workers"][4])  # Fatma Yıldız, team_lead
+        store.set_meta("role", "team_lead")
+    finally:
+        store.close()
+    srv = AppServer(data_dir, renderer="canvaskit", seed_demo=False).start()
+    yield srv
+    srv.stop()
+
+
+def nav(page, label: str) -> None:  # noqa: ANN001 - a playwright Page
+    page.get_by_role("button", name=re.compile(rf"^{label} Tab")).first.click()
+
+
+def test_what_works_streets_and_familiar_faces(browser, server):
+    page = open_app(browser, server.url, LAPTOP)
+    host = page.locator("flt-semantics-host")
+
+    nav(page, "Wat werkt")
+    host.get_by_text("Sleutelfiguur in het netwerk").first.wait_for()
+    host.get_by_text(re.compile(r"90%: ")).first.wait_for()
+    host.get_by_text("te weinig gegevens").first.wait_for()
+    host.get_by_text(re.compile("Samenhang, geen bewijs van oorzaak")).first.wait_for()
+    screenshot(page, "laptop-what-works")
+
+    nav(page, "Straten")
+    signals = page.get_by_role("button", name=re.compile(r"^Signalen \(\d+\)")).first
+    signals.wait_for()
+    screenshot(page, "laptop-streets")
+    signals.click()  # the first street is the sliding one
+    host.get_by_text(re.compile(rf"^Signalen {SLIDING}: \d+")).first.wait_for()
+    page.get_by_role("button", name="Terug", exact=True).last.click()
+
+    nav(page, "Overzicht")
+    faces = page.get_by_role("button", name=re.compile(r"^Zelfde contactpersoon 12\+ maanden"))
+    faces.first.wait_for()
+    faces.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    screenshot(page, "laptop-familiar-faces")
+    faces.first.click()
+    host.get_by_text(re.compile(r"^Zelfde contactpersoon 12\+ maanden: \d+")).first.wait_for()
