@@ -269,6 +269,6 @@ def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None 
             store.set_meta("team_id", team)
             store.set_meta("worker_id", me)
             store.set_meta("role", WORKERS[0][1])
-    demo_history.add(store, team, seed)
+    demo_history.add(store, team, workers, seed)
     return {"team": team, "workers": workers, "me": me, "residents": residents,
             "people": people, "contacts": len(contacts), "ties": ties, "agreements": agreements}

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import col, select
 
-from app.domain.models import Area, Contact, Household, NetworkPerson, Resident, Tie, Worker
+from app.domain.models import Area, Contact, Household, NetworkPerson, Resident, Tie
 from app.services.street_alarms import SAFETY_THEMES
 from app.store import Store
 
@@ -26,8 +26,10 @@ ROUNDS = (730, 455, 300, 150, 7)
 """Days ago of the ZRM rounds; half the households start at the second round."""
 
 
-def add(store: Store, team: str, seed: int = 1) -> None:
-    """Add the history to the demo team ``team`` (after ``app.demo.seed``)."""
+def add(store: Store, team: str, workers: list[str], seed: int = 1) -> None:
+    """Add the history to the demo team ``team`` (after ``app.demo.seed``); ``workers`` are its
+    workers' ids, the street coach first and the team lead last (the worker rows may live on
+    the server only)."""
     rng = random.Random(seed * 7919)
 
     def uid() -> str:
@@ -43,7 +45,6 @@ def add(store: Store, team: str, seed: int = 1) -> None:
         keys = set(s.exec(select(NetworkPerson.id).where(
             NetworkPerson.team == team, NetworkPerson.key_figure)).all())
         ties = s.exec(select(Tie).where(Tie.team == team)).all()
-        workers = s.exec(select(Worker).where(Worker.team == team).order_by(Worker.id)).all()
         streets = [st for a in s.exec(select(Area).where(Area.team == team)
                                       .order_by(col(Area.name))).all() for st in a.streets]
         street_contacts = [c for c in s.exec(select(Contact).where(Contact.team == team)).all()
@@ -53,7 +54,7 @@ def add(store: Store, team: str, seed: int = 1) -> None:
         if r.household_id:
             first.setdefault(r.household_id, r.id)
     with_key = {t.resident_id for t in ties if t.person_id in keys}
-    coach = next((w.id for w in workers if w.role == "street_coach"), None)
+    coach = workers[0]
     since = min((_utc(c.at) for c in street_contacts), default=now)
     weeks = max(1.0, (now - since).days / 7)
     rates: dict[str, float] = {}
@@ -77,10 +78,10 @@ def add(store: Store, team: str, seed: int = 1) -> None:
                         "score": min(5, max(1, round(level))),
                         "worker_id": home.primary_worker_id}, id=uid())
             if i % 3 == 0 and home.primary_worker_id:  # a third changed hands once
-                others = [w.id for w in workers if w.id != home.primary_worker_id]
+                others = [w for w in workers if w != home.primary_worker_id]
                 store.create("handover", team, {
                     "household_id": home.id, "from_worker_id": rng.choice(others),
-                    "to_worker_id": home.primary_worker_id, "by_worker_id": workers[-1].id,
+                    "to_worker_id": home.primary_worker_id, "by_worker_id": workers[-1],
                     "at": now - timedelta(days=rng.randint(20, 700)), "seen": True}, id=uid())
 
         for week in range(52, 0, -1):
@@ -106,7 +107,7 @@ def add(store: Store, team: str, seed: int = 1) -> None:
                     for _ in range(_poisson(rng, rates.get(street, 0.0))):
                         store.create("contact", team, {
                             "at": monday + timedelta(days=rng.randint(0, 4)),
-                            "worker_id": rng.choice(workers).id, "street": street,
+                            "worker_id": rng.choice(workers), "street": street,
                             "group_size": rng.randint(2, 6), "group_label": "buurtbewoners",
                             "channel": "street", "themes": ["clean_safe"], "note": ""},
                             id=uid())
