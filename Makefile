@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install postgres
+.PHONY: run test lint bench clean install postgres mobile-check
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,web]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,7 +34,13 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(CHROMIUM) postgres lint
+# Can the client be packaged for Android and iOS (wheels for every dependency, no server or
+# test file in the package)? Resolves against PyPI; Flet's mobile index is the committed
+# inventory mobile/flet-mobile-index.toml (docs/phones.md).
+mobile-check: $(STAMP)
+	$(BIN)/python mobile/check.py
+
+test: $(STAMP) $(CHROMIUM) postgres lint mobile-check
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
