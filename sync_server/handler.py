@@ -17,9 +17,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from sync_server import api, timeouts
+from sync_server import api, policy, timeouts
 from sync_server.errors import ApiError, bad_request, unavailable
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
+from sync_server.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    STORAGE_HEADER,
+)
 
 if TYPE_CHECKING:
     from sync_server.server import SyncServer
@@ -157,6 +162,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(403, "device_revoked", "This device has been revoked. Ask your "
                                "team lead to enroll it again.")
             req.device = device
+            reported = self.headers.get(STORAGE_HEADER)
+            if reported is not None:
+                policy.record(self.server.store, device.id, policy.storage_class(reported))
 
     def _has_body(self) -> bool:
         return (self.headers.get("Content-Length", "0").strip() not in ("", "0")

@@ -12,7 +12,13 @@ from typing import Any
 
 from sync_server.audit import ACTIONS, EXPORTS
 from sync_server.auth import ADMINISTRATOR, ROLES
-from sync_server.protocol import KINDS, MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync_server.protocol import (
+    KINDS,
+    MAX_FUTURE_MS,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    STORAGE_HEADER,
+)
 
 _REF = "#/components/schemas/"
 
@@ -41,7 +47,14 @@ def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
 _PROTOCOL_PARAM = {"name": PROTOCOL_HEADER, "in": "header", "required": True,
                    "schema": {"type": "string", "enum": [str(PROTOCOL_VERSION)]},
                    "description": "Sync protocol version; anything else is answered 426."}
-_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"), (429, "rate_limited"))
+_STORAGE = {"type": "string", "enum": ["sqlcipher", "os"], "default": "sqlcipher",
+            "description": "How the device keeps its database: under SQLCipher, or in its app "
+                           "sandbox under the operating system's encryption only."}
+_STORAGE_PARAM = {"name": STORAGE_HEADER, "in": "header", "required": False, "schema": _STORAGE,
+                  "description": "The device's storage class, shown to its team lead; "
+                                 "another value is answered `400 bad_storage`."}
+_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"), (429, "rate_limited"),
+                (400, "bad_storage"))
 _BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (400, "too_deep"),
                 (408, "request_timeout"), (413, "body_too_large"), (415, "unsupported_encoding"))
 _ROUTING_ERRORS = ((404, "not_found"), (405, "method_not_allowed"))
@@ -83,7 +96,8 @@ SCHEMAS: dict[str, Any] = {
     "EnrollRequest": {"type": "object", "required": ["code", "device"], "properties": {
         "code": {"type": "string", "minLength": 1, "maxLength": 64},
         "device": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"}}},
+        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"},
+        "storage": _STORAGE}},
     "EnrollResponse": {"type": "object",
                        "required": ["device", "token", "worker", "role", "teams"],
                        "properties": {"device": {"type": "string"}, "token": {"type": "string"},
@@ -164,7 +178,8 @@ SCHEMAS: dict[str, Any] = {
                     "properties": {"id": {"type": "string"}, "label": {"type": "string"},
                                    "last_seen": {"type": "string", "format": "date-time",
                                                  "nullable": True},
-                                   "revoked": {"type": "boolean"}}}}}}}}},
+                                   "revoked": {"type": "boolean"},
+                                   "storage": _STORAGE}}}}}}}},
     "EnrollmentRequest": {"type": "object", "required": ["worker"], "properties": {
         "worker": _UUID,
         "hours": {"type": "number", "minimum": 1, "maximum": 168, "default": 24}}},
@@ -245,8 +260,8 @@ PATHS: dict[str, Any] = {
         "Enroll a device", "Redeem a one-time enrollment code for a bearer token.",
         "EnrollResponse",
         _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
-                (409, "device_exists"), (426, "protocol_unsupported"),
-                (426, "upgrade_required"), (429, "rate_limited")),
+                (400, "bad_storage"), (403, "storage_policy"), (409, "device_exists"),
+                (426, "protocol_unsupported"), (426, "upgrade_required"), (429, "rate_limited")),
         secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
     "/v1/push": {"post": _op(
         "Push changes",
@@ -263,7 +278,7 @@ PATHS: dict[str, Any] = {
                 (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
                 (422, "bad_value"), (422, "field_too_large"), (422, "bad_stamp"),
                 (426, "protocol_unsupported"), (426, "upgrade_required")),
-        params=[_PROTOCOL_PARAM], body="PushRequest")},
+        params=[_PROTOCOL_PARAM, _STORAGE_PARAM], body="PushRequest")},
     "/v1/pull": {"get": _op(
         "Pull the feed",
         "Current state of every row of the device's teams changed since the cursor, ordered "
@@ -272,7 +287,7 @@ PATHS: dict[str, Any] = {
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_cursor"), (400, "bad_limit"),
                 (400, "bad_request"), (410, "reset_required"), (426, "protocol_unsupported"),
                 (426, "upgrade_required")),
-        params=[_PROTOCOL_PARAM,
+        params=[_PROTOCOL_PARAM, _STORAGE_PARAM,
                 {"name": "cursor", "in": "query", "required": False,
                  "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
                  "description": "Opaque; absent = from start."},

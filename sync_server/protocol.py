@@ -28,6 +28,8 @@ from typing import Any
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "Wijkweb-Protocol"
 SCHEMA_HEADER = "Wijkweb-Schema"
+STORAGE_HEADER = "Wijkweb-Storage"
+"""How the device keeps its database: ``sqlcipher`` or ``os`` (sync_server/policy.py)."""
 """The app's local schema version (``PRAGMA user_version``); absent means 1, the first release."""
 
 MAX_FUTURE_MS = 10 * 60 * 1000

@@ -101,8 +101,13 @@ class Vault:
         return key
 
     def _open(self, key: bytes) -> Store:
+        """The store under ``key``; without SQLCipher (storage class ``os``) a plain file that
+        only the PIN gate and the operating system protect."""
         if self.store is None:
-            if cipher.is_plain(self.db_path):
-                cipher.encrypt_plain(self.db_path, key)
-            self.store = Store(self.db_path, key)
+            if cipher.STORAGE == "os":
+                self.store = Store(self.db_path)
+            else:
+                if cipher.is_plain(self.db_path):
+                    cipher.encrypt_plain(self.db_path, key)
+                self.store = Store(self.db_path, key)
         return self.store

@@ -23,6 +23,8 @@ class DeviceRow:
     revoked: bool
     own: bool
     """The device this app runs on (a lead does not revoke it from here)."""
+    storage: str = "sqlcipher"
+    """How it keeps its data: ``sqlcipher`` or ``os`` (sync_server/policy.py)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def load(lead: TeamLead, own_device: str = "") -> list[WorkerRow]:
     out = []
     for w in lead.devices():
         devices = [DeviceRow(d["id"], d.get("label") or "", parse_time(d.get("last_seen")),
-                             bool(d.get("revoked")), d["id"] == own_device)
+                             bool(d.get("revoked")), d["id"] == own_device,
+                             d.get("storage") or "sqlcipher")
                    for d in w.get("devices", [])]
         devices.sort(key=lambda d: (d.revoked, d.label.casefold(), d.id))
         out.append(WorkerRow(w["id"], w["name"], w["role"], devices))

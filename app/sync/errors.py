@@ -78,6 +78,12 @@ class Forbidden(SyncError):
     code = "forbidden"
 
 
+class StoragePolicy(SyncError):
+    """The team requires encrypted storage (SQLCipher) and this device has only the OS's."""
+
+    code = "storage_policy"
+
+
 class ClockSkew(SyncError):
     """This device's clock runs ahead of the server's by more than the protocol allows."""
 
@@ -114,9 +120,9 @@ class BadRequest(SyncError):
 
 _BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
-        NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, ClockSkew, Gap,
-        EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable, StorageFull,
-        StorageReadonly, UpgradeRequired)
+        NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, StoragePolicy,
+        ClockSkew, Gap, EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable,
+        StorageFull, StorageReadonly, UpgradeRequired)
 }
 _BY_CODE["overloaded"] = ServerBusy
 
