@@ -50,8 +50,11 @@ def free_port() -> int:
 class AppServer:
     """The app in web mode on its own data dir, seeded with the demo neighbourhood."""
 
-    def __init__(self, data_dir: Path, renderer: str | None = None, seed_demo: bool = True):
+    def __init__(self, data_dir: Path, renderer: str | None = None, seed_demo: bool = True,
+                 env: dict[str, str] | None = None):
         self.data_dir = data_dir
+        self.env = env or {}
+        """Extra environment of the app process (e.g. a PYTHONPATH that hides a module)."""
         self.seed_demo = seed_demo
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -66,7 +69,8 @@ class AppServer:
                 self.ids = seed(store)
             finally:
                 store.close()
-        env = {**os.environ, "FLET_FORCE_WEB_SERVER": "true", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "FLET_FORCE_WEB_SERVER": "true", "PYTHONPATH": str(ROOT),
+               **self.env}
         if self.renderer:
             env["FLET_WEB_RENDERER"] = self.renderer
         self.log = open(self.data_dir / "app.log", "wb")  # noqa: SIM115 - closed in stop()
@@ -164,12 +168,13 @@ def on_field(page: Any, label: str, act: Any = None) -> Any:
     exact = page.get_by_role("textbox", name=label, exact=True)
     loose = page.get_by_role("textbox", name=label).first  # a hint may follow the label
     exact.or_(loose).first.wait_for(timeout=15_000)
-    box = exact if exact.count() else loose
     focused = ("label => document.activeElement && (document.activeElement.getAttribute("
                "'aria-label') || '').includes(label)")
     for attempt in range(5):
         try:
             page.wait_for_timeout(200 * attempt)
+            # chosen again each time: a focused field's name gains its hint, so "exact" may go
+            box = exact if exact.count() else loose
             box.scroll_into_view_if_needed(timeout=3_000)
             box.click(timeout=3_000)
             page.wait_for_function(focused, arg=label, timeout=2_000)
