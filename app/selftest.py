@@ -12,8 +12,10 @@ storage class, Python and platform) goes to ``FILE`` (default ``D/selftest.json`
 when every step passed.
 
 On a device the packaged app runs it at start when ``WIJKWEB_SELFTEST=1`` (``main.py``), with
-``WIJKWEB_SELFTEST_SERVER`` and ``WIJKWEB_SELFTEST_CODE``; the CI workflow
-(``.github/workflows/mobile.yml``) reads the verdict from the emulator.
+``WIJKWEB_SELFTEST_SERVER`` and ``WIJKWEB_SELFTEST_CODE``: from the environment (the iOS
+simulator passes ``SIMCTL_CHILD_*`` variables) or from ``wijkweb-selftest.env`` (``KEY=VALUE``
+lines) beside ``main.py``, which the CI workflow writes before it builds a test APK (Android
+gives an app no environment). ``.github/workflows/mobile.yml`` reads the verdict.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sync_server.protocol import make_stamp, new_id, stamp_ms
 PIN = "135790"
 VERDICT = "selftest.json"
 ENV = "WIJKWEB_SELFTEST"
+ENV_FILE = "wijkweb-selftest.env"
 NAME = "Zelftest"
 
 
@@ -53,11 +56,15 @@ def cmd(ns: argparse.Namespace) -> int:
     return 0 if verdict["ok"] else 1
 
 
-def from_environment() -> None:
+def from_environment(env_file: Path = Path(__file__).parent.parent / ENV_FILE) -> None:
     """Run on a device when ``WIJKWEB_SELFTEST=1`` (read by ``main.py`` before the UI starts)."""
-    if os.environ.get(ENV) == "1":
-        run(Path(default_data_dir()) / "selftest", os.environ.get(f"{ENV}_SERVER") or None,
-            os.environ.get(f"{ENV}_CODE") or None)
+    env = dict(os.environ)
+    if env_file.is_file():
+        lines = env_file.read_text().splitlines()
+        env.update(line.split("=", 1) for line in lines if "=" in line)
+    if env.get(ENV) == "1":
+        run(Path(default_data_dir()) / "selftest", env.get(f"{ENV}_SERVER") or None,
+            env.get(f"{ENV}_CODE") or None)
 
 
 def run(data_dir: Path, server: str | None = None, code: str | None = None,

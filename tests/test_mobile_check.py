@@ -64,3 +64,14 @@ def test_a_file_left_out_of_exclude_fails(tmp_path: Path) -> None:
     assert files == ["main.py", "app/x.py", "sync_server/api.py", "sync_server/protocol.py"]
     assert check.check_files(files, ["sync_server/protocol.py"]) == [
         "packaged but must not be: sync_server/api.py"]
+
+
+def test_the_workflow_builds_for_the_python_the_check_resolved_for() -> None:
+    """mobile.yml passes `--python-version` from one place, equal to the check's."""
+    workflow = (ROOT / ".github" / "workflows" / "mobile.yml").read_text()
+    yaml = pytest.importorskip("yaml")  # actionlint (make workflow-lint) checks far more
+    assert set(yaml.safe_load(workflow)["jobs"]) == {"android", "ios"}
+    python = _project()["tool"]["wijkweb"]["mobile"]["python"]
+    assert f'PHONE_PYTHON: "{python}"' in workflow
+    assert workflow.count('--python-version "$PHONE_PYTHON"') == 3  # apk, simulator, ipa
+    assert "--allow-os-storage" in workflow  # phones have storage class os until the recipe

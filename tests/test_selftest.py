@@ -57,3 +57,20 @@ def test_a_failing_step_gives_a_failing_verdict(tmp_path: Path) -> None:
     assert verdict["ok"] is False
     assert [(s["step"], s["ok"]) for s in verdict["steps"]] == [("open", True), ("enroll", False)]
     assert "Offline" in verdict["steps"][1]["detail"]
+
+
+def test_a_device_runs_it_from_the_bundled_env_file(tmp_path: Path, server: Harness,
+                                                     monkeypatch) -> None:  # noqa: ANN001
+    """Android gives the app no environment: the CI writes ``wijkweb-selftest.env`` instead."""
+    from app import selftest
+
+    team = server.team()
+    code = server.store.create_enrollment(server.store.add_worker("Dev", "street_coach", [team]))
+    env_file = tmp_path / selftest.ENV_FILE
+    env_file.write_text(f"WIJKWEB_SELFTEST=1\nWIJKWEB_SELFTEST_SERVER={server.url}\n"
+                        f"WIJKWEB_SELFTEST_CODE={code}\n")
+    monkeypatch.delenv("WIJKWEB_PIN", raising=False)
+    monkeypatch.setenv("FLET_APP_STORAGE_DATA", str(tmp_path / "app-data"))
+    selftest.from_environment(env_file)
+    verdict = json.loads((tmp_path / "app-data" / "selftest" / "selftest.json").read_text())
+    assert verdict["ok"] is True and verdict["steps"][-1]["step"] == "sync"
