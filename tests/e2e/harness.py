@@ -125,10 +125,12 @@ def _only_loopback(route: Any) -> None:
         route.abort()
 
 
-def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None = PIN) -> Any:
+def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None = PIN,
+             **context_options: Any) -> Any:
     """A fresh page on the app with semantics on, ready to be driven by accessible names;
-    unlocked with ``pin`` (left at the lock screen if None)."""
-    context = browser.new_context(viewport=viewport)
+    unlocked with ``pin`` (left at the lock screen if None). ``context_options`` go to the
+    browser context (e.g. ``geolocation`` and ``permissions``)."""
+    context = browser.new_context(viewport=viewport, **context_options)
     context.route("**/*", _only_loopback)
     context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
     page = context.new_page()
