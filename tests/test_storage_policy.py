@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from server_fixtures import both_backends
+
 from sync_server import policy
 from sync_server.protocol import PROTOCOL_HEADER, STORAGE_HEADER
 
@@ -49,6 +51,16 @@ def test_os_storage_is_refused_by_default_and_the_code_stays_usable(server: Harn
     assert _storage_seen(server, team)["phone-1"] == "os"
 
 
+@both_backends
+def test_the_policy_can_be_set_and_refuses_on_both_backends(server: Harness) -> None:
+    team = server.team()
+    policy.set_team_policy(server.store, team, allow_os=True)
+    assert _enroll(server, _code(server, team), "phone-pg", "os").status_code == 200
+    policy.set_team_policy(server.store, team, allow_os=False)
+    refused = _enroll(server, _code(server, team), "phone-pg2", "os")
+    assert refused.status_code == 403 and refused.json()["code"] == "storage_policy"
+
+
 def test_the_policy_can_be_required_again_and_shown(server: Harness, cli) -> None:  # noqa: ANN001
     team = server.team()
     policy.set_team_policy(server.store, team, allow_os=True)
@@ -62,6 +74,7 @@ def test_the_policy_can_be_required_again_and_shown(server: Harness, cli) -> Non
     assert unknown.returncode == 2 and "no team" in unknown.stderr
 
 
+@both_backends
 def test_sqlcipher_and_silent_devices_enroll_and_report_on_sync(server: Harness) -> None:
     team = server.team()
     assert _enroll(server, _code(server, team), "laptop", "sqlcipher").status_code == 200
