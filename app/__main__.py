@@ -6,11 +6,13 @@
     python -m app sync                                     sync once, print a summary
     python -m app demo                                     sync server + demo data + the app
     python -m app report --from D --to D [--pdf F] [--csv-dir D] [--personal]   PDF and CSV
+    python -m app selftest --data-dir D [--server URL --code C]   store + sync check, JSON verdict
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -45,11 +47,10 @@ def _cli_args(name: str) -> Callable[[argparse.ArgumentParser], None]:
     return add
 
 
-def _report(name: str) -> Callable[..., int | None]:
+def _from(module: str, name: str) -> Callable[..., int | None]:
+    """``module.name``, imported only when the subcommand is used."""
     def call(arg: argparse.Namespace | argparse.ArgumentParser) -> int | None:
-        from app import report_cli
-
-        return getattr(report_cli, name)(arg)
+        return getattr(importlib.import_module(module), name)(arg)
     return call
 
 
@@ -60,8 +61,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "sync": ("sync once and print a summary", _cli_args("sync"), _cli("sync")),
     "demo": ("start the sync server with demo data, and the app", _cli_args("demo"),
              _cli("demo")),
-    "report": ("period report (PDF) and CSV export", _report("report_args"),
-               _report("report_cmd")),
+    "report": ("period report (PDF) and CSV export", _from("app.report_cli", "report_args"),
+               _from("app.report_cli", "report_cmd")),
+    "selftest": ("open, write, read, merge and sync; write a JSON verdict",
+                 _from("app.selftest", "args"), _from("app.selftest", "cmd")),
 }
 """name → (help, add its arguments, run it). Add a subcommand by adding an entry."""
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sync_server import restore, retention
+from sync_server import policy, restore, retention
 from sync_server.auth import ROLES
 from sync_server.backend import is_postgres
 from sync_server.errors import ApiError
@@ -28,6 +28,7 @@ def add_parser(sub: Any) -> None:
     p = cmds.add_parser("team-add", help="create a team; prints its id")
     p.add_argument("name")
     cmds.add_parser("teams", help="list teams")
+    policy.add_admin_parser(cmds)
     p = cmds.add_parser("worker-add", help="create a worker; prints its id")
     p.add_argument("--team", action="append", default=[],
                    help="team id (repeatable; none for an administrator, which holds no data)")
@@ -103,6 +104,8 @@ def _run(store: ServerStore, args: argparse.Namespace) -> str:
     if cmd == "teams":
         return _table(("id", "name", "created"),
                       [(t["id"], t["name"], t["created_at"]) for t in store.teams()])
+    if cmd == "team-policy":
+        return policy.admin(store, args)
     if cmd == "worker-add":
         return store.add_worker(args.name, args.role, args.team, email=args.email)
     if cmd == "workers":

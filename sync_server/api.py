@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, feed, nesting, openapi, refusals
+from sync_server import audit, auth, feed, nesting, openapi, policy, refusals
 from sync_server.audit import Actor
 from sync_server.errors import ApiError, bad_request, not_found
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
@@ -188,14 +188,18 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     code, device, label = body.get("code"), body.get("device"), body.get("label") or ""
     if not isinstance(code, str) or not code or len(code) > 64:
         raise bad_request("'code' must be the enrollment code, a string.")
+    storage = policy.storage_class(body.get("storage"))
     keys = [("ip", req.client), ("device", device if isinstance(device, str) else "")]
     req.limits.enroll.check(keys[1:])  # the address was checked before the body was read
     try:
-        return store.enroll(code, device, label)
+        policy.check_enrollment(store, code, storage)
+        enrolled = store.enroll(code, device, label)
     except ApiError as err:
         if err.code == "enrollment_invalid":
             req.limits.enroll.fail(keys)
         raise
+    policy.record(store, device, storage)
+    return enrolled
 
 
 def push(store: ServerStore, req: Request) -> Answer:
@@ -292,12 +296,14 @@ def team_devices(store: ServerStore, req: Request) -> Answer:
     workers = _team_workers(store, _require_manager(req))
     by_worker: dict[str, list[dict[str, Any]]] = {w["id"]: [] for w in workers}
     refused = refusals.counts(store)
+    storage = policy.device_storage(store)
     for device in store.devices():
         if device["worker"] in by_worker:
             by_worker[device["worker"]].append(
                 {"id": device["id"], "label": device["label"],
                  "last_seen": device["last_seen"], "revoked": device["revoked"],
-                 "refused": refused.get(device["id"], 0)})
+                 "refused": refused.get(device["id"], 0),
+                 "storage": storage.get(device["id"], policy.DEFAULT_STORAGE)})
     return {"workers": [{**w, "devices": by_worker[w["id"]]} for w in workers]}
 
 

@@ -18,9 +18,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from sync_server import api, framing, timeouts
+from sync_server import api, framing, policy, timeouts
 from sync_server.errors import ApiError, bad_request, unavailable
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
+from sync_server.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    STORAGE_HEADER,
+)
 
 if TYPE_CHECKING:
     from sync_server.server import SyncServer
@@ -202,6 +207,9 @@ class Handler(BaseHTTPRequestHandler):
             getattr(self.server.limits, route.guard).check([("ip", req.client)])
         if route.auth:
             req.device = self._authenticate(req.client)
+            reported = self.headers.get(STORAGE_HEADER)
+            if reported is not None:
+                policy.record(self.server.store, req.device.id, policy.storage_class(reported))
 
     def _authenticate(self, client: str) -> Device:
         """The device of the bearer token. A valid token is always looked at and served;

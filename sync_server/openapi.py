@@ -12,7 +12,13 @@ from typing import Any
 
 from sync_server.audit import ACTIONS, EXPORTS
 from sync_server.auth import ADMINISTRATOR, ROLES
-from sync_server.protocol import KINDS, MAX_FUTURE_MS, PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync_server.protocol import (
+    KINDS,
+    MAX_FUTURE_MS,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    STORAGE_HEADER,
+)
 
 _REF = "#/components/schemas/"
 
@@ -42,7 +48,14 @@ def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
 _PROTOCOL_PARAM = {"name": PROTOCOL_HEADER, "in": "header", "required": True,
                    "schema": {"type": "string", "enum": [str(PROTOCOL_VERSION)]},
                    "description": "Sync protocol version; anything else is answered 426."}
-_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"), (429, "rate_limited"))
+_STORAGE = {"type": "string", "enum": ["sqlcipher", "os"], "default": "sqlcipher",
+            "description": "How the device keeps its database: under SQLCipher, or in its app "
+                           "sandbox under the operating system's encryption only."}
+_STORAGE_PARAM = {"name": STORAGE_HEADER, "in": "header", "required": False, "schema": _STORAGE,
+                  "description": "The device's storage class, shown to its team lead; "
+                                 "another value is answered `400 bad_storage`."}
+_AUTH_ERRORS = ((401, "unauthorized"), (403, "device_revoked"), (429, "rate_limited"),
+                (400, "bad_storage"))
 _BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (400, "too_deep"),
                 (408, "request_timeout"), (413, "body_too_large"), (415, "unsupported_encoding"))
 _ROUTING_ERRORS = ((404, "not_found"), (405, "method_not_allowed"))
@@ -95,7 +108,8 @@ SCHEMAS: dict[str, Any] = {
                    "(`server`, `admin-cli`, … in any case: `409 device_exists`)."},
         "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$",
                   "description": "Stored without control or direction characters, at most "
-                  "64 characters."}}},
+                  "64 characters."},
+        "storage": _STORAGE}},
     "EnrollResponse": {"type": "object",
                        "required": ["device", "token", "worker", "role", "teams"],
                        "properties": {"device": {"type": "string"}, "token": {"type": "string"},
@@ -181,7 +195,8 @@ SCHEMAS: dict[str, Any] = {
                                    "revoked": {"type": "boolean"},
                                    "refused": {"type": "integer", "minimum": 0,
                                                "description": "Refused changes the device "
-                                               "last said it holds set aside."}}}}}}}}},
+                                               "last said it holds set aside."},
+                                   "storage": _STORAGE}}}}}}}},
     "EnrollmentRequest": {"type": "object", "required": ["worker"], "properties": {
         "worker": _UUID,
         "hours": {"type": "number", "minimum": 1, "maximum": 168, "default": 24}}},
@@ -266,7 +281,8 @@ PATHS: dict[str, Any] = {
         "EnrollResponse",
         _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
                 (409, "device_exists"), (426, "protocol_unsupported"),
-                (426, "upgrade_required"), (429, "rate_limited"), (400, "too_many_values")),
+                (426, "upgrade_required"), (429, "rate_limited"), (400, "too_many_values"),
+                (400, "bad_storage"), (403, "storage_policy")),
         secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
     "/v1/push": {"post": _op(
         "Push changes",
@@ -283,7 +299,7 @@ PATHS: dict[str, Any] = {
                 (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
                 (422, "bad_value"), (422, "field_too_large"), (422, "bad_stamp"),
                 (422, "bad_items"), (426, "protocol_unsupported"), (426, "upgrade_required")),
-        params=[_PROTOCOL_PARAM], body="PushRequest")},
+        params=[_PROTOCOL_PARAM, _STORAGE_PARAM], body="PushRequest")},
     "/v1/pull": {"get": _op(
         "Pull the feed",
         "Current state of every row of the device's teams changed since the cursor, ordered "
@@ -292,7 +308,7 @@ PATHS: dict[str, Any] = {
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_cursor"), (400, "bad_limit"),
                 (400, "bad_request"), (410, "reset_required"), (426, "protocol_unsupported"),
                 (426, "upgrade_required")),
-        params=[_PROTOCOL_PARAM,
+        params=[_PROTOCOL_PARAM, _STORAGE_PARAM,
                 {"name": "cursor", "in": "query", "required": False,
                  "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]*$"},
                  "description": "Opaque and sealed (`400 bad_cursor` when changed); absent = "

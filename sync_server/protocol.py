@@ -39,6 +39,8 @@ PROTOCOL_VERSION = 2
 """2: list fields travel as add-wins sets (items maps); 1 sent them as whole lists."""
 PROTOCOL_HEADER = "Wijkweb-Protocol"
 SCHEMA_HEADER = "Wijkweb-Schema"
+STORAGE_HEADER = "Wijkweb-Storage"
+"""How the device keeps its database: ``sqlcipher`` or ``os`` (sync_server/policy.py)."""
 """The app's local schema version (``PRAGMA user_version``); absent means 1, the first release."""
 
 MAX_FUTURE_MS = 10 * 60 * 1000

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
+import zipfile
 import zlib
 from datetime import UTC
 
@@ -24,6 +26,7 @@ from app.domain.models import (
 from app.i18n import set_language
 from app.services import reports
 from app.services.overview import Period
+from app.sync import exports_log
 
 PERIOD = Period.last(91)
 
@@ -120,6 +123,21 @@ def test_csv_with_personal_data_and_export_folder(seeded):
     with contacts.path.open(encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
     assert any(row["resident_names"] for row in table) and any(row["note"] for row in table)
+
+
+def test_downloads_are_bytes_and_leave_nothing_in_the_app_folder(seeded):
+    """What the save/share dialog gets: the PDF and one ZIP of the CSVs, written nowhere."""
+    store, _ = seeded
+    pdf, packed, files = reports.export_downloads(store, PERIOD)
+    span = f"{PERIOD.start:%Y%m%d}-{PERIOD.end:%Y%m%d}"
+    assert pdf.name == f"rapportage-{span}.pdf" and pdf.data.startswith(b"%PDF-")
+    assert packed.name == f"wijkweb-csv-{span}.zip"
+    with zipfile.ZipFile(io.BytesIO(packed.data)) as z:
+        assert sorted(z.namelist()) == sorted(f"{f.path.stem}.csv" for f in files)
+        contacts = z.read("contacts.csv").decode("utf-8").splitlines()
+    assert len(contacts) == next(f.rows for f in files if f.path.stem == "contacts") + 1
+    assert not (store.path.parent / "exports").exists()
+    assert [e["what"] for e in exports_log.pending(store)][-2:] == ["report_pdf", "report_csv"]
 
 
 def test_headless_report_command(tmp_path, monkeypatch):

@@ -123,11 +123,23 @@ def test_handover_screen_hands_over_and_shows_summaries(seeded):
     assert cards and screen.run.disabled  # nothing left to hand over
 
 
-def test_reports_screen_exports_into_the_data_folder(seeded):
+def test_reports_screen_hands_the_exports_to_the_save_dialog(seeded, monkeypatch):
+    """The PDF and the ZIP of CSVs go to FilePicker.save_file as bytes; none stay behind."""
+    from app.ui import reports as reports_ui
+
+    saved: list[tuple[str, bytes]] = []
+
+    class Picker:  # Flet's FilePicker needs a page; this one records what it was given
+        async def save_file(self, **kw):  # noqa: ANN003, ANN201
+            saved.append((kw["file_name"], kw["src_bytes"]))
+
+    monkeypatch.setattr(reports_ui.ft, "FilePicker", Picker)
     store, _ = seeded
     app = LeadApp(store, 1440)
     screen = make_screen(app, "reports", "")
     screen.build()
     asyncio.run(screen._export(None))
-    assert app.toasts and str(store.path.parent / "exports") in screen.where.value
-    assert list((store.path.parent / "exports").glob("*/rapportage.pdf"))
+    [(pdf, pdf_bytes), (packed, _zip_bytes)] = saved
+    assert pdf.endswith(".pdf") and pdf_bytes.startswith(b"%PDF-") and packed.endswith(".zip")
+    assert app.toasts and pdf in screen.where.value
+    assert not (store.path.parent / "exports").exists()

@@ -117,10 +117,16 @@ class Vault:
         return key
 
     def _open(self, key: bytes) -> Store:
+        """The store under ``key``; without SQLCipher (storage class ``os``) a plain file that
+        only the PIN gate and the operating system protect."""
         if self.store is None:
-            if cipher.is_plain(self.db_path):
-                cipher.encrypt_plain(self.db_path, key)
-            self.store = Store(self.db_path, key)
+            if cipher.STORAGE == "os":
+                self.store = Store(self.db_path)
+                self.store.data_key = key  # the token stays behind the PIN all the same
+            else:
+                if cipher.is_plain(self.db_path):
+                    cipher.encrypt_plain(self.db_path, key)
+                self.store = Store(self.db_path, key)
             try:
                 device_config.DeviceConfig.load(self.data_dir, key)  # seals a token in clear
             except (ValueError, TypeError, OSError):

@@ -25,6 +25,8 @@ class DeviceRow:
     """The device this app runs on (a lead does not revoke it from here)."""
     refused: int = 0
     """Refused changes the device holds set aside, as it last told the server."""
+    storage: str = "sqlcipher"
+    """How it keeps its data: ``sqlcipher`` or ``os`` (sync_server/policy.py)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def load(lead: TeamLead, own_device: str = "") -> list[WorkerRow]:
     for w in lead.devices():
         devices = [DeviceRow(d["id"], d.get("label") or "", parse_time(d.get("last_seen")),
                              bool(d.get("revoked")), d["id"] == own_device,
-                             int(d.get("refused") or 0))
+                             int(d.get("refused") or 0), d.get("storage") or "sqlcipher")
                    for d in w.get("devices", [])]
         devices.sort(key=lambda d: (d.revoked, d.label.casefold(), d.id))
         out.append(WorkerRow(w["id"], w["name"], w["role"], devices))

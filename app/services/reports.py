@@ -9,7 +9,10 @@ the overdue agreements and the residents' outcomes by name, and the CSVs names a
 from __future__ import annotations
 
 import csv
+import io
+import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -341,6 +344,35 @@ def export(store: Store, period: Period, include_personal: bool = False,
     pdf_path = folder / "rapportage.pdf"
     pdf_path.write_bytes(pdf(store, period, include_personal))
     files = csv_files(store, period, folder / "csv", include_personal)
+    _log(store, files)
+    return pdf_path, files
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file for the system's save/share dialog (a download in a browser)."""
+
+    name: str
+    data: bytes
+
+
+def export_downloads(store: Store, period: Period, include_personal: bool = False
+                     ) -> tuple[Download, Download, list[CsvFile]]:
+    """The PDF and a ZIP of the CSVs as bytes, for ``FilePicker.save_file``: on a phone the
+    app's own folder is out of the worker's reach, so nothing is left in it."""
+    span = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    report = Download(f"rapportage-{span}.pdf", pdf(store, period, include_personal))
+    packed = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = csv_files(store, period, Path(tmp), include_personal)
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.write(f.path, f.path.name)
+        files = [CsvFile(Path(f.path.name), f.rows, f.records) for f in files]
+    _log(store, files)
+    return report, Download(f"wijkweb-csv-{span}.zip", packed.getvalue()), files
+
+
+def _log(store: Store, files: list[CsvFile]) -> None:
     exports_log.queue(store, "report_pdf", 0)  # figures, not records
     exports_log.queue(store, "report_csv", sum(f.rows for f in files if f.records))
-    return pdf_path, files

@@ -1,5 +1,10 @@
 """The database file encrypted whole with SQLCipher (AES-256, an HMAC per page), WAL included.
 
+Where the binding has no wheel (Android and iOS, until mobile/recipes/sqlcipher3 is built) the
+import fails softly: ``STORAGE`` is then ``"os"`` and the store is a plain SQLite file in the
+app's sandbox under the system's file encryption (docs/device-security.md). The device reports
+its ``STORAGE`` class when it enrolls and syncs; a team's policy may refuse ``os``.
+
 The store hands a 256-bit data key to SQLCipher as a raw key (``x'…'``), so opening a
 connection costs no key derivation; the key itself comes from ``app.security``. A database
 made by an earlier, unencrypted version is converted here on first unlock, without loss.
@@ -11,8 +16,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-import sqlcipher3.dbapi2 as dbapi
+try:
+    import sqlcipher3.dbapi2 as dbapi
+except ImportError:  # no binding on this platform: the operating system's protection only
+    dbapi = None
 
+STORAGE = "sqlcipher" if dbapi is not None else "os"
+"""This device's storage class, as reported to the server."""
 PLAIN_HEADER = b"SQLite format 3\x00"
 KEY_BYTES = 32
 

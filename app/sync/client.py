@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from app.store import Store
+from app.store import Store, cipher
 from app.sync import errors, exports_log
 from app.sync.config import DeviceConfig
 from sync_server.protocol import (
@@ -27,6 +27,7 @@ from sync_server.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,
+    STORAGE_HEADER,
     decode_hlc,
 )
 
@@ -86,7 +87,7 @@ class SyncClient:
             base_url=config.server.rstrip("/"), transport=transport, timeout=timeout,
             headers={"Authorization": f"Bearer {config.token}", PROTOCOL_HEADER:
                      str(PROTOCOL_VERSION), SCHEMA_HEADER: str(store.schema_version),
-                     "User-Agent": USER_AGENT,
+                     STORAGE_HEADER: cipher.STORAGE, "User-Agent": USER_AGENT,
                      "Accept-Encoding": "gzip"})
 
     def close(self) -> None:
@@ -269,7 +270,8 @@ class SyncClient:
 def enroll(store: Store, server: str, code: str, data_dir: Any,
            transport: httpx.BaseTransport | None = None, label: str = "") -> DeviceConfig:
     """Exchange a one-time enrollment code for this device's token; save it beside the store."""
-    body = {"code": code.strip(), "device": store.device, "label": label}
+    body = {"code": code.strip(), "device": store.device, "label": label,
+            "storage": cipher.STORAGE}
     try:
         with httpx.Client(transport=transport, timeout=30) as http:
             resp = http.post(server.rstrip("/") + "/v1/enroll", json=body,

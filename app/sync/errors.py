@@ -90,6 +90,12 @@ REJECTIONS = ("forbidden_team", "forbidden_kind", "team_mismatch", "reference_ou
 ``Store.ack`` keeps such a change aside with its code for the user to see."""
 
 
+class StoragePolicy(SyncError):
+    """The team requires encrypted storage (SQLCipher) and this device has only the OS's."""
+
+    code = "storage_policy"
+
+
 class ClockSkew(SyncError):
     """This device's clock runs ahead of the server's by more than the protocol allows."""
 
@@ -126,10 +132,9 @@ class BadRequest(SyncError):
 
 _BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
-        NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, ClockSkew, Gap,
-        AdministratorInTeam,
-        EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable, StorageFull,
-        StorageReadonly, UpgradeRequired)
+        NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, StoragePolicy,
+        AdministratorInTeam, ClockSkew, Gap, EpochStale, ResetRequired, ProtocolUnsupported,
+        ServerBusy, Unavailable, StorageFull, StorageReadonly, UpgradeRequired)
 }
 _BY_CODE["overloaded"] = ServerBusy
 _BY_CODE["too_many_connections"] = ServerBusy  # too many devices behind one address: wait

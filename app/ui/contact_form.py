@@ -72,6 +72,8 @@ class ContactForm:
         self.recent = Choice("street", [], on_change=self._recent_street, label=str)
         self.location = field(t("contact.location"), on_change=self._edited,
                               hint_text=t("contact.location_hint"))
+        self.locate = secondary_button(t("contact.locate"), self._locate,
+                                       icon=ft.Icons.MY_LOCATION)
         self.channel = Choice("channel", codes.CHANNELS, ["street"], on_change=self._edited)
         self.themes = Choice("theme", codes.THEMES, multi=True, on_change=self._edited)
         self.note = field(t("contact.note"), on_change=self._edited, multiline=True,
@@ -92,6 +94,7 @@ class ContactForm:
             ft.Row([self.new_button], wrap=True), self.new_block,
             self.anonymous, self.group_block,
             heading(t("contact.where")), self.street, self.recent, self.location,
+            ft.Row([self.locate], wrap=True),
             heading(t("contact.channel")), self.channel,
             heading(t("contact.themes")), self.themes,
             self.note,
@@ -171,6 +174,22 @@ class ContactForm:
         if self._loaded:
             self._edits += 1
             await self.app.bg(service.save_draft, self.app.store, self.draft())
+
+    async def _locate(self, _e: Any) -> None:
+        """Fill the location from the device; on refusal say why and keep what was typed."""
+        from app.ui.locate import device_location
+
+        self.locate.disabled = True
+        refresh(self.locate)
+        try:
+            value, problem = await device_location()
+        finally:
+            self.locate.disabled = False
+        if value is not None:
+            self.location.value = value
+        show_error(self.location, problem)
+        refresh(self.location, self.locate)
+        await self._edited()
 
     # ------------------------------------------------------------------ who
 

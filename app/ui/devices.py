@@ -70,7 +70,8 @@ class DevicesScreen(OnlineScreen):
                 label = t("devices.this_device", label=label)
             rows.append(ft.ListTile(
                 leading=ft.Icon(ft.Icons.PHONE_ANDROID_OUTLINED, color=MUTED),
-                title=ft.Text(label), subtitle=ft.Text(last_sync(device)), trailing=revoke,
+                title=ft.Text(label), trailing=revoke,
+                subtitle=ft.Text(f"{last_sync(device)} · {t('devices.storage.' + device.storage)}"),
                 dense=True, content_padding=ft.Padding.only(left=0, right=0)))
         if not worker.devices:
             rows.append(muted(t("devices.no_devices")))

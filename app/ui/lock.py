@@ -74,6 +74,9 @@ class LockGate:
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0
         page.on_keyboard_event = lambda _e: self.touch()
+        from app.ui.lifecycle import PhoneLifecycle  # it imports this module
+
+        PhoneLifecycle(self).attach(page)
         self._show_lock()
 
     def touch(self) -> None:

@@ -1,5 +1,6 @@
-"""Reports and exports: the period report as PDF and the team's records as CSV, written to
-``exports/`` in the app's data folder; the screen says where."""
+"""Reports and exports: the period report as PDF and the team's records as CSV (one ZIP), handed
+to the system's save/share dialog (``FilePicker.save_file`` with the bytes; a download in a
+browser): on a phone the app's own data folder is out of the worker's reach."""
 
 from __future__ import annotations
 
@@ -52,15 +53,19 @@ class ReportsScreen:
         self.busy.visible, self.export.disabled = True, True
         refresh(self.busy, self.export)
         try:
-            pdf, files = await self.app.bg(service.export, self.app.store,
-                                           period, bool(self.personal.value))
+            pdf, csvs, files = await self.app.bg(service.export_downloads, self.app.store,
+                                                 period, bool(self.personal.value))
+            picker = ft.FilePicker()
+            for download in (pdf, csvs):
+                await picker.save_file(dialog_title=t("reports.save_title"),
+                                       file_name=download.name, src_bytes=download.data)
         finally:
             self.busy.visible, self.export.disabled = False, False
             refresh(self.busy, self.export)
-        self.where.value = t("reports.saved", path=str(pdf.parent))
+        self.where.value = t("reports.handed_over", pdf=pdf.name, zip=csvs.name)
         self.where.visible = True
         self.files.controls = [muted(t("reports.files", pdf=pdf.name, count=len(files),
                                        rows=sum(f.rows for f in files)))]
-        self.files.controls += [muted(f"csv/{f.path.name}: {f.rows}") for f in files]
+        self.files.controls += [muted(f"{csvs.name}/{f.path.name}: {f.rows}") for f in files]
         refresh(self.where, self.files)
-        self.app.toast(t("reports.saved", path=str(pdf.parent)), seconds=8)
+        self.app.toast(self.where.value, seconds=8)

@@ -11,6 +11,7 @@ from app.i18n import LANGUAGES, set_language, t
 from app.security import MIN_PIN_LENGTH, TooSoon, WrongPin
 from app.services import context
 from app.services import sync as sync_service
+from app.store import cipher
 from app.ui.lock import IDLE_CHOICES, IDLE_META, idle_minutes, wait_text
 from app.ui.shell import guarded
 from app.ui.widgets import (
@@ -62,7 +63,9 @@ class SettingsScreen:
             ft.Row([secondary_button(t("settings.enroll_button"), self._enroll,
                                      icon=ft.Icons.LINK)]),
             heading(t("settings.language")), self.language,
-            heading(t("settings.security")), muted(t("settings.security_explain")),
+            heading(t("settings.security")),
+            muted(t("settings.security_explain" if cipher.STORAGE == "sqlcipher"
+                    else "settings.security_explain_os")),
             muted(t("settings.idle_lock")), self.idle,
             ft.Row([secondary_button(t("settings.lock_now"), self._lock_now,
                                      icon=ft.Icons.LOCK_OUTLINE)]),

@@ -50,8 +50,11 @@ def free_port() -> int:
 class AppServer:
     """The app in web mode on its own data dir, seeded with the demo neighbourhood."""
 
-    def __init__(self, data_dir: Path, renderer: str | None = None, seed_demo: bool = True):
+    def __init__(self, data_dir: Path, renderer: str | None = None, seed_demo: bool = True,
+                 env: dict[str, str] | None = None):
         self.data_dir = data_dir
+        self.env = env or {}
+        """Extra environment of the app process (e.g. a PYTHONPATH that hides a module)."""
         self.seed_demo = seed_demo
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -66,7 +69,8 @@ class AppServer:
                 self.ids = seed(store)
             finally:
                 store.close()
-        env = {**os.environ, "FLET_FORCE_WEB_SERVER": "true", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "FLET_FORCE_WEB_SERVER": "true", "PYTHONPATH": str(ROOT),
+               **self.env}
         if self.renderer:
             env["FLET_WEB_RENDERER"] = self.renderer
         self.log = open(self.data_dir / "app.log", "wb")  # noqa: SIM115 - closed in stop()
@@ -121,10 +125,12 @@ def _only_loopback(route: Any) -> None:
         route.abort()
 
 
-def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None = PIN) -> Any:
+def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None = PIN,
+             **context_options: Any) -> Any:
     """A fresh page on the app with semantics on, ready to be driven by accessible names;
-    unlocked with ``pin`` (left at the lock screen if None)."""
-    context = browser.new_context(viewport=viewport)
+    unlocked with ``pin`` (left at the lock screen if None). ``context_options`` go to the
+    browser context (e.g. ``geolocation`` and ``permissions``)."""
+    context = browser.new_context(viewport=viewport, **context_options)
     context.route("**/*", _only_loopback)
     context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
     page = context.new_page()
@@ -164,12 +170,13 @@ def on_field(page: Any, label: str, act: Any = None) -> Any:
     exact = page.get_by_role("textbox", name=label, exact=True)
     loose = page.get_by_role("textbox", name=label).first  # a hint may follow the label
     exact.or_(loose).first.wait_for(timeout=15_000)
-    box = exact if exact.count() else loose
     focused = ("label => document.activeElement && (document.activeElement.getAttribute("
                "'aria-label') || '').includes(label)")
     for attempt in range(5):
         try:
             page.wait_for_timeout(200 * attempt)
+            # chosen again each time: a focused field's name gains its hint, so "exact" may go
+            box = exact if exact.count() else loose
             box.scroll_into_view_if_needed(timeout=3_000)
             box.click(timeout=3_000)
             page.wait_for_function(focused, arg=label, timeout=2_000)

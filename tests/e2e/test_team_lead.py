@@ -5,6 +5,7 @@ screenshots ``laptop-overview.png`` and ``laptop-handover.png`` (CanvasKit rende
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -86,11 +87,17 @@ def test_overview_handover_and_export(browser, server):
     screenshot(page, "laptop-handover")
 
     nav(page, "Rapportage")
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))  # save_file: a download in a browser
     page.get_by_role("button", name="PDF en CSV maken", exact=True).click()
-    announced(page, "Opgeslagen in", timeout=60_000)  # a PDF with charts, on 2 busy cores
-    [folder] = (server.data_dir / "exports").iterdir()
-    assert (folder / "rapportage.pdf").read_bytes().startswith(b"%PDF-")
-    assert len(list((folder / "csv").glob("*.csv"))) == 6 + 4  # records + what works figures
+    announced(page, "aangeboden om op te slaan", timeout=60_000)  # charts, on 2 busy cores
+    [pdf, packed] = sorted(downloads, key=lambda d: d.suggested_filename)
+    assert pdf.suggested_filename.startswith("rapportage-")
+    assert open(pdf.path(), "rb").read(5) == b"%PDF-"
+    with zipfile.ZipFile(packed.path()) as z:
+        # the records and the what-works figures
+        assert len([n for n in z.namelist() if n.endswith(".csv")]) == 6 + 4
+    assert not (server.data_dir / "exports").exists()  # nothing left in the app's own folder
     page.context.close()
 
 
