@@ -34,7 +34,7 @@ from app.security import Vault
 from app.store import Store, cipher, default_data_dir
 from app.sync.client import SyncClient, enroll
 from app.sync.config import DeviceConfig
-from sync_server.protocol import make_stamp, new_id, stamp_ms
+from wijkweb_protocol import make_stamp, new_id, stamp_ms
 
 PIN = "135790"
 VERDICT = "selftest.json"

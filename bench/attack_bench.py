@@ -30,11 +30,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION  # noqa: E402
 from sync_server.store import ServerStore  # noqa: E402
 from tests import attacks  # noqa: E402
 from tests.faults.run import ServerProcess  # noqa: E402
 from tests.server_fixtures import DeviceClient, dump_db  # noqa: E402
+from wijkweb_protocol import PROTOCOL_HEADER, PROTOCOL_VERSION  # noqa: E402
 
 IDLE_ADDRESS = "127.0.0.3"
 

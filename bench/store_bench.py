@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.domain.models import Household, Resident  # noqa: E402
 from app.security.keyslot import new_data_key  # noqa: E402
 from app.store import Store  # noqa: E402
-from sync_server.protocol import DELETED, Clock, add_items, make_stamp, new_id  # noqa: E402
+from wijkweb_protocol import DELETED, Clock, add_items, make_stamp, new_id  # noqa: E402
 
 STREETS = ["Lindelaan", "Esdoornstraat", "Pleinweg", "Kastanjehof", "Wilgenpad", "Beukenrode",
            "Dahliastraat", "Havenkade", "Molenwerf", "Zonnebloemlaan"]

@@ -22,7 +22,7 @@ from store_bench import seed  # noqa: E402
 
 from app.security import Vault  # noqa: E402
 from app.store import Store  # noqa: E402
-from sync_server.protocol import new_id  # noqa: E402
+from wijkweb_protocol import new_id  # noqa: E402
 
 PIN = "482915"
 

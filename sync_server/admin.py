@@ -12,12 +12,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sync_server import policy, restore, retention
+from sync_server import policy, restore
 from sync_server.auth import ROLES
 from sync_server.backend import is_postgres
 from sync_server.errors import ApiError
 from sync_server.migrate_store import migrate_store
 from sync_server.store import ServerStore
+from wijkweb_protocol import retention
 
 
 def add_parser(sub: Any) -> None:

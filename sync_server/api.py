@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, feed, nesting, openapi, policy, refusals
+from sync_server import auth, feed, nesting, openapi, policy, refusals
 from sync_server.audit import Actor
 from sync_server.errors import ApiError, bad_request, not_found
-from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
 from sync_server.ratelimit import RateLimits
 from sync_server.store import Device, ServerStore
 from sync_server.validate import parse_push
+from wijkweb_protocol import EXPORTS, MAX_FUTURE_MS, PROTOCOL_VERSION
 
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
 MIN_CODE_HOURS, MAX_CODE_HOURS, DEFAULT_CODE_HOURS = 1, 168, 24
@@ -398,8 +398,8 @@ def audit_export(store: ServerStore, req: Request) -> Answer:
     assert req.device is not None
     body = _object(req)
     what, team, count = body.get("what"), body.get("team"), body.get("count")
-    if what not in audit.EXPORTS:
-        raise bad_request(f"'what' must be one of: {', '.join(audit.EXPORTS)}.")
+    if what not in EXPORTS:
+        raise bad_request(f"'what' must be one of: {', '.join(EXPORTS)}.")
     if type(count) is not int or not 0 <= count <= 10**9:
         raise bad_request("'count' must be a whole number of records.")
     if not isinstance(team, str) or team not in req.device.teams:

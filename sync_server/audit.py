@@ -13,8 +13,6 @@ from typing import Any, NamedTuple
 
 ACTIONS = ("created", "changed", "pulled", "exported", "purged", "enrolled", "revoked",
            "reviewed", "code_issued")
-EXPORTS = ("report_pdf", "report_csv", "handover_pdf", "review_export")
-"""What the app may say it exported (``POST /v1/audit/export``)."""
 
 
 class Actor(NamedTuple):

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sync_server.protocol import shown
+from wijkweb_protocol import shown
 
 _LINKED = ("household", "resident", "contact", "tie", "activation", "agreement",
            "outcome_score", "handover", "network_person")

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from sync_server import api, framing, policy, timeouts
 from sync_server.errors import ApiError, bad_request, unavailable
-from sync_server.protocol import (
+from wijkweb_protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     SCHEMA_HEADER,

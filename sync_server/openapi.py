@@ -10,9 +10,10 @@ import functools
 import json
 from typing import Any
 
-from sync_server.audit import ACTIONS, EXPORTS
+from sync_server.audit import ACTIONS
 from sync_server.auth import ADMINISTRATOR, ROLES
-from sync_server.protocol import (
+from wijkweb_protocol import (
+    EXPORTS,
     KINDS,
     MAX_FUTURE_MS,
     PROTOCOL_HEADER,

@@ -16,8 +16,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sync_server.protocol import brings, is_set, is_uuid, merge_register, referenced_ids
 from sync_server.validate import UUID_MATCH, Item
+from wijkweb_protocol import brings, is_set, is_uuid, merge_register, referenced_ids
 
 SERVER_KINDS = frozenset({"team", "worker"})
 """Kinds the server publishes itself; devices may not write them."""

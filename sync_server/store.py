@@ -27,12 +27,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, erasure, feed, push, retention
+from sync_server import audit, auth, erasure, feed, push
 from sync_server.audit import CLI, Actor
 from sync_server.backend import open_backend
 from sync_server.errors import ApiError, bad_request, not_found, unavailable
-from sync_server.protocol import KINDS, Clock, merge
 from sync_server.validate import Batch
+from wijkweb_protocol import KINDS, Clock, merge, retention
 
 log = logging.getLogger("wijkweb.server")
 

@@ -15,9 +15,10 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from sync_server import nesting, protocol
+import wijkweb_protocol as protocol
+from sync_server import nesting
 from sync_server.errors import ApiError, bad_request
-from sync_server.protocol import DELETED, KINDS, MAX_TEXT, ProtocolError
+from wijkweb_protocol import DELETED, KINDS, MAX_TEXT, ProtocolError
 
 MAX_CHANGES = 1000
 EPOCH_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -12,7 +12,7 @@ import json
 import socket
 from typing import Any
 
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from wijkweb_protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 ATTACKER = "127.0.0.2"
 MIB = 1024 * 1024

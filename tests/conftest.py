@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from app.store import Store
-from sync_server.protocol import new_id
+from wijkweb_protocol import new_id
 
 pytest_plugins = ["server_fixtures", "sync_fixtures", "team_fixtures"]
 

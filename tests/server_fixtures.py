@@ -43,9 +43,9 @@ import httpx
 import pytest
 
 from sync_server.backend import is_postgres
-from sync_server.protocol import KINDS, LIST, PROTOCOL_HEADER, Clock, add_items, new_id
 from sync_server.server import SyncServer
 from sync_server.store import ServerStore
+from wijkweb_protocol import KINDS, LIST, PROTOCOL_HEADER, Clock, add_items, new_id
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO = {PROTOCOL_HEADER: "2"}

@@ -21,7 +21,7 @@ from app.store import Store
 from app.sync import errors
 from app.sync.client import Backoff, SyncClient, enroll
 from app.sync.config import DeviceConfig
-from sync_server.protocol import DELETED, KINDS
+from wijkweb_protocol import DELETED, KINDS
 
 
 class FaultyTransport(httpx.BaseTransport):

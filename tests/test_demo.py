@@ -13,7 +13,7 @@ from app.demo import WORKERS, seed
 from app.security import Vault
 from app.services import context
 from app.store import Store
-from sync_server.protocol import KINDS, is_set, present
+from wijkweb_protocol import KINDS, is_set, present
 
 
 def _counts(store: Store) -> dict[str, int]:

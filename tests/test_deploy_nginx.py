@@ -39,7 +39,7 @@ import pytest
 from app.store import Store
 from app.sync.client import SyncClient, enroll
 from sync_server.handler import MAX_BODY
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from wijkweb_protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

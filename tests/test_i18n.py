@@ -10,7 +10,7 @@ import pytest
 
 from app.domain import vocab as codes
 from app.i18n import DEFAULT, LANGUAGES, catalog, language, set_language, t
-from sync_server.protocol import KINDS
+from wijkweb_protocol import KINDS
 
 APP = Path(__file__).resolve().parents[1] / "app"
 VOCABULARIES = {

@@ -48,11 +48,10 @@ def test_a_dependency_without_a_phone_wheel_fails(tmp_path: Path, dependency: st
 def test_the_package_holds_no_server_test_docs_or_git_file() -> None:
     project = _project()
     files = check.packaged_files(ROOT, project["tool"]["flet"]["app"])
-    allowed = project["tool"]["wijkweb"]["mobile"]["allowed-server-files"]
-    assert "main.py" in files and "app/main.py" in files
-    assert check.check_files(files, allowed) == []
+    assert "main.py" in files and "app/main.py" in files and "wijkweb_protocol/merge.py" in files
+    assert check.check_files(files, []) == []
     assert not [f for f in files if f.startswith(("tests/", "bench/", "docs/", ".git/"))]
-    assert {f for f in files if f.startswith("sync_server/")} == set(allowed)
+    assert not [f for f in files if f.startswith("sync_server/")]  # the client needs no server
 
 
 def test_a_file_left_out_of_exclude_fails(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 from sync_fixtures import FaultyTransport, Fleet
 
 from app.sync import errors
-from sync_server.protocol import DELETED
 from sync_server.store import ServerStore
+from wijkweb_protocol import DELETED
 
 pytestmark = pytest.mark.postgres
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync_server.protocol import ProtocolError, encode_hlc, make_stamp, new_id, parse_change
+from wijkweb_protocol import ProtocolError, encode_hlc, make_stamp, new_id, parse_change
 
 STAMP = make_stamp(encode_hlc(1_000, 0), "dev1")
 

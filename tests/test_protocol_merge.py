@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync_server.protocol import DELETED, encode_hlc, make_stamp, merge, merge_all
+from wijkweb_protocol import DELETED, encode_hlc, make_stamp, merge, merge_all
 
 values = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1),

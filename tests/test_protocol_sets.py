@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync_server.protocol import (
+from wijkweb_protocol import (
     Clock,
     ProtocolError,
     add_items,

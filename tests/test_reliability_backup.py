@@ -15,8 +15,8 @@ from pathlib import Path
 
 from app.store import Store
 from app.sync.client import Backoff, SyncClient, enroll
-from sync_server.protocol import DELETED
 from sync_server.store import ServerStore
+from wijkweb_protocol import DELETED
 
 
 def server_rows(db: Path) -> dict[str, dict]:

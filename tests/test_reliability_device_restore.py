@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 
 from app.store import Store
-from sync_server.protocol import DELETED
+from wijkweb_protocol import DELETED
 
 
 def restore(dev, backup) -> None:

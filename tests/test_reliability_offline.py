@@ -3,7 +3,7 @@ brings back nothing that was deleted or erased meanwhile."""
 
 from __future__ import annotations
 
-from sync_server.protocol import DELETED
+from wijkweb_protocol import DELETED
 
 
 def live(dev) -> dict[str, dict]:

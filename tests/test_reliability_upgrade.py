@@ -20,8 +20,8 @@ from app.store import Store
 from app.sync import errors
 from app.sync.client import SyncClient
 from app.sync.config import DeviceConfig
-from sync_server.protocol import DELETED, PROTOCOL_HEADER, SCHEMA_HEADER
 from sync_server.schema import SCHEMA_VERSION
+from wijkweb_protocol import DELETED, PROTOCOL_HEADER, SCHEMA_HEADER
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "v1"
 

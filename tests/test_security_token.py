@@ -19,7 +19,7 @@ from app.cli import PIN_ENV, unlocked_store
 from app.security import Vault, WrongPin, keyslot
 from app.sync.client import SyncClient, enroll
 from app.sync.config import CONFIG_NAME, DeviceConfig, TokenLocked
-from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from wijkweb_protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from sync_server.protocol import PROTOCOL_HEADER
+from wijkweb_protocol import PROTOCOL_HEADER
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

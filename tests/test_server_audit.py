@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sync_server.protocol import PROTOCOL_HEADER
+from wijkweb_protocol import PROTOCOL_HEADER
 
 if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from sync_server import api
-from sync_server.protocol import PROTOCOL_HEADER, new_id
 from sync_server.ratelimit import RateLimits
+from wijkweb_protocol import PROTOCOL_HEADER, new_id
 
 if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sync_server.protocol import PROTOCOL_HEADER, new_id
+from wijkweb_protocol import PROTOCOL_HEADER, new_id
 
 if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness

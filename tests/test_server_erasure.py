@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync_server import retention
+from wijkweb_protocol import retention
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

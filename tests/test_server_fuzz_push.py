@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync_server.protocol import PROTOCOL_HEADER, Clock, add_items
+from wijkweb_protocol import PROTOCOL_HEADER, Clock, add_items
 
 if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness

@@ -15,9 +15,9 @@ import pytest
 
 from sync_server.handler import Handler
 from sync_server.nesting import MAX_DEPTH
-from sync_server.protocol import MAX_LIST, MAX_TEXT, PROTOCOL_HEADER
 from sync_server.ratelimit import RateLimits
 from sync_server.server import tls_context
+from wijkweb_protocol import MAX_LIST, MAX_TEXT, PROTOCOL_HEADER
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

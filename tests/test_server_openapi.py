@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sync_server import api, openapi
-from sync_server.protocol import PROTOCOL_HEADER
+from wijkweb_protocol import PROTOCOL_HEADER
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sync_server.protocol import PROTOCOL_HEADER, Clock, new_id
 from sync_server.store import ServerStore
+from wijkweb_protocol import PROTOCOL_HEADER, Clock, new_id
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING
 
-from sync_server.protocol import MAX_FUTURE_MS, encode_hlc, make_stamp, new_id
+from wijkweb_protocol import MAX_FUTURE_MS, encode_hlc, make_stamp, new_id
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 import sync_server.store as store_module
 from sync_server import api, feed, push, validate
-from sync_server.protocol import Clock, new_id
 from sync_server.store import Device, ServerStore
 from sync_server.validate import Item, parse_push
+from wijkweb_protocol import Clock, new_id
 
 DEVICE = "dev-1"
 

@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from sync_server.protocol import PROTOCOL_HEADER, new_id
 from sync_server.ratelimit import RateLimits
+from wijkweb_protocol import PROTOCOL_HEADER, new_id
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

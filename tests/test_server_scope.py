@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sync_server import auth, feed, protocol
-from sync_server.protocol import KINDS, REF, REF_LISTS, REFERENCES, new_id
+import wijkweb_protocol as protocol
+from sync_server import auth, feed
 from sync_server.push import SERVER_KINDS
+from wijkweb_protocol import KINDS, REF, REF_LISTS, REFERENCES, new_id
 
 PROTO = {protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION)}
 
@@ -314,7 +315,7 @@ def test_an_administrator_cannot_join_a_team(server: Harness, cli: Any, how: str
 
 
 def test_the_client_knows_every_rejection_code() -> None:
-    from app.sync.errors import REJECTIONS
     from sync_server import openapi
+    from wijkweb_protocol import REJECTIONS
 
     assert list(REJECTIONS) == openapi.SCHEMAS["Rejection"]["properties"]["code"]["enum"]

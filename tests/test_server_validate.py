@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_server import protocol
-from sync_server.protocol import KINDS, ProtocolError, new_id
+import wijkweb_protocol as protocol
 from sync_server.validate import fast_ok, parse_push
+from wijkweb_protocol import KINDS, ProtocolError, new_id
 
 DEVICE = "dev-1"
 OWN = re.compile("[0-9a-f]{16}@" + re.escape(DEVICE)).fullmatch

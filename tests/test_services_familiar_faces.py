@@ -13,7 +13,7 @@ from app.services import familiar_faces
 from app.services.familiar_faces import quarter_ends
 from app.store import Store
 from app.ui.familiar_faces import FamiliarFacesCard
-from sync_server.protocol import new_id
+from wijkweb_protocol import new_id
 
 DAY = date(2025, 12, 31)
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from app.services import familiar_faces, quarterly
 from app.services.quarterly import suppress
 from app.store import Store
-from sync_server.protocol import new_id
+from wijkweb_protocol import new_id
 
 TODAY = date(2026, 1, 20)
 NAMES = [f"Fam. Jansen{i}" for i in range(12)]

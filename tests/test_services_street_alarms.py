@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.services import context, street_alarms, today
 from app.services.street_alarms import BASELINE_WEEKS, LIMIT, detect
 from app.store import Store
-from sync_server.protocol import new_id
+from wijkweb_protocol import new_id
 
 TODAY = date(2026, 6, 17)  # a Wednesday
 

@@ -10,7 +10,7 @@ from app.services import what_works
 from app.services.matched import MIN_PER_SIDE, Unit, compare
 from app.services.overview import Period
 from app.store import Store
-from sync_server.protocol import new_id
+from wijkweb_protocol import new_id
 
 PERIOD = Period(date(2025, 1, 1), date(2025, 12, 31))
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from server_fixtures import both_backends
 
 from sync_server import policy
-from sync_server.protocol import PROTOCOL_HEADER, STORAGE_HEADER
+from wijkweb_protocol import PROTOCOL_HEADER, STORAGE_HEADER
 
 if TYPE_CHECKING:
     from server_fixtures import Harness

@@ -9,7 +9,7 @@ import pytest
 
 from app.domain.models import MODELS
 from app.store import Store, migrations
-from sync_server.protocol import KINDS, encode_hlc, make_stamp, new_id
+from wijkweb_protocol import KINDS, encode_hlc, make_stamp, new_id
 
 
 def make_v1_database(path):

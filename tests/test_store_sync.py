@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.domain.models import Resident
 from app.store import Store
-from sync_server.protocol import (
+from wijkweb_protocol import (
     DELETED,
     add_items,
     encode_hlc,

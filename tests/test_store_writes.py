@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.store import NotFound, Store
-from sync_server.protocol import DELETED
+from wijkweb_protocol import DELETED
 
 
 def outbox_rows(store: Store) -> list[dict]:

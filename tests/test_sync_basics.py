@@ -11,8 +11,8 @@ from sync_fixtures import make_conflict
 from app.sync import errors
 from app.sync.client import SyncClient
 from app.sync.runner import INTERVAL, RETRY_CAP, SyncRunner, retry_delay
-from sync_server.protocol import encode_hlc
 from sync_server.server import SyncServer
+from wijkweb_protocol import encode_hlc
 
 
 def test_a_contact_recorded_offline_reaches_a_colleague(fleet):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sync_fixtures import FaultyTransport, Fleet
 
 from app.store import NotFound
-from sync_server.protocol import DELETED, KINDS, LIST, merge, shown
+from wijkweb_protocol import DELETED, KINDS, LIST, merge, shown
 
 ops = st.lists(
     st.tuples(st.sampled_from(["create", "edit", "edit", "add", "add", "remove", "delete",

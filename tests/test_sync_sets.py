@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sync_server.protocol import new_id, present
+from wijkweb_protocol import new_id, present
 
 
 def server_items(fleet, team: str, kind: str, row_id: str, field: str) -> list[str]:

@@ -1,5 +1,5 @@
 """A household's page shows the retention term that follows from its legal basis, read from
-the one table the server's purge applies (``sync_server.retention``)."""
+the one table the server's purge applies (``wijkweb_protocol.retention``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.domain import vocab
 from app.i18n import t
 from app.services import residents, retention
 from app.ui.resident_page import ResidentPage
-from sync_server.retention import RULES
+from wijkweb_protocol.retention import RULES
 
 
 def _texts(control: ft.Control) -> list[str]:

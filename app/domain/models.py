@@ -1,4 +1,4 @@
-"""The domain as SQLModel tables, one per row kind of ``sync_server.protocol.KINDS``.
+"""The domain as SQLModel tables, one per row kind of ``wijkweb_protocol.KINDS``.
 
 Every table carries the sync columns of ``Synced``: ``id`` (a UUID made on the device), ``team``
 (the row's scope), ``deleted`` (the ``_deleted`` register) and ``stamps`` (JSON: field → stamp).

@@ -19,7 +19,7 @@ from typing import Any
 from app.store import Store
 from app.sync.config import DeviceConfig
 from app.sync.team import TeamLead
-from sync_server.protocol import DELETED, KINDS, LIST, present
+from wijkweb_protocol import DELETED, KINDS, LIST, present
 
 SERVER_DEVICE = "server"
 

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from app.domain.models import Activation, Contact, Handover, Household, OutcomeScore, Resident
 from app.store import Store
-from sync_server.protocol import stamp_ms
+from wijkweb_protocol import stamp_ms
 
 OUT_OF_SIGHT_WEEKS = 8
 """Default N of "uit beeld"; the team lead changes it on the screen."""

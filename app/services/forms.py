@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sync_server.protocol import MAX_TEXT
+from wijkweb_protocol import MAX_TEXT
 
 Errors = dict[str, str]
 """field → translation key of the message shown next to that field."""

@@ -18,7 +18,7 @@ from app.i18n import t
 from app.services.conflicts import parse_time
 from app.store import Store
 from app.store.store import created
-from sync_server.protocol import DELETED
+from wijkweb_protocol import DELETED
 
 ROUTES = {"resident": "resident", "network_person": "person"}
 """Kinds whose record opens on a screen of its own (route ``name/<id>``)."""

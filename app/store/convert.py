@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from sync_server.protocol import BOOL, DATETIME, DELETED, KINDS, LIST, check_value
+from wijkweb_protocol import BOOL, DATETIME, DELETED, KINDS, LIST, check_value
 
 _DB_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 

@@ -3,7 +3,7 @@
 One write is one SQLite transaction that writes the row, stamps each changed field with the
 hybrid logical clock, and appends the change to the outbox; a crash can leave either all of it or
 none of it. ``apply_remote`` merges rows from the server's feed with the same rule the server uses
-(``sync_server.protocol``), so a pulled older value never overwrites a newer local edit.
+(``wijkweb_protocol``), so a pulled older value never overwrites a newer local edit.
 
 A list field (dreams, themes, …) is an add-wins set: its column holds the list as shown, the
 row's ``sets`` column its items map, and a write sends only what it adds and removes.
@@ -31,7 +31,7 @@ from app.domain.models import defaults, required
 from app.store import cipher, migrations
 from app.store.convert import columns, db_converters, db_to_wire, to_wire, wire_to_db
 from app.store.queries import Queries
-from sync_server.protocol import (
+from wijkweb_protocol import (
     DELETED,
     KINDS,
     LIST,

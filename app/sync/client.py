@@ -22,7 +22,7 @@ import httpx
 from app.store import Store, cipher
 from app.sync import errors, exports_log
 from app.sync.config import DeviceConfig
-from sync_server.protocol import (
+from wijkweb_protocol import (
     MAX_FUTURE_MS,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,

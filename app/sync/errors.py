@@ -84,10 +84,6 @@ class AdministratorInTeam(SyncError):
     code = "administrator_in_team"
 
 
-REJECTIONS = ("forbidden_team", "forbidden_kind", "team_mismatch", "reference_out_of_scope",
-              "tx_rejected")
-"""Codes of single changes a push answer rejects (not errors: the rest of the push stands).
-``Store.ack`` keeps such a change aside with its code for the user to see."""
 
 
 class StoragePolicy(SyncError):
@@ -132,9 +128,9 @@ class BadRequest(SyncError):
 
 _BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
-        NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, StoragePolicy,
+        EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, StoragePolicy,
         AdministratorInTeam, ClockSkew, Gap, EpochStale, ResetRequired, ProtocolUnsupported,
-        ServerBusy, Unavailable, StorageFull, StorageReadonly, UpgradeRequired)
+        Unavailable, StorageFull, StorageReadonly, UpgradeRequired)
 }
 _BY_CODE["overloaded"] = ServerBusy
 _BY_CODE["too_many_connections"] = ServerBusy  # too many devices behind one address: wait

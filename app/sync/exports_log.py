@@ -12,7 +12,7 @@ from typing import Any
 
 from app.services import context
 from app.store import Store
-from sync_server.audit import EXPORTS
+from wijkweb_protocol import EXPORTS
 
 KEY = "audit.exports"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.i18n import t, vocab
-from sync_server.protocol import KINDS, REF, REF_LISTS
+from wijkweb_protocol import KINDS, REF, REF_LISTS
 
 VOCAB_OF = {"channel": "channel", "themes": "theme", "category": "signal",
             "severity": "severity", "legal_basis": "legal_basis", "role": "role",

@@ -31,8 +31,8 @@ from app.store import NotFound, Store
 from app.sync import errors
 from app.sync.client import Backoff, SyncClient, enroll
 from app.sync.config import DeviceConfig
-from sync_server.protocol import DELETED, brings, merge
 from sync_server.store import ServerStore
+from wijkweb_protocol import DELETED, brings, merge
 
 from .proxy import FAULTS, FaultProxy
 

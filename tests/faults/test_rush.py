@@ -7,7 +7,7 @@ import sqlite3
 from collections import Counter
 
 from app.sync.client import SyncClient
-from sync_server.protocol import DELETED
+from wijkweb_protocol import DELETED
 
 from .run import ServerProcess
 from .rush import enroll_fleet, rush
