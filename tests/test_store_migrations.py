@@ -59,3 +59,15 @@ def test_a_database_from_a_newer_app_is_refused(tmp_path):
     db.close()
     with pytest.raises(RuntimeError, match="newer"):
         Store(path)
+
+
+def test_an_older_search_index_is_rebuilt_folded(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    make_v1_database(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("UPDATE resident SET name = 'Ayşe Öztürk'")
+    db.execute("INSERT INTO resident_search SELECT id, name, '' FROM resident")  # as v1 kept it
+    db.close()
+    store = Store(path)
+    assert [r.name for r, _ in store.search_residents("ozturk")] == ["Ayşe Öztürk"]
+    store.close()
