@@ -14,9 +14,9 @@ import pytest
 from app.services import context
 from app.ui.routes import make_screen
 
-ROUTES = ["today", "contact", "residents", "resident/x", "network", "person/x", "ecogram/x",
-          "agreements", "agreements/x", "signals", "scores/x", "settings", "handed_over",
-          "nonsense"]
+ROUTES = ["today", "contact", "contact_edit/x", "residents", "resident/x", "network", "person/x",
+          "ecogram/x", "agreements", "agreements/x", "signals", "scores/x", "settings",
+          "handed_over", "nonsense"]
 
 
 class FakeApp:

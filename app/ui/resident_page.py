@@ -235,9 +235,26 @@ class ResidentPage:
         return service.timeline_page(self.app.store, self.rid, offset)
 
     def _timeline_tile(self, item: TimelineItem) -> ft.ListTile:
+        """An entry shows three lines; a tap opens the whole record where it can be corrected."""
         title, subtitle, icon = timeline_text(item)
         return ft.ListTile(leading=ft.Icon(icon), title=ft.Text(title),
-                           subtitle=ft.Text(subtitle, max_lines=3), min_height=TOUCH)
+                           subtitle=ft.Text(subtitle, max_lines=3,
+                                            overflow=ft.TextOverflow.ELLIPSIS),
+                           min_height=TOUCH, on_click=self._opener(item, title, subtitle))
+
+    def _opener(self, item: TimelineItem, title: str, text: str) -> Any:
+        route = {"contact": f"contact_edit/{item.row.id}", "agreement": f"agreements/{self.rid}",
+                 "outcome_score": f"scores/{self.rid}"}.get(item.kind)
+        if route:
+            return lambda _e: self.app.go(route)
+
+        def read(_e: Any) -> None:  # an activation: its outcome is set further down this page
+            dialog = ft.AlertDialog(
+                title=ft.Text(title), content=ft.Text(text, selectable=True),
+                actions=[ft.TextButton(content=t("action.close"), height=TOUCH,
+                                       on_click=lambda _e: self.app.close_dialog(dialog))])
+            self.app.dialog(dialog)
+        return read
 
     # ------------------------------------------------------------------ network and activations
 

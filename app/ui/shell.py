@@ -64,8 +64,8 @@ def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]
     return [*NAV[:-1], *TEAM_LEAD_NAV, NAV[-1]] if role == "team_lead" else list(NAV)
 
 
-SECTION = {"contact": "today", "resident": "residents", "ecogram": "residents",
-           "scores": "residents", "person": "network"}
+SECTION = {"contact": "today", "contact_edit": "today", "resident": "residents",
+           "ecogram": "residents", "scores": "residents", "person": "network"}
 """Which navigation destination stays selected on a screen that is not one itself."""
 
 
@@ -310,6 +310,6 @@ class App:
             self.bar.selected_index = index
         self.back_button.visible = bool(self.history) and name not in (
             "today", "residents", "network", "agreements", "signals")
-        self.fab.visible = name != "contact"
+        self.fab.visible = name not in ("contact", "contact_edit")
         self.page.update()
         await screen.load()

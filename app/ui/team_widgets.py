@@ -13,7 +13,7 @@ import flet_charts as fch
 
 from app.i18n import t
 from app.services import overview as service
-from app.services.overview import Figure, Period
+from app.services.overview import Figure, Period, RecordLine
 from app.ui.widgets import (
     MUTED,
     TOUCH,
@@ -195,7 +195,7 @@ def section(title: str, chart: ft.Control | None, rows: Sequence[ft.Control], wi
 
 
 class RecordsDialog:
-    """The records behind a figure: date and a line each; a resident's record opens them."""
+    """The records behind a figure: date and a line each; each opens (see ``_opener``)."""
 
     def __init__(self, app: App):
         self.app = app
@@ -207,7 +207,7 @@ class RecordsDialog:
             tiles.append(ft.ListTile(
                 title=ft.Text(line.text, size=14),
                 subtitle=ft.Text(line.day.strftime("%d-%m-%Y") if line.day else ""),
-                dense=True, on_click=self._opener(line.resident_id)))
+                dense=True, on_click=self._opener(line)))
         if not tiles:
             tiles = [muted(t("overview.no_records"))]
         if figure.value > len(lines):
@@ -224,11 +224,16 @@ class RecordsDialog:
         self.dialog.open = False
         refresh(self.dialog)
 
-    def _opener(self, resident_id: str | None) -> Callable[[Any], None] | None:
-        if not resident_id:
+    def _opener(self, line: RecordLine) -> Callable[[Any], None] | None:
+        """A contact opens to be read whole and corrected; a signal its list; the rest their
+        resident."""
+        route = {"contact": f"contact_edit/{line.id}", "signal": "signals"}.get(line.kind)
+        if route is None and line.resident_id:
+            route = f"resident/{line.resident_id}"
+        if route is None:
             return None
 
         def go(_e: Any) -> None:
             self._close()
-            self.app.go(f"resident/{resident_id}")
+            self.app.go(route)
         return go

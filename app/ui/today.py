@@ -87,7 +87,9 @@ class TodayScreen:
     @guarded
     async def load(self) -> None:
         view = await self.app.bg(today_service.today, self.app.store, self.app.ctx)
-        self.contacts.controls = [contact_tile(r) for r in view.contacts] or [
+        self.contacts.controls = [
+            contact_tile(r, lambda _e, cid=r.contact.id: self.app.go(f"contact_edit/{cid}"))
+            for r in view.contacts] or [
             muted(t("today.no_contacts"), 15)]
         self.agreements.controls = [self._agreement(r) for r in view.agreements] or [
             muted(t("today.no_agreements"), 15)]
