@@ -84,3 +84,16 @@ def test_agreement_buttons_are_awaited_handlers(store):
                        "Ayşe", False, True)
     buttons = screen._tile(row).trailing.controls
     assert buttons and all(inspect.iscoroutinefunction(b.on_click) for b in buttons)
+
+
+def test_every_text_style_falls_back_to_the_shipped_fonts():
+    from app.ui import theme
+
+    page = SimpleNamespace()
+    theme.apply(page)
+    assert list(page.fonts) == ["Noto Sans", "Noto Sans Arabic", "Noto Color Emoji"]
+    for path in page.fonts.values():
+        assert (theme.ASSETS_DIR / path).stat().st_size > 100_000
+    for texts in (page.theme.text_theme, page.theme.primary_text_theme):
+        for name in theme.TEXT_STYLES:
+            assert getattr(texts, name).font_family_fallback == list(page.fonts), name

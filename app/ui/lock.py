@@ -20,6 +20,7 @@ import flet as ft
 from app.i18n import t
 from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin, pin_problem
 from app.store import Store
+from app.ui import theme
 from app.ui.widgets import ERROR, field, muted, primary_button
 
 if TYPE_CHECKING:
@@ -61,8 +62,7 @@ class LockGate:
     async def start(self) -> None:
         page = self.page
         page.title = "Wijkweb"
-        page.theme_mode = ft.ThemeMode.LIGHT
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        theme.apply(page)
         page.padding = 0
         page.on_keyboard_event = lambda _e: self.touch()
         self._show_lock()

@@ -19,6 +19,7 @@ from app.i18n import set_language, t
 from app.services import context
 from app.services.sync import Sync
 from app.store import Store
+from app.ui import theme
 from app.ui.widgets import SyncBadge, refresh
 
 if TYPE_CHECKING:
@@ -177,8 +178,7 @@ class App:
         set_language(await self.bg(self.store.meta, "language"))
         self.role = await self.bg(self.store.meta, "role")
         page.title = "Wijkweb"
-        page.theme_mode = ft.ThemeMode.LIGHT
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        theme.apply(page)
         page.padding = 0
         page.on_resize = self._resized
         page.on_disconnect = lambda _e: self._unlisten()
