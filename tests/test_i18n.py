@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.domain import vocab as codes
-from app.i18n import DEFAULT, LANGUAGES, catalog, language, set_language, t
+from app.i18n import DEFAULT, LANGUAGES, catalog, language, set_language, t, tn
 from sync_server.protocol import KINDS
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -55,8 +55,18 @@ def test_every_literal_key_used_in_code_exists():
         for key in re.findall(r"""["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""", path.read_text()):
             if key.split(".")[0] in sections and not key.endswith("."):
                 used.add((key, path.name))
-    missing = sorted(f"{key} ({where})" for key, where in used if key not in keys)
+    missing = sorted(f"{key} ({where})" for key, where in used
+                     if key not in keys and f"{key}.one" not in keys)  # tn(key, n)
     assert not missing, missing
+
+
+def test_every_count_has_a_singular_and_a_plural():
+    keys = set(catalog(DEFAULT))
+    ones = {k[:-len(".one")] for k in keys if k.endswith(".one")}
+    assert ones and {f"{k}.other" for k in ones} <= keys
+    assert tn("count.households", 1) == "1 huishouden"
+    assert tn("count.households", 3) == "3 huishoudens"
+    assert tn("handed_over.banner", 1).startswith("Je hebt 1 huishouden overgenomen")
 
 
 def test_dynamic_keys_exist():

@@ -97,3 +97,12 @@ def test_every_text_style_falls_back_to_the_shipped_fonts():
     for texts in (page.theme.text_theme, page.theme.primary_text_theme):
         for name in theme.TEXT_STYLES:
             assert getattr(texts, name).font_family_fallback == list(page.fonts), name
+
+
+def test_name_fields_keep_what_was_typed(store):
+    """Flet's capitalization formatter title-cases ("Henk De Groot"): name fields use none."""
+    from app.ui.contact_form import ContactForm
+
+    form = ContactForm(FakeApp(store, 412))
+    form.build()
+    assert form.new_name.capitalization in (None, ft.TextCapitalization.NONE)

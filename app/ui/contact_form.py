@@ -60,8 +60,8 @@ class ContactForm:
         self.chosen = ft.Row(wrap=True, spacing=8)
         self.picker = ResidentPicker(self.app, self._pick)
         self.who_error = error_text()
-        self.new_name = field(t("contact.new_resident_name"), on_change=self._edited,
-                              capitalization=ft.TextCapitalization.WORDS)
+        # No capitalization: Flet's formatter would rewrite "Henk de Groot" as "Henk De Groot".
+        self.new_name = field(t("contact.new_resident_name"), on_change=self._edited)
         self.new_street = field(t("contact.new_resident_street"), on_change=self._edited)
         self.new_block = ft.Column([self.new_name, self.new_street], visible=False)
         self.new_button = secondary_button(t("contact.add_new_resident"), self._toggle_new,

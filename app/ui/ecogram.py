@@ -10,7 +10,7 @@ import flet as ft
 import flet.canvas as cv
 
 from app.domain.models import Resident
-from app.i18n import t, vocab
+from app.i18n import t, tn, vocab
 from app.services import network as service
 from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
@@ -110,7 +110,7 @@ class EcogramScreen:
         self.layout = service.layout(self.ties, self.size, self.size)
         self.heading.value = t("ecogram.of", name=self.name)
         self.canvas.shapes = shapes(self.layout, self.name)
-        self.drawing.label = t("ecogram.summary", name=self.name, n=len(self.ties))
+        self.drawing.label = tn("ecogram.summary", len(self.ties), name=self.name)
         self.list.controls = [self._tile(tie, person) for tie, person in self.ties] or [
             muted(t("resident.no_ties"), 15)]
         self.app.page.update()

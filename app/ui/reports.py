@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t
+from app.i18n import t, tn
 from app.services import reports as service
 from app.ui.shell import guarded
 from app.ui.team_widgets import PeriodPicker
@@ -57,8 +57,8 @@ class ReportsScreen:
             refresh(self.busy, self.export)
         self.where.value = t("reports.saved", path=str(pdf.parent))
         self.where.visible = True
-        self.files.controls = [muted(t("reports.files", pdf=pdf.name, count=len(files),
-                                       rows=sum(f.rows for f in files)))]
+        self.files.controls = [muted(tn("reports.files", len(files), pdf=pdf.name,
+                                        rows=sum(f.rows for f in files)))]
         self.files.controls += [muted(f"csv/{f.path.name}: {f.rows}") for f in files]
         refresh(self.where, self.files)
         self.app.toast(t("reports.saved", path=str(pdf.parent)), seconds=8)

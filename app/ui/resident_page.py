@@ -1,5 +1,6 @@
-"""A resident's page: ambitions, talents and obstacles first (PAK: start from dreams), then the
-timeline, then the network; primary worker and legal basis in the header."""
+"""A resident's page: name and address, then ambitions, talents and obstacles (PAK: start from
+dreams), the timeline and the network; the administration (primary worker, legal basis,
+retention) last, with only a missing consent flagged at the top."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class ResidentPage:
 
     def build(self) -> ft.Control:
         self.header = ft.Column(spacing=4)
+        self.admin = ft.Column(spacing=4)
         self.lists = ft.Column(spacing=12)
         self.timeline = PagedList(self.app, self._fetch_timeline, self._timeline_tile,
                                   t("resident.timeline_empty"))
@@ -82,10 +84,11 @@ class ResidentPage:
                              icon=ft.Icons.ASSIGNMENT),
         ], wrap=True, spacing=8, run_spacing=8)
         return screen_column([
-            self.header, actions, self.lists,
+            self.header, self.lists, actions,
             heading(t("resident.timeline")), self.timeline,
             heading(t("resident.network")), self.network,
             heading(t("resident.activations")), self.activations,
+            heading(t("resident.admin")), self.admin,
             ft.Container(height=80),
         ], spacing=12)
 
@@ -99,6 +102,7 @@ class ResidentPage:
         self._render_header()
         self._render_lists()
         refresh(self.header)
+        refresh(self.admin)
         refresh(self.lists)
         await self.timeline.reload()
         await self._load_network()
@@ -110,30 +114,48 @@ class ResidentPage:
         assert p is not None
         h = p.household
         address = f"{h.street} {h.house_number or ''}".strip() if h else ""
-        basis = vocab("legal_basis", h.legal_basis) if h else t("resident.no_household")
-        if h and h.consent_date:
-            basis += " " + t("resident.since", day=h.consent_date.strftime("%d-%m-%Y"))
         rows: list[ft.Control] = [
             ft.Text(p.resident.name, size=26, weight=ft.FontWeight.W_700),
             muted(" · ".join(x for x in (address, t("resident.born", year=p.resident.birth_year)
                                          if p.resident.birth_year else "") if x), 15),
+        ]
+        if p.members:
+            rows.append(muted(t("resident.household", names=", ".join(m.name for m in p.members))))
+        if p.consent_missing and h:
+            rows.append(ft.TextButton(
+                content=ft.Text(t("resident.consent_missing"), color=OVERDUE),
+                on_click=self._change_basis, tooltip=t("resident.change_basis")))
+        self.header.controls = rows
+        self.admin.controls = self._admin_rows()
+
+    def _admin_rows(self) -> list[ft.Control]:
+        """Primary worker, legal basis and retention: one consistent line for the basis."""
+        p = self.profile
+        assert p is not None
+        h = p.household
+        if h is None:
+            basis = t("resident.no_household")
+        elif p.consent_missing:
+            basis = t("resident.consent_not_recorded")
+        else:
+            basis = vocab("legal_basis", h.legal_basis)
+            if h.consent_date:
+                basis += " " + t("resident.since", day=h.consent_date.strftime("%d-%m-%Y"))
+        rows: list[ft.Control] = [
             ft.Row([ft.Icon(ft.Icons.PERSON_PIN, color=MUTED),
                     ft.Text(t("resident.primary_worker",
                               name=p.primary_worker or t("resident.nobody"))),
                     ft.TextButton(content=t("action.change"), on_click=self._change_worker,
                               tooltip=t("resident.change_worker"), height=TOUCH)], wrap=True),
-            ft.Row([ft.Icon(ft.Icons.GAVEL, color=MUTED),
-                    ft.Text(t("resident.legal_basis", basis=basis)),
+            ft.Row([ft.Icon(ft.Icons.GAVEL, color=OVERDUE if p.consent_missing else MUTED),
+                    ft.Text(t("resident.legal_basis", basis=basis),
+                            color=OVERDUE if p.consent_missing else None),
                     ft.TextButton(content=t("action.change"), on_click=self._change_basis,
                               tooltip=t("resident.change_basis"), height=TOUCH)], wrap=True),
         ]
         if h:
             rows.append(muted(t("retention.term", years=retention.term_years(h.legal_basis))))
-        if p.consent_missing:
-            rows.append(ft.Text(t("resident.consent_missing"), color=OVERDUE))
-        if p.members:
-            rows.append(muted(t("resident.household", names=", ".join(m.name for m in p.members))))
-        self.header.controls = rows
+        return rows
 
     async def _change_worker(self, _e: Any) -> None:
         p = self.profile

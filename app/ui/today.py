@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t, vocab
+from app.i18n import t, tn, vocab
 from app.services import agreements as agreements_service
 from app.services import today as today_service
 from app.ui.shell import guarded
@@ -97,7 +97,7 @@ class TodayScreen:
             muted(t("today.no_signals"), 15)]
         self.handed.content = ft.ListTile(
             leading=ft.Icon(ft.Icons.SWAP_HORIZ), min_height=TOUCH,
-            title=ft.Text(t("handed_over.banner", count=view.handed_over)),
+            title=ft.Text(tn("handed_over.banner", view.handed_over)),
             on_click=lambda _e: self.app.go("handed_over"))
         self.handed.bgcolor, self.handed.border_radius = ft.Colors.AMBER_50, 8
         self.handed.visible = view.handed_over > 0

@@ -77,6 +77,9 @@ def test_overview_handover_and_export(browser, server):
     target.click()
     expect(target).to_be_checked()
     page.get_by_role("button", name="Overdragen", exact=True).click()
+    page.get_by_text("Overdracht bevestigen").first.wait_for()  # asks first
+    assert [h for h in server.rows(Household) if h.primary_worker_id == leaving]
+    page.get_by_role("button", name="Ja, overdragen", exact=True).click()
     announced(page, "Overgedragen:")
     host.get_by_text("Overdracht per huishouden").first.wait_for()
     homes = server.rows(Household)
