@@ -26,6 +26,7 @@ from app.ui.widgets import (
     TOUCH,
     Choice,
     ResidentPicker,
+    date_field,
     error_text,
     field,
     heading,
@@ -85,7 +86,7 @@ class ContactForm:
                           min_lines=3, max_lines=None if editing else 8)
         self.follow_up = ft.Switch(label=t("contact.follow_up"), on_change=self._toggle_follow)
         self.follow_what = field(t("contact.follow_up_what"), on_change=self._edited)
-        self.follow_due = field(t("contact.follow_up_due"), on_change=self._edited)
+        self.follow_due = date_field(self.app, t("contact.follow_up_due"), on_change=self._edited)
         self.follow_owner = Choice("owner", ("worker", "resident"), ["worker"],
                                    on_change=self._edited)
         self.owner_error = error_text()
@@ -100,7 +101,9 @@ class ContactForm:
         self.new_button.visible = self.follow_up.visible = not editing
         clear = ft.TextButton(content=t("contact.clear"), on_click=self._clear, height=TOUCH,
                               visible=not editing)
-        return screen_column([
+        for name, target in self._error_targets().items():
+            target.key = ft.ScrollKey(f"contact.{name}")
+        self.body = screen_column([
             self.recorded,
             heading(t("contact.who")), self.chosen, self.picker, self.who_error,
             ft.Row([self.new_button], wrap=True), self.new_block,
@@ -113,6 +116,7 @@ class ContactForm:
             ft.Row([self.save_button, clear]),
             ft.Container(height=24),
         ], spacing=12)
+        return self.body
 
     # ------------------------------------------------------------------ draft in, draft out
 
@@ -245,6 +249,21 @@ class ContactForm:
 
     # ------------------------------------------------------------------ save, undo, clear
 
+    def _error_targets(self) -> dict[str, ft.Control]:
+        """Each error's field (or the group it sits under), in the order of the form."""
+        return {"who": self.picker, "new_resident.0": self.new_name,
+                "group_size": self.group_size, "street": self.street,
+                "location": self.location, "note": self.note,
+                "follow_up_what": self.follow_what, "follow_up_due": self.follow_due,
+                "follow_up_owner": self.follow_owner}
+
+    def _scroll_to_first_error(self, errors: dict[str, str]) -> None:
+        """Bring the first error into view (at the top, as far as the form scrolls)."""
+        first = next((name for name in self._error_targets() if name in errors), None)
+        if first is not None:
+            self.app.page.run_task(self.body.scroll_to, scroll_key=f"contact.{first}",
+                                   duration=300)
+
     def _show_errors(self, errors: dict[str, str]) -> None:
         set_error_text(self.who_error, errors.get("who"))
         show_error(self.new_name, errors.get("new_resident.0"))
@@ -263,7 +282,9 @@ class ContactForm:
         self._show_errors(errors)
         if errors:
             self.app.page.update()
-            self.app.toast(t("form.check_fields"))
+            self._scroll_to_first_error(errors)
+            # Said, not shown: a message bar would cover the errors low in the form.
+            self.app.announce(t("form.check_fields"))
             await self.app.bg(service.save_draft, self.app.store, draft, self.contact_id)
             return
         if self.contact_id:

@@ -23,6 +23,7 @@ from app.ui.widgets import (
     TOUCH,
     Choice,
     PagedList,
+    date_field,
     error_text,
     field,
     form_dialog,
@@ -192,8 +193,8 @@ class ResidentPage:
         basis = Choice("legal_basis", codes.LEGAL_BASES, [h.legal_basis],
                        on_change=basis_chosen)
         basis_error = error_text()
-        day = field(t("resident.consent_date"),
-                    value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
+        day = date_field(self.app, t("resident.consent_date"),
+                         value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
 
         @self.app.guard
         async def save(_e: Any) -> None:
@@ -327,7 +328,7 @@ class ResidentPage:
         who = Choice("person", list(names), multi=True, label=lambda pid: names[pid])
         who_error = error_text()
         request = field(t("activation.request"), multiline=True, min_lines=2)
-        day = field(t("activation.date"))
+        day = date_field(self.app, t("activation.date"))
 
         @self.app.guard
         async def save(_e: Any) -> None:

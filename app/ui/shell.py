@@ -131,11 +131,20 @@ class App:
         return await asyncio.to_thread(fn, *args)
 
     def toast(self, text: str, action: str | None = None,
-              on_action: Callable[..., Any] | None = None, seconds: float = 4) -> None:
+              on_action: Callable[..., Any] | None = None, seconds: float = 4,
+              announce: bool = False) -> None:
+        """A message bar; ``announce`` also hands it to the screen reader, for a message shown
+        as a dialog closes (the bar's own live region is not read then)."""
         bar = ft.SnackBar(ft.Text(text), action=action, on_action=on_action,
                           duration=ft.Duration(milliseconds=int(seconds * 1000)),
                           show_close_icon=action is None)
         self.page.show_dialog(bar)
+        if announce:
+            self.announce(text)
+
+    def announce(self, text: str) -> None:
+        """Say ``text`` to a screen reader (a polite announcement), without showing anything."""
+        self.page.run_task(self.semantics.announce_message, text)
 
     def guard(self, fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None]]:
         """``guarded`` for a closure: errors are logged and shown as a plain message."""
@@ -185,6 +194,7 @@ class App:
         self._unlisten = self.sync.add_listener(self._sync_news)
         # kept on self: a service nobody references is unregistered from the page
         self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
+        self.semantics = ft.SemanticsService()
         self.layout()
         await self.show("today")
         await self.refresh_badge()
@@ -261,6 +271,7 @@ class App:
     async def relayout(self) -> None:
         """Rebuild everything (after a language switch, or an enrollment that changed the role)."""
         self.role = await self.bg(self.store.meta, "role")
+        theme.apply(self.page)  # Flutter's own labels in the new language too
         self.layout()
         await self.show(self.route)
         await self.refresh_badge()

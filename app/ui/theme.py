@@ -1,4 +1,4 @@
-"""The app's look, set on every page: the teal theme and the fonts every script needs.
+"""The app's look, set on every page: the teal theme, the fonts every script needs, the locale.
 
 The app works offline, so it cannot fetch fonts for scripts its default font lacks (Flutter's
 web engine would ask a CDN): Noto Sans, Noto Sans Arabic and a subset of Noto Color Emoji ship
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import flet as ft
 from flet.controls.base_control import value
+
+from app.i18n import language
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 """Flet's assets directory (fonts, app icon, splash), for ``ft.run(assets_dir=...)``."""
@@ -37,8 +39,16 @@ class FallbackTextStyle(ft.TextStyle):
     font_family_fallback: list[str] | None = None
 
 
+LOCALES = {"nl": ft.Locale("nl", "NL"), "en": ft.Locale("en", "GB")}
+"""Flutter's own words (screen-reader labels such as "Sluiten", "Tabblad 1 van 12",
+"Melding", the date picker) follow the app's language."""
+
+
 def apply(page: ft.Page) -> None:
-    """Light teal theme whose every text style falls back to the shipped fonts."""
+    """Light teal theme whose every text style falls back to the shipped fonts, in the app's
+    language."""
+    page.locale_configuration = ft.LocaleConfiguration(
+        supported_locales=list(LOCALES.values()), current_locale=LOCALES[language()])
     page.fonts = dict(FONTS)
     texts = ft.TextTheme(**{name: FallbackTextStyle(font_family_fallback=list(FONTS))
                             for name in TEXT_STYLES})
