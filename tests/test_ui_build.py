@@ -106,3 +106,16 @@ def test_name_fields_keep_what_was_typed(store):
     form = ContactForm(FakeApp(store, 412))
     form.build()
     assert form.new_name.capitalization in (None, ft.TextCapitalization.NONE)
+
+
+def test_an_enrolled_device_does_not_offer_enrollment(store, team):
+    from app.ui.settings import SettingsScreen
+
+    context.set_current(store, "11111111-1111-4111-8111-111111111111", team, "street_coach")
+    screen = SettingsScreen(FakeApp(store, 412))
+    screen.build()
+    screen._show_enrolled()
+    assert screen.enroll_block.visible and not screen.linked.visible
+    screen.server.value = "https://sync.wijk.example"
+    screen._show_enrolled()
+    assert not screen.enroll_block.visible and "sync.wijk.example" in screen.linked.value
