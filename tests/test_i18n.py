@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.domain import vocab as codes
-from app.i18n import DEFAULT, LANGUAGES, catalog, language, set_language, t, tn
+from app.i18n import DEFAULT, LANGUAGES, catalog, change, decimal, language, set_language, t, tn
 from sync_server.protocol import KINDS
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -103,3 +103,12 @@ def test_every_field_of_every_kind_has_a_name_in_words():
     names = {f"field.{f}" for fields in KINDS.values() for f in fields} | {"field._deleted"}
     for lang in LANGUAGES:
         assert names <= set(catalog(lang)), sorted(names - set(catalog(lang)))
+
+
+def test_decimals_as_the_reader_writes_them():
+    try:
+        assert change(2.5, 3.04) == "2,5 → 3,0" and decimal(None) == "-"
+        set_language("en")
+        assert change(2.5, 3.04) == "2.5 → 3.0"
+    finally:
+        set_language(DEFAULT)

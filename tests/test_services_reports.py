@@ -21,7 +21,7 @@ from app.domain.models import (
     Signal,
     Worker,
 )
-from app.i18n import set_language
+from app.i18n import change, set_language
 from app.services import reports
 from app.services.overview import Period
 
@@ -138,3 +138,22 @@ def test_headless_report_command(tmp_path, monkeypatch):
     assert cli.main(args) == 0  # both into exports/
     [folder] = (tmp_path / "exports").iterdir()
     assert (folder / "rapportage.pdf").exists() and (folder / "csv" / "contacts.csv").exists()
+
+
+def test_pdf_scores_use_decimal_commas_and_a_drawn_arrow(seeded):
+    store, _ = seeded
+    text = pdf_text(reports.pdf(store, PERIOD, include_personal=True))
+    assert "->" not in text
+    assert re.search(r"^\d,\d$", text, re.M)  # "2,5" before the arrow, "3,0" after it
+    assert not re.search(r"^\d\.\d+$", text, re.M)
+
+
+def test_a_long_table_repeats_its_header_on_every_page():
+    doc = reports._Pdf("Test")
+    doc.add_page()
+    doc.table(["Kolom een", "Kolom twee"], [(f"regel {i}", change(1.26, 2.5))
+                                            for i in range(150)], [60, 60])
+    text = pdf_text(bytes(doc.output()))
+    assert doc.pages_count >= 3
+    assert text.count("Kolom een") == doc.pages_count
+    assert "1,3" in text and "2,5" in text and "1,3 -> 2,5" not in text

@@ -47,6 +47,19 @@ def tn(key: str, n: int, **kw: object) -> str:
     return t(f"{key}.{'one' if n == 1 else 'other'}", n=n, **kw)
 
 
+def decimal(value: float | None) -> str:
+    """A number with one decimal as the reader writes it: "2,5" in Dutch, "2.5" in English."""
+    if value is None:
+        return "-"
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if _current == "nl" else text
+
+
+def change(first: float | None, latest: float | None) -> str:
+    """Before and after: "2,5 → 3,0"."""
+    return f"{decimal(first)} → {decimal(latest)}"
+
+
 def vocab(name: str, code: object) -> str:
     """The word for a vocabulary code, e.g. ``vocab("theme", "housing")`` → "Wonen"."""
     return t(f"{name}.{code}")

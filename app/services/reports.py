@@ -29,7 +29,7 @@ from app.domain.models import (
     Team,
     Worker,
 )
-from app.i18n import t, vocab
+from app.i18n import change, t, vocab
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
 from app.services.overview import Period, in_period
@@ -146,20 +146,46 @@ class _Pdf(FPDF):
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
               widths: Sequence[float]) -> None:
-        self.set_font("Helvetica", "B", 9)
-        self.set_text_color(0)
-        for text, w in zip(header, widths, strict=True):
-            self.cell(w, 6, _latin(text), border="B")
-        self.ln(6)
-        self.set_font("Helvetica", size=9)
-        self.set_text_color(40)
+        """Rows under a header that is repeated at the top of every page the table runs on."""
+        self._table_header(header, widths)
         for row in rows:
             if self.get_y() > 275:
                 self.add_page()
+                self._table_header(header, widths)
             for value, w in zip(row, widths, strict=True):
-                self.cell(w, 5.5, _latin(str(value))[: int(w / 1.7)])
+                self._cell(str(value), w, 5.5)
             self.ln(5.5)
         self.ln(2)
+
+    def _table_header(self, header: Sequence[str], widths: Sequence[float]) -> None:
+        self.set_font("Helvetica", "B", 9)
+        self.set_text_color(0)
+        for text, w in zip(header, widths, strict=True):
+            self._cell(text, w, 6, border="B")
+        self.ln(6)
+        self.set_font("Helvetica", size=9)
+        self.set_text_color(40)
+
+    def _cell(self, text: str, width: float, height: float, border: str = "") -> None:
+        """One table cell; "2,5 → 3,0" gets a drawn arrow (the core font has none, and "->"
+        is not an arrow)."""
+        x, y = self.get_x(), self.get_y()
+        if "→" not in text:
+            self.cell(width, height, _latin(text)[: int(width / 1.7)], border=border)
+            return
+        first, latest = (_latin(part.strip()) for part in text.split("→", 1))
+        self.cell(width, height, "", border=border)  # the border under the whole cell
+        self.set_xy(x, y)
+        self.cell(self.get_string_width(first) + 1.5, height, first)
+        ax, ay = self.get_x() + 0.5, y + height / 2 + 0.1
+        self.set_draw_color(40)
+        self.set_fill_color(40)
+        self.set_line_width(0.25)
+        self.line(ax, ay, ax + 4, ay)
+        self.polygon([(ax + 4.6, ay), (ax + 3.2, ay - 0.9), (ax + 3.2, ay + 0.9)], style="F")
+        self.set_x(ax + 5.5)
+        self.cell(self.get_string_width(latest) + 1, height, latest)
+        self.set_xy(x + width, y)
 
 
 def _team_name(store: Store) -> str:
@@ -227,7 +253,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
     doc.table([t("outcomes.domain"), t("outcomes.residents"), t("outcomes.improved"),
                t("outcomes.same"), t("outcomes.worse"), t("outcomes.first_latest")],
               [(vocab("zrm", d.domain), d.residents, d.improved, d.same, d.worse,
-                f"{d.first_avg} -> {d.latest_avg}" if d.residents else "-")
+                change(d.first_avg, d.latest_avg) if d.residents else "-")
                for d in out.domains], [55, 22, 25, 22, 22, 34])
     doc.para(t("outcomes.held", held=len(out.activations_held), total=out.activations))
 
@@ -244,7 +270,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
                     a.what) for a in rows], [25, 55, 100])
         doc.h2(t("report.outcomes_by_name"))
         doc.table([t("report.resident"), t("outcomes.domains"), t("outcomes.first_latest")],
-                  [(r.name, r.domains, f"{r.first_avg} -> {r.latest_avg}")
+                  [(r.name, r.domains, change(r.first_avg, r.latest_avg))
                    for r in out.residents], [80, 30, 50])
     return bytes(doc.output())
 
