@@ -21,7 +21,8 @@ from app.domain.models import (
     Signal,
     Worker,
 )
-from app.i18n import change, set_language
+from app.domain.vocab import CHANNELS
+from app.i18n import change, set_language, t, vocab
 from app.services import reports
 from app.services.overview import Period
 
@@ -103,7 +104,8 @@ def test_csv_rows_equal_hand_counts_without_personal_columns(seeded, tmp_path):
         with f.path.open(encoding="utf-8") as fh:
             table = list(csv.reader(fh))
         assert len(table) == expected[name] + 1
-        assert not {"note", "resident", "worker", "what", "resident_names"} & set(table[0])
+        assert not {t(f"csv.{c}") for c in ("note", "resident", "worker", "what",
+                                             "resident_names")} & set(table[0])
         everything += f.path.read_text(encoding="utf-8")
     for r in rows(store, Resident):
         assert r.name not in everything and r.id not in everything
@@ -117,7 +119,23 @@ def test_csv_with_personal_data_and_export_folder(seeded):
     [contacts] = [f for f in files if f.path.stem == "contacts"]
     with contacts.path.open(encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
-    assert any(row["resident_names"] for row in table) and any(row["note"] for row in table)
+    assert any(row["namen bewoners"] for row in table) and any(row["notitie"] for row in table)
+
+
+def test_csv_holds_dutch_words_with_a_code_column_for_scripts(seeded, tmp_path):
+    store, _ = seeded
+    files = {f.path.stem: f for f in reports.csv_files(store, PERIOD, tmp_path)}
+    with files["contacts"].path.open(encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert table and {"datum", "straat", "kanaal", "channel_code", "thema's"} <= set(table[0])
+    for row in table:
+        assert row["kanaal"] == vocab("channel", row["channel_code"])
+        assert row["kanaal"] in {vocab("channel", c) for c in CHANNELS}
+    assert any(row["thema's"] for row in table)
+    with files["signals"].path.open(encoding="utf-8") as fh:
+        [header] = list(csv.reader(fh))[:1]
+    assert header[:7] == ["id", "datum", "straat", "soort", "category_code", "ernst",
+                          "severity_code"]
 
 
 def test_headless_report_command(tmp_path, monkeypatch):

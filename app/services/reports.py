@@ -288,9 +288,42 @@ def _day(value: datetime) -> str:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).date().isoformat()
 
 
+CODED = {"channel": "channel", "themes": "theme", "worker_role": "role", "outcome": "outcome",
+         "status": "status", "owner_kind": "owner", "category": "signal",
+         "severity": "severity", "signal_status": "signal_status", "domain": "zrm"}
+"""Columns holding vocabulary codes → their vocabulary: written in words, each followed by a
+``<column>_code`` column with the code itself, for scripts (codes do not change with the
+language; words do)."""
+
+
+def _table(columns: list[str], rows: list[list[object]]
+           ) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of one CSV: column names in the report's language, coded columns as
+    words plus their code; a list of codes (themes) joined with ";"."""
+    header: list[str] = []
+    for name in columns:
+        header += [t(f"csv.{name}"), f"{name}_code"] if name in CODED else [t(f"csv.{name}")]
+    out = []
+    for row in rows:
+        cells: list[object] = []
+        for name, value in zip(columns, row, strict=True):
+            if name not in CODED:
+                cells.append(value)
+                continue
+            items = value if isinstance(value, list) else [value]
+            cells += [";".join(vocab(CODED[name], v) for v in items if v != ""),
+                      ";".join(str(v) for v in items)]
+        out.append(cells)
+    return header, out
+
+
 def csv_files(store: Store, period: Period, out_dir: Path,
               include_personal: bool = False) -> list[CsvFile]:
-    """One CSV per record kind of the period in ``out_dir``; the number of rows of each."""
+    """One CSV per record kind of the period in ``out_dir``; the number of rows of each.
+
+    Headers and coded values in the report's language (Dutch by default), each coded column
+    followed by its code (see ``CODED``); dates as ISO (2026-03-01), which spreadsheets read.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     p = include_personal
     with store.session() as s:
@@ -309,35 +342,36 @@ def csv_files(store: Store, period: Period, out_dir: Path,
     def who(wid: str | None) -> list[str]:
         return [workers[wid].name if wid in workers else ""] if p else []
 
+    personal = ["worker", "resident_names", "note"] if p else []
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
-        "contacts": (
+        "contacts": _table(
             ["id", "date", "street", "channel", "themes", "residents", "group_size",
-             "follow_up", "worker_role", *(["worker", "resident_names", "note"] if p else [])],
-            [[c.id, _day(c.at), c.street, c.channel, ";".join(c.themes), len(c.resident_ids),
+             "follow_up", "worker_role", *personal],
+            [[c.id, _day(c.at), c.street, c.channel, c.themes, len(c.resident_ids),
               c.group_size or "", int(c.follow_up), role(c.worker_id),
               *(who(c.worker_id) + [";".join(names.get(r, "") for r in c.resident_ids), c.note]
                 if p else [])] for c in contacts]),
-        "activations": (
+        "activations": _table(
             ["id", "date", "outcome", "outcome_date", "people", "worker_role",
              *(["resident", "request"] if p else [])],
             [[a.id, a.date, a.outcome, a.outcome_date or "", len(a.person_ids),
               role(a.worker_id), *([names.get(a.resident_id, ""), a.request] if p else [])]
              for a in acts]),
-        "agreements": (
+        "agreements": _table(
             ["id", "due", "status", "owner_kind", *(["resident", "what"] if p else [])],
             [[a.id, a.due or "", a.status, a.owner_kind,
               *([names.get(a.resident_id or "", ""), a.what] if p else [])]
              for a in agreements]),
-        "signals": (
-            ["id", "date", "street", "category", "severity", "status",
+        "signals": _table(
+            ["id", "date", "street", "category", "severity", "signal_status",
              *(["note"] if p else [])],
             [[x.id, _day(x.at), x.street, x.category, x.severity, x.status,
               *([x.note] if p else [])] for x in signals]),
-        "initiatives": (
+        "initiatives": _table(
             ["id", "date", "street", *(["title", "carried_by"] if p else [])],
             [[i.id, i.at or "", i.street, *([i.title, i.carried_by] if p else [])]
              for i in initiatives]),
-        "outcome_scores": (
+        "outcome_scores": _table(
             ["id", "date", "domain", "score", *(["resident"] if p else [])],
             [[o.id, o.date, o.domain, o.score, *([names.get(o.resident_id, "")] if p else [])]
              for o in scores]),
