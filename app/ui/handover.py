@@ -140,7 +140,7 @@ class HandoverScreen:
         refresh(self.target_error)
         if result is None:
             return
-        self.app.toast(t("handover.done", **_counts(result, "count.agreements")))
+        self.app.toast(t("handover.done", **_counts(result, "count.agreements")), announce=True)
         await self.app.saved()
         summaries = [await self.app.bg(service.summary, self.app.store, hid)
                      for hid in result.households]

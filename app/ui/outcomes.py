@@ -19,6 +19,7 @@ from app.ui.team_widgets import (
     legend,
     reload_period,
     section,
+    two_lines,
 )
 from app.ui.widgets import muted, screen_column
 
@@ -107,13 +108,13 @@ class OutcomesScreen:
             fch.BarChartRod(to_y=d.latest_avg or 0, color=LATEST, width=10,
                             tooltip=f"{t('outcomes.latest')}: {decimal(d.latest_avg)}")])
             for i, d in enumerate(domains)]
-        labels = [fch.ChartAxisLabel(value=i, label=ft.Text(vocab("zrm", d.domain)[:10],
-                                                            size=10))
-                  for i, d in enumerate(domains)]
-        return fch.BarChart(groups=groups, min_y=0, max_y=5, height=220,
-                            width=max(480, 70 * len(domains)),
+        labels = [fch.ChartAxisLabel(value=i, label=ft.Text(
+            two_lines(vocab("zrm", d.domain)), size=10, text_align=ft.TextAlign.CENTER))
+            for i, d in enumerate(domains)]
+        return fch.BarChart(groups=groups, min_y=0, max_y=5, height=230,
+                            width=max(480, 96 * len(domains)),
                             left_axis=fch.ChartAxis(label_size=28),
-                            bottom_axis=fch.ChartAxis(labels=labels, label_size=36))
+                            bottom_axis=fch.ChartAxis(labels=labels, label_size=40))
 
     def _month_chart(self, out: service.Outcomes) -> ft.Control:
         import flet_charts as fch

@@ -61,4 +61,4 @@ class ReportsScreen:
                                         rows=sum(f.rows for f in files)))]
         self.files.controls += [muted(f"csv/{f.path.name}: {f.rows}") for f in files]
         refresh(self.where, self.files)
-        self.app.toast(t("reports.saved", path=str(pdf.parent)), seconds=8)
+        self.app.toast(t("reports.saved", path=str(pdf.parent)), seconds=8, announce=True)

@@ -47,7 +47,7 @@ NAV = [  # (route, label key, icon, selected icon); the phone bar shows the firs
     ("settings", "nav.settings", ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 ]
 TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
-    ("overview", "nav.overview", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS),
+    ("overview", "nav.overview", ft.Icons.DASHBOARD_OUTLINED, ft.Icons.DASHBOARD),
     ("outcomes", "nav.outcomes", ft.Icons.TRENDING_UP_OUTLINED, ft.Icons.TRENDING_UP),
     ("handover", "nav.handover", ft.Icons.SWAP_HORIZ_OUTLINED, ft.Icons.SWAP_HORIZ),
     ("reports", "nav.reports", ft.Icons.DESCRIPTION_OUTLINED, ft.Icons.DESCRIPTION),
@@ -57,6 +57,8 @@ TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
 TEAM_LEAD_ROUTES = {route for route, *_ in TEAM_LEAD_NAV}
 RAIL_STEP = 72
 """Height of one rail destination with its label (Material 3)."""
+EXTENDED_RAIL_WIDTH = 1200
+"""From this window width the rail shows its labels beside the icons."""
 
 
 def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
@@ -234,8 +236,8 @@ class App:
                 destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=sel,
                                                            label=t(key))
                               for _, key, icon, sel in self.nav],
-                selected_index=0, label_type=self._rail_labels(),
-                on_change=self._nav, min_width=96)
+                selected_index=0, on_change=self._nav, min_width=96, min_extended_width=200)
+            self._set_rail_labels()
             page.navigation_bar = None
             page.controls = [ft.Row([self.rail, ft.VerticalDivider(width=1), self.body],
                                     expand=True, spacing=0,
@@ -249,18 +251,22 @@ class App:
             page.navigation_bar = self.bar
             page.controls = [self.body]
 
-    def _rail_labels(self) -> ft.NavigationRailLabelType:
-        """Every label when the rail fits the window's height (a team lead's twelve places need
-        ~900 px); otherwise only the selected one, so that no destination falls off a 768 px
-        laptop screen."""
+    def _set_rail_labels(self) -> bool:
+        """Every place named: on a laptop (≥ 1200 px wide) the rail is extended, labels beside
+        the icons (twelve places fit 768 px); narrower, labels under the icons when they fit
+        the height, else only the selected one. True if the rail changed."""
+        extended = (self.page.width or 0) >= EXTENDED_RAIL_WIDTH
         fits = (self.page.height or 0) >= RAIL_STEP * len(self.nav) + 80
-        return ft.NavigationRailLabelType.ALL if fits else ft.NavigationRailLabelType.SELECTED
+        labels = (ft.NavigationRailLabelType.NONE if extended else
+                  ft.NavigationRailLabelType.ALL if fits else
+                  ft.NavigationRailLabelType.SELECTED)
+        changed = (self.rail.extended, self.rail.label_type) != (extended, labels)
+        self.rail.extended, self.rail.label_type = extended, labels
+        return changed
 
     async def _resized(self, _e: Any) -> None:
         if self._wide and self.wide and getattr(self, "rail", None) is not None:
-            labels = self._rail_labels()
-            if self.rail.label_type != labels:
-                self.rail.label_type = labels
+            if self._set_rail_labels():
                 self.rail.update()
         if self.wide != self._wide:
             if self.screen is not None and hasattr(self.screen, "leave"):

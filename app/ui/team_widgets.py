@@ -135,7 +135,8 @@ def bar_chart(groups: Sequence[tuple[str, Sequence[Part]]], on_open: Callable[[P
             stack_items=items, color=parts[0].color if len(parts) == 1 else None,
             tooltip=tip or "0", border_radius=2)]))
     labels = [fch.ChartAxisLabel(value=x, label=ft.Container(ft.Text(
-        label, size=10, color=(label_color[x] if x < len(label_color) else None) or MUTED,
+        two_lines(label), size=10, text_align=ft.TextAlign.CENTER,
+        color=(label_color[x] if x < len(label_color) else None) or MUTED,
         no_wrap=True), padding=ft.Padding.only(top=4)))
         for x, (label, _) in enumerate(groups)]
 
@@ -157,6 +158,15 @@ def bar_chart(groups: Sequence[tuple[str, Sequence[Part]]], on_open: Callable[[P
         bottom_axis=fch.ChartAxis(labels=labels, label_size=40),
         horizontal_grid_lines=fch.ChartGridLines(color=ft.Colors.OUTLINE_VARIANT, width=1,
                                                  dash_pattern=[3, 3]))
+
+
+def two_lines(label: str) -> str:
+    """A bar's label whole, on two lines when long ("Gezondheid\n& zorg"), never cut off."""
+    if len(label) <= 10 or " " not in label:
+        return label
+    middle = len(label) / 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return f"{label[:cut]}\n{label[cut + 1:]}"
 
 
 def legend(parts: Sequence[tuple[str, str]]) -> ft.Row:
