@@ -20,6 +20,8 @@ from app.store import Store
 
 RADIUS_BY_STRENGTH = {"strong": 0.42, "strained": 0.64, "weak": 0.86}
 """Distance from the centre as a share of the drawing's radius."""
+SHIFT_BY_STRENGTH = {"strained": 0.14, "weak": -0.14}
+"""Turn within the sector, as a share of it, so that rings of one sector do not line up."""
 
 NODE_RADIUS = 22.0  # px; a node is also a touch target (≥ 44 px across)
 PAGE = 50
@@ -27,7 +29,7 @@ LABEL_MARGIN = 48.0  # px: half the width of the longest sector label at 12 px
 LABEL_HALF_HEIGHT = 9.0  # px: half the height of a sector label
 CENTRE_RADIUS = 30.0  # px: the resident in the middle
 NODE_GAP = 2.0  # px between two people's circles
-LABEL_CLEAR = NODE_RADIUS + 14  # px from a label's middle to a node's centre
+LABEL_CLEAR = NODE_RADIUS + 20  # px from a label's middle to a node's centre (and its name)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,10 @@ def layout(ties: Sequence[tuple[Tie, NetworkPerson]], width: float, height: floa
             group = [(t, p) for t, p in members if (t.strength if t.strength in
                                                     RADIUS_BY_STRENGTH else None) == strength]
             for j, (tie, person) in enumerate(group):
-                angle = sector.start + span * (j + 1) / (len(group) + 1)
+                # strengths sit a little apart, so a spoke does not run through a node
+                angle = sector.start + span * ((j + 1) / (len(group) + 1)
+                                               + SHIFT_BY_STRENGTH.get(strength or "", 0.0))
+                angle = min(max(angle, sector.start + span * 0.08), sector.end - span * 0.08)
                 share = RADIUS_BY_STRENGTH.get(tie.strength, RADIUS_BY_STRENGTH["strained"])
                 x, y = _free_spot(cx, cy, radius, angle, share, sector, nodes, sectors)
                 nodes.append(Node(tie.id, person.id, person.name, sector.kind, tie.strength,
