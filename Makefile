@@ -28,13 +28,29 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	  -o Dpkg::Options::=--force-confold postgresql; }
 
+# The front-door tests (tests/test_deploy_nginx.py) run Debian's nginx as a process of their own
+# on loopback ports. Installing the package would start a system nginx on port 80 and enable it
+# at boot: a policy-rc.d that refuses every start is in place during the install (unless the
+# machine has one), and the service is then disabled, and stopped should anything have started it.
+NGINX := /usr/sbin/nginx
+$(NGINX):
+	@set -e; \
+	if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	  trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+	fi; \
+	apt-get update -qq; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx; \
+	systemctl disable --now nginx >/dev/null 2>&1 || update-rc.d nginx disable >/dev/null 2>&1 || true; \
+	if [ -s /run/nginx.pid ]; then $(NGINX) -s quit || true; fi
+
 run: $(STAMP)
 	$(BIN)/python -m app demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(CHROMIUM) postgres lint
+test: $(STAMP) $(CHROMIUM) $(NGINX) postgres lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -42,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/ui_bench.py
 	$(BIN)/python bench/rush_bench.py
+	$(BIN)/python bench/attack_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

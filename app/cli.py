@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin
+from app.security import MIN_PIN_LENGTH, DamagedFile, TooSoon, Vault, WrongPin
 from app.store import Store, default_data_dir
 from app.sync import errors
 from app.sync.client import SyncClient, enroll
@@ -51,6 +51,9 @@ def unlocked_store(data_dir: Path) -> Store:
         raise SystemExit(f"wrong PIN{later}") from None
     except TooSoon as err:
         raise SystemExit(f"too many wrong PINs; next try in {err.seconds:.0f} s") from None
+    except DamagedFile as err:
+        raise SystemExit(f"{err.path.name} is damaged: without it the data on this device "
+                         "cannot be opened; put back a copy of it") from None
     except ValueError as err:  # a new PIN that is too short
         raise SystemExit(f"PIN refused ({err}): at least {MIN_PIN_LENGTH} digits or characters"
                          ) from None
@@ -82,11 +85,12 @@ def enroll_cmd(args: argparse.Namespace) -> int:
 
 def sync_cmd(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or default_data_dir())
-    config = DeviceConfig.load(data_dir)
-    if config is None:
+    if not DeviceConfig.exists(data_dir):
         print("not enrolled: run 'python -m app enroll' first", file=sys.stderr)
         return 1
     store = unlocked_store(data_dir)
+    config = DeviceConfig.load(data_dir, store.data_key)  # the token opens with the PIN only
+    assert config is not None
     try:
         with SyncClient(store, config) as client:
             result = client.sync()
@@ -112,25 +116,16 @@ def demo_cmd(args: argparse.Namespace) -> int:
     """The whole product on its embedded defaults: a sync server on SQLite with a demo team, the
     street coach's app with months of demo work, and the team lead's app that synced it all."""
     from app.main import run
-    from sync_server.server import SyncServer
-    from sync_server.store import ServerStore
 
     root = Path(args.dir)
-    coach_dir, lead_dir = root / "app", root / "lead"
-    root.mkdir(parents=True, exist_ok=True)
-    server_store = ServerStore(root / "server.db")
-    server = SyncServer(server_store, "127.0.0.1", args.server_port)
-    threading.Thread(target=server.serve_forever, name="sync-server", daemon=True).start()
-    print(f"sync server: {server.url} (database {root / 'server.db'})")
-    if DeviceConfig.load(coach_dir) is None:
-        _seed_demo(server_store, server.url, coach_dir, lead_dir)
+    server, server_store = start_demo(root, args.server_port)
     lead = subprocess.Popen([sys.executable, "-m", "app", "--web", "--port", str(args.port + 1),
-                             "--data-dir", str(lead_dir)])
+                             "--data-dir", str(root / "lead")])
     print(f"the street coach's app: http://127.0.0.1:{args.port}")
     print(f"the team lead's app:    http://127.0.0.1:{args.port + 1}")
     print(f"PIN of both demo devices: {DEMO_PIN}")
     try:
-        run(web=True, port=args.port, data_dir=coach_dir)
+        run(web=True, port=args.port, data_dir=root / "app")
     finally:
         lead.terminate()
         lead.wait(timeout=15)
@@ -139,23 +134,45 @@ def demo_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def start_demo(root: Path, server_port: int) -> tuple[Any, Any]:
+    """The demo's sync server, running, and on the first run its team, workers and devices
+    (``root/app`` the coach's, ``root/lead`` the lead's); returns the server and its store."""
+    from sync_server.server import SyncServer
+    from sync_server.store import ServerStore
+
+    root.mkdir(parents=True, exist_ok=True)
+    server_store = ServerStore(root / "server.db")
+    server = SyncServer(server_store, "127.0.0.1", server_port)
+    threading.Thread(target=server.serve_forever, name="sync-server", daemon=True).start()
+    print(f"sync server: {server.url} (database {root / 'server.db'})")
+    if not DeviceConfig.exists(root / "app"):
+        _seed_demo(server_store, server.url, root / "app", root / "lead")
+    return server, server_store
+
+
 def _seed_demo(server_store: Any, url: str, coach_dir: Path, lead_dir: Path) -> None:
-    """First run: a team and its workers on the server; the coach records the demo work, the
-    team lead's device pulls it, both through the real sync."""
+    """First run: the team and its workers made on the server (devices may not write those
+    kinds); the coach's device pulls them, records the demo work and pushes it; the team
+    lead's device pulls it all. Both through the real sync."""
     from app import demo
 
-    team = server_store.add_team("Team Oostwijk")
-    workers = [server_store.add_worker(name, role, [team]) for name, role in demo.WORKERS]
+    team = server_store.add_team(demo.TEAM)
+    workers = [server_store.add_worker(name, role, [team], email=demo.email(name))
+               for name, role in demo.WORKERS]
     lead_worker = next(w for w, (_, role) in zip(workers, demo.WORKERS, strict=True)
                        if role == "team_lead")
     for data_dir, worker, seed in ((coach_dir, workers[0], True), (lead_dir, lead_worker, False)):
         store = Vault(data_dir).set_up(DEMO_PIN)
         try:
-            enroll(store, url, server_store.create_enrollment(worker), data_dir, label="demo")
-            if seed:
-                demo.seed(store, team_id=team, worker_ids=workers)
-            with SyncClient(store, DeviceConfig.load(data_dir)) as client:
-                result = client.sync()
-            print(f"demo device {data_dir}: pushed {result.pushed}, pulled {result.pulled}")
+            config = enroll(store, url, server_store.create_enrollment(worker), data_dir,
+                            label="demo")
+            with SyncClient(store, config) as client:
+                result = client.sync()  # the team and workers, from the server
+                if seed:
+                    demo.seed(store, team_id=team, worker_ids=workers)
+                    result = client.sync()
+            refused = len(store.rejected())
+            print(f"demo device {data_dir}: pushed {result.pushed}, pulled {result.pulled}, "
+                  f"refused {refused}")
         finally:
             store.close()

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.domain import vocab
 from app.store import Store
 
+TEAM = "Team Oostwijk"
 AREAS = {
     "Bloemenbuurt": ["Tulpstraat", "Rozenstraat", "Irisplein", "Madeliefhof", "Klaproosweg",
                      "Zonnebloemlaan"],
@@ -87,9 +88,22 @@ INITIATIVES = [("Moestuin op het Irisplein", "Fam. Kaya en buren"),
                ("Opruimactie Vogelkwartier", "Bewonerscommissie")]
 
 
+def email(name: str) -> str:
+    """A demo worker's (invented) e-mail address."""
+    return f"{name.partition(' ')[0].lower()}@wijkteam.example"
+
+
 def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None = None,
          months: int = 4, seed: int = 1) -> dict[str, object]:
-    """Fill ``store`` with a demo neighbourhood; returns the ids a test may want."""
+    """Fill ``store`` with a demo neighbourhood; returns the ids a test may want.
+
+    With ``team_id`` the team and its workers (``worker_ids``, one per ``WORKERS``) were made
+    on the server, which alone may write those kinds: the device writes only what a device
+    may. Without it the store stands alone (tests, benchmarks, no server): it gets a local
+    team and local workers, and is never synced.
+    """
+    if team_id and len(worker_ids or ()) != len(WORKERS):
+        raise ValueError(f"a server's team comes with its {len(WORKERS)} workers' ids")
     rng = random.Random(seed)
 
     def uid() -> str:
@@ -101,17 +115,16 @@ def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None 
     midnight = datetime.combine(today, time.min).astimezone().astimezone(UTC)  # local
     start = now - timedelta(days=30 * months)
     with store.transaction():
-        store.create("team", team, {"name": "Team Oostwijk"}, id=team)
+        if team_id:
+            workers = list(worker_ids or ())
+        else:  # a store on its own: the team and workers a server would have made
+            store.create("team", team, {"name": TEAM}, id=team)
+            workers = [store.create("worker", team, {"name": name, "role": role,
+                                                      "email": email(name)}, id=uid())
+                       for name, role in WORKERS]
         for name, streets in AREAS.items():
             store.create("area", team, {"name": name, "streets": streets}, id=uid())
         all_streets = [s for streets in AREAS.values() for s in streets]
-        workers = []
-        for i, (name, role) in enumerate(WORKERS):
-            wid = worker_ids[i] if worker_ids and i < len(worker_ids) else uid()
-            first, _, last = name.partition(" ")
-            email = f"{first.lower()}@wijkteam.example"
-            store.create("worker", team, {"name": name, "role": role, "email": email}, id=wid)
-            workers.append(wid)
         me = workers[0]
 
         households: list[tuple[str, str, list[str]]] = []  # (id, street, resident ids)

@@ -41,7 +41,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wijkweb-rush-") as tmp:
         db = args.db or Path(tmp) / "server.db"
         fleet = enroll_fleet(db, Path(tmp), args.devices, args.team_size)
+        # every simulated phone connects from 127.0.0.1; in the field each has its own address
         servers = [ServerProcess(db, "--max-in-flight", str(args.max_in_flight),
+                                 "--max-connections-per-address", "0",
                                  log=Path(tmp) / f"server-{n}.log") for n in range(args.servers)]
         urls = [f"http://127.0.0.1:{server.start()}" for server in servers]
         pids = [server.proc.pid for server in servers if server.proc is not None]

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.domain.models import Household, Resident  # noqa: E402
 from app.security.keyslot import new_data_key  # noqa: E402
 from app.store import Store, migrations  # noqa: E402
-from sync_server.protocol import DELETED, Clock, make_stamp, new_id  # noqa: E402
+from sync_server.protocol import DELETED, Clock, add_items, make_stamp, new_id  # noqa: E402
 
 STREETS = ["Lindelaan", "Esdoornstraat", "Pleinweg", "Kastanjehof", "Wilgenpad", "Beukenrode",
            "Dahliastraat", "Havenkade", "Molenwerf", "Zonnebloemlaan"]
@@ -41,7 +41,8 @@ def seed(store: Store, team: str, residents: int, contacts: int, rnd: random.Ran
     def emit(kind: str, values: dict) -> str:
         row_id = new_id()
         stamp = make_stamp(clock.now(), "seed")
-        fields = {k: [v, stamp] for k, v in values.items()} | {DELETED: [False, stamp]}
+        fields = {k: [add_items(None, v, stamp) if isinstance(v, list) else v, stamp]
+                  for k, v in values.items()} | {DELETED: [False, stamp]}
         page.append({"kind": kind, "id": row_id, "team": team, "fields": fields})
         if len(page) >= 5000:
             store.apply_remote(page)

@@ -7,11 +7,11 @@ import logging
 import sqlite3
 import sys
 
-from sync_server import admin
+from sync_server import admin, proxy
 from sync_server.errors import ApiError
 from sync_server.restore import DatabaseInUse
 from sync_server.schema import SchemaTooNew
-from sync_server.server import serve
+from sync_server.server import MAX_PER_ADDRESS, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tls-cert", help="PEM certificate; serves HTTPS with --tls-key")
     p.add_argument("--tls-key", help="PEM private key")
     p.add_argument("--max-in-flight", type=int, default=32)
+    p.add_argument("--max-connections-per-address", type=int, default=MAX_PER_ADDRESS,
+                   help="open connections one client address may hold (a --trusted-proxy's "
+                   "are not capped); 0: no cap")
+    p.add_argument("--trusted-proxy", action="append", default=[], type=proxy.network,
+                   metavar="ADDR", help="a reverse proxy (an address, or a network such as "
+                   "10.0.0.0/24) whose X-Real-IP or X-Forwarded-For names the client for the "
+                   "per-address limits, and whose connections are not capped; repeatable")
     p.add_argument("--durability", choices=("normal", "full"), default="full",
                    help="full: sync every commit to disk before acknowledging it")
     p.add_argument("--min-client-schema", type=int, default=1,
@@ -41,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return serve(args.db, args.host, args.port, tls_cert=args.tls_cert,
                      tls_key=args.tls_key, max_in_flight=args.max_in_flight,
-                     durability=args.durability, min_client_schema=args.min_client_schema)
+                     durability=args.durability, min_client_schema=args.min_client_schema,
+                     max_per_address=args.max_connections_per_address,
+                     trusted_proxies=args.trusted_proxy)
     except (OSError, sqlite3.Error, SchemaTooNew, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> None:
     cmds.add_parser("teams", help="list teams")
     p = cmds.add_parser("worker-add", help="create a worker; prints its id")
     p.add_argument("--team", action="append", default=[],
-                   help="team id (repeatable; only an administrator may have none)")
+                   help="team id (repeatable; none for an administrator, which holds no data)")
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--email")
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(_run(store, args))
     except ApiError as err:
-        print(f"error: {err.message}", file=sys.stderr)
+        print(f"error: {err.message} ({err.code})", file=sys.stderr)
         return 2
     except (ValueError, sqlite3.Error) as exc:  # e.g. undecodable bytes in an argument
         print(f"error: {exc}", file=sys.stderr)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sync_server import audit, auth, feed, nesting, openapi
+from sync_server import audit, auth, feed, nesting, openapi, refusals
 from sync_server.audit import Actor
 from sync_server.errors import ApiError, bad_request, not_found
 from sync_server.protocol import MAX_FUTURE_MS, PROTOCOL_VERSION
@@ -27,6 +27,10 @@ from sync_server.validate import parse_push
 DEFAULT_LIMIT, MAX_LIMIT = 1000, 5000
 MIN_CODE_HOURS, MAX_CODE_HOURS, DEFAULT_CODE_HOURS = 1, 168, 24
 MAX_WAIT_S = 30.0
+MAX_BODY = 8 * 1024 * 1024
+ENROLL_BODY, ENROLL_VALUES = 256 * 1024, 64
+"""An enrollment is three strings; anyone may send one, so its body may hold little (a gzip
+bomb is refused while it is decompressed, a body of many values before it is parsed)."""
 GZIP_MIN = 1024
 """Answers over this many bytes are gzipped for a client that accepts it."""
 
@@ -46,6 +50,8 @@ class Request:
     client: str = ""
     """The client's IP address (rate limits)."""
     limits: RateLimits = field(default_factory=RateLimits)
+    max_values: int | None = None
+    """The route's cap on JSON values in the body (``nesting.scan``)."""
 
 
 class Prepared(NamedTuple):
@@ -67,6 +73,11 @@ class Route(NamedTuple):
     auth: bool
     protocol: bool
     pattern: re.Pattern[str]
+    guard: str = ""
+    """A ``RateLimits`` limiter to consult per address before the body is read."""
+    max_values: int | None = None
+    max_body: int = MAX_BODY
+    """Bytes the body may have, sent and decompressed."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -83,24 +94,24 @@ def _finite_float(text: str) -> float:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def read_json(req: Request, walk: bool = True) -> Any:
+def read_json(req: Request) -> Any:
     """The body as JSON; 400 ``bad_json`` for anything that is not strict UTF-8 JSON, 400
-    ``too_deep`` past ``nesting.MAX_DEPTH`` (``walk=False``: the caller checks the depth).
+    ``too_deep`` past ``nesting.MAX_DEPTH`` and ``too_many_values`` past the route's cap, both
+    found on the bytes before anything is built.
 
     That includes a lone surrogate written as an escape (``"\\ud800"``): valid JSON syntax,
     but no Unicode text, and it would fail later when stored or sent on.
     """
+    nesting.scan(req.body, req.max_values)
     try:
         data = json.loads(req.body.decode("utf-8"), parse_constant=_reject_constant,
                           parse_float=_finite_float)
         if _SURROGATE_ESCAPE.search(req.body):
             json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except RecursionError:
+    except RecursionError:  # an unbalanced body passes the scan
         raise nesting.too_deep() from None
     except ValueError:  # UnicodeError is a ValueError
         raise bad_request("The body is not valid JSON (UTF-8).", code="bad_json") from None
-    if walk and nesting.exceeds(data):
-        raise nesting.too_deep()
     return data
 
 
@@ -142,6 +153,16 @@ def _needs_admin() -> ApiError:
                     "works in teams you do not lead; ask an administrator.")
 
 
+def _require_reach(store: ServerStore, manager: Device, worker: str) -> None:
+    """A lead acts (a code, a revoke) only on a worker who is no administrator and whose teams
+    are all the lead's: a revoked device wipes its unsent work, also another team's."""
+    if manager.role == auth.ADMINISTRATOR:
+        return
+    found = next(w for w in store.workers() if w["id"] == worker)
+    if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
+        raise _needs_admin()
+
+
 def _object(req: Request) -> dict[str, Any]:
     body = read_json(req)
     if not isinstance(body, dict):
@@ -168,7 +189,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     if not isinstance(code, str) or not code or len(code) > 64:
         raise bad_request("'code' must be the enrollment code, a string.")
     keys = [("ip", req.client), ("device", device if isinstance(device, str) else "")]
-    req.limits.enroll.check(keys)
+    req.limits.enroll.check(keys[1:])  # the address was checked before the body was read
     try:
         return store.enroll(code, device, label)
     except ApiError as err:
@@ -179,7 +200,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
 
 def push(store: ServerStore, req: Request) -> Answer:
     assert req.device is not None
-    batch = parse_push(read_json(req, walk=False), req.device.id)
+    batch = parse_push(read_json(req), req.device.id)
     if batch.newest_ms > time.time() * 1000 + MAX_FUTURE_MS:
         raise ApiError(409, "clock_skew", "This device's clock runs more than 10 minutes ahead "
                        "of the server's. Set the clock right, then sync again.",
@@ -194,7 +215,7 @@ def pull(store: ServerStore, req: Request) -> Answer:
     cursor = req.query.get("cursor") or None
     teams = req.device.teams
     store.touch(req.device.id)
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + (wait if teams else 0)  # in no team: nothing will come
     out = feed.PageWriter(req.gzip, GZIP_MIN)
     page = store.pull_into(teams, cursor, limit, out.row)
     while not page.count and not store.closing and (left := deadline - time.monotonic()) > 0:
@@ -270,11 +291,13 @@ def _team_workers(store: ServerStore, manager: Device) -> list[dict[str, Any]]:
 def team_devices(store: ServerStore, req: Request) -> Answer:
     workers = _team_workers(store, _require_manager(req))
     by_worker: dict[str, list[dict[str, Any]]] = {w["id"]: [] for w in workers}
+    refused = refusals.counts(store)
     for device in store.devices():
         if device["worker"] in by_worker:
             by_worker[device["worker"]].append(
                 {"id": device["id"], "label": device["label"],
-                 "last_seen": device["last_seen"], "revoked": device["revoked"]})
+                 "last_seen": device["last_seen"], "revoked": device["revoked"],
+                 "refused": refused.get(device["id"], 0)})
     return {"workers": [{**w, "devices": by_worker[w["id"]]} for w in workers]}
 
 
@@ -292,10 +315,7 @@ def team_enrollment(store: ServerStore, req: Request) -> Answer:
                           f"{MAX_CODE_HOURS}.")
     if not any(w["id"] == worker for w in _team_workers(store, manager)):
         raise not_found("There is no such worker in your teams.")
-    if manager.role != auth.ADMINISTRATOR:
-        found = next(w for w in store.workers() if w["id"] == worker)
-        if found["role"] == auth.ADMINISTRATOR or not set(found["teams"]) <= set(manager.teams):
-            raise _needs_admin()
+    _require_reach(store, manager, worker)
     now = datetime.strptime(store.now_iso(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     code = store.create_enrollment(worker, float(hours), _actor(req))
     expires = (now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -312,8 +332,7 @@ def team_revoke(store: ServerStore, req: Request) -> Answer:
                   if d["id"] == device and d["worker"] in workers), None)
     if owner is None:
         raise not_found("There is no such device in your teams.")
-    if manager.role != auth.ADMINISTRATOR and workers[owner]["role"] == auth.ADMINISTRATOR:
-        raise _needs_admin()
+    _require_reach(store, manager, owner)
     store.revoke(device, _actor(req))
     return {"id": device, "revoked": True}
 
@@ -383,19 +402,32 @@ def audit_export(store: ServerStore, req: Request) -> Answer:
     return {"recorded": True}
 
 
+def device_refused(store: ServerStore, req: Request) -> Answer:
+    """The device says how many refused changes it holds set aside (``refusals``)."""
+    assert req.device is not None
+    count = _object(req).get("count")
+    if type(count) is not int or not 0 <= count <= refusals.MAX_COUNT:
+        raise bad_request("'count' must be a whole number of changes.")
+    refusals.record(store, req.device.id, count)
+    return {"recorded": True}
+
+
 def _route(method: str, path: str, endpoint: Endpoint, *, auth: bool = True,
-           protocol: bool = False) -> Route:
+           protocol: bool = False, guard: str = "", max_values: int | None = None,
+           max_body: int = MAX_BODY) -> Route:
     regex = re.sub(r"\\{(\w+)\\}", lambda m: rf"(?P<{m.group(1)}>[A-Za-z0-9_-]+)",
                    re.escape(path))
     if "conflicts/{id}" in path:
         regex = regex.replace("(?P<id>[A-Za-z0-9_-]+)", "(?P<id>[0-9]+)")
-    return Route(method, path, endpoint, auth, protocol, re.compile(regex))
+    return Route(method, path, endpoint, auth, protocol, re.compile(regex), guard, max_values,
+                 max_body)
 
 
 ROUTES: tuple[Route, ...] = (
     _route("GET", "/v1/health", health, auth=False),
     _route("GET", "/v1/openapi.json", openapi_doc, auth=False),
-    _route("POST", "/v1/enroll", enroll, auth=False, protocol=True),
+    _route("POST", "/v1/enroll", enroll, auth=False, protocol=True, guard="enroll",
+           max_values=ENROLL_VALUES, max_body=ENROLL_BODY),
     _route("POST", "/v1/push", push, protocol=True),
     _route("GET", "/v1/pull", pull, protocol=True),
     _route("GET", "/v1/history/{kind}/{id}", history),
@@ -410,6 +442,7 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/v1/admin/workers", admin_add_worker),
     _route("GET", "/v1/audit", audit_log),
     _route("POST", "/v1/audit/export", audit_export),
+    _route("POST", "/v1/device/refused", device_refused),
 )
 
 

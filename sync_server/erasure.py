@@ -5,6 +5,11 @@ activations, agreements and outcome scores name a resident; a contact lists resi
 handover names the household. A network person goes too when only erased rows name it and it
 is no key figure (a key figure serves the whole neighbourhood). A contact that also names a
 resident of another household is erased as well: its note may describe the erased resident.
+
+An erasure never crosses a team: it follows only references between rows of the household's own
+team, and a row of another team that names one of them neither joins the erasure nor keeps a
+network person from going. (A push cannot make such a reference to a row the server holds,
+``reference_out_of_scope``; one to an id the server did not know yet can still dangle.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
+
+from sync_server.protocol import shown
 
 _LINKED = ("household", "resident", "contact", "tie", "activation", "agreement",
            "outcome_score", "handover", "network_person")
@@ -36,7 +43,7 @@ class Graph:
         for rid, kind, row_id, team, fields in db.execute(
                 f"SELECT rid, kind, id, team, fields FROM rows WHERE purged = 0 "
                 f"AND kind IN ({marks})", _LINKED):
-            values = {name: reg[0] for name, reg in json.loads(fields).items()}
+            values = {name: shown(reg[0]) for name, reg in json.loads(fields).items()}
             self.nodes[(kind, row_id)] = Node(rid, kind, row_id, team, values)
         self.residents: dict[str, list[str]] = defaultdict(list)  # household → resident ids
         self.by_resident: dict[str, list[Node]] = defaultdict(list)
@@ -64,22 +71,30 @@ class Graph:
         return [n for n in self.nodes.values() if n.kind == "household"]
 
     def linked(self, household: str) -> list[Node]:
-        """The household's row and every row that goes with it, each once."""
-        out: dict[tuple[str, str], Node] = {}
+        """The household's row and every row of its team that goes with it, each once."""
         own = self.nodes.get(("household", household))
-        if own is not None:
-            out[("household", household)] = own
+        if own is None:
+            return []
+        team = own.team
+        out: dict[tuple[str, str], Node] = {("household", household): own}
         for node in self.by_household.get(household, []):
-            out[(node.kind, node.id)] = node
-        for resident in self.residents.get(household, []):
-            out[("resident", resident)] = self.nodes[("resident", resident)]
-            for node in self.by_resident.get(resident, []):
+            if node.team == team:
                 out[(node.kind, node.id)] = node
+        for resident in self.residents.get(household, []):
+            found = self.nodes[("resident", resident)]
+            if found.team != team:
+                continue
+            out[("resident", resident)] = found
+            for node in self.by_resident.get(resident, []):
+                if node.team == team:
+                    out[(node.kind, node.id)] = node
         for person in {p for node in list(out.values())
                        for p in _refs(node, ("person_id",), ("person_ids",))}:
             found = self.nodes.get(("network_person", person))
-            if (found is not None and found.values.get("key_figure") is not True
-                    and all((n.kind, n.id) in out for n in self.person_refs[person])):
+            if (found is not None and found.team == team
+                    and found.values.get("key_figure") is not True
+                    and all((n.kind, n.id) in out for n in self.person_refs[person]
+                            if n.team == team)):
                 out[("network_person", person)] = found
         return list(out.values())
 

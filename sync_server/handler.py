@@ -1,4 +1,5 @@
-"""HTTP plumbing: bounded (and gzip-bomb-safe) bodies, auth headers, JSON errors, request log.
+"""HTTP plumbing: strict framing (``framing``), bounded (and gzip-bomb-safe) bodies read at a
+minimum pace, auth headers, JSON errors, request log.
 
 Every answer is JSON with a ``Content-Length`` (keep-alive needs it), gzipped when the client
 accepts it and the body is over 1 KB. Nothing a client sends can produce a 500: refusals are
@@ -17,17 +18,22 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from sync_server import api, timeouts
+from sync_server import api, framing, timeouts
 from sync_server.errors import ApiError, bad_request, unavailable
 from sync_server.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
 
 if TYPE_CHECKING:
     from sync_server.server import SyncServer
+    from sync_server.store import Device
 
 log = logging.getLogger("wijkweb.server")
 
-MAX_BODY = 8 * 1024 * 1024
+MAX_BODY = api.MAX_BODY
 GZIP_MIN = api.GZIP_MIN
+CLIENT_GONE = 499
+"""Logged (never sent) for a request whose client hung up before its answer, as nginx does."""
+TOKEN_PREFIX = 8
+"""Failed tokens are counted per address and per this many leading characters."""
 _JSON = "application/json"
 
 
@@ -43,6 +49,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "Wijkweb"
     sys_version = ""
     rfile: timeouts.DeadlineReader  # type: ignore[assignment]
+    _length: int | None = 0
+    """The body's framing, decided by ``framing.body_length``: its length, None for chunked."""
 
     def setup(self) -> None:
         super().setup()
@@ -58,7 +66,29 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.rfile.deadline = time.monotonic() + self.head_timeout
+        self.rfile.head = []
+        self._length = 0
         super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """http.server's parse, then RFC 9112's strict rules on the raw head and the framing."""
+        parsed = super().parse_request()
+        head, self.rfile.head = self.rfile.head or [], None
+        if not parsed:
+            return False
+        try:
+            framing.check_head(head)
+            self._length = framing.body_length(self.headers, self.request_version, MAX_BODY)
+        except ApiError as err:
+            self.close_connection = True  # where this request ends is unknown
+            started = time.perf_counter()
+            try:
+                self._send(err.status, err.body(), err.headers)
+            except OSError:
+                pass
+            self._log(err.status, started)
+            return False
+        return True
 
     # Every method goes through one dispatcher; unknown paths and methods get JSON errors.
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -67,34 +97,42 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     def _serve(self) -> None:
+        """Route, check, read the body, and only then take an in-flight slot: a client that
+        sends its headers and then nothing holds a connection (capped per address), no slot."""
         started = time.perf_counter()
         path = self.path.split("?", 1)[0]
         device = "-"
         status = 500
         self._body_read = False
-        counted = self.server.enter()
+        if not self.server.enter():
+            self._refuse(unavailable("The server is stopping."))
+            self._log(503, started)
+            return
+        slot: bool | None = None
         try:
-            if counted is None:
+            route, params = api.resolve(self.command, path)
+            req = api.Request(self.command, path, self._query(), b"", params,
+                              park=self.server.parked, gzip=self._accepts_gzip(),
+                              client=self._client(), limits=self.server.limits,
+                              max_values=route.max_values)
+            self._check(route, req)  # before the body: a stranger's 8 MiB is not even read
+            device = req.device.id if req.device else "-"
+            req.body = self._body(route.max_body)
+            slot = self.server.take_slot()
+            if slot is None:
                 raise unavailable("The server is stopping.")
-            if not counted:
+            if not slot:
                 self.close_connection = True
                 err = ApiError(429, "overloaded", "The server is busy; try again in a second.")
                 err.headers["Retry-After"] = "1"
                 raise err
-            route, params = api.resolve(self.command, path)
-            req = api.Request(self.command, path, self._query(), b"", params,
-                              park=self.server.parked, gzip=self._accepts_gzip(),
-                              client=self.client_address[0], limits=self.server.limits)
-            length = self._length()  # framing first: it decides where the next request starts
-            self._check(route, req)  # before the body: a stranger's 8 MiB is not even read
-            req.body = self._body(length)
-            device = req.device.id if req.device else "-"
             answer = route.endpoint(self.server.store, req)
             status = 200
             self._send(200, answer)
         except ApiError as err:
             status = self._refuse(err)
-        except (BrokenPipeError, ConnectionResetError):
+        except (timeouts.ClientGone, BrokenPipeError, ConnectionResetError):
+            status = CLIENT_GONE
             self.close_connection = True
         except TimeoutError:
             status = self._refuse(ApiError(408, "request_timeout",
@@ -102,21 +140,29 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:
             err = _storage_trouble(exc)
             if err is None:
-                log.exception("internal error on %s %s", self.command, path)
+                log.exception("internal error on %s %s", self.command, _printable(path))
                 err = ApiError(500, "internal", "The server failed. Try again.")
             else:
-                log.warning("storage unavailable on %s %s: %s", self.command, path, exc)
+                log.warning("storage unavailable on %s %s: %s", self.command, _printable(path),
+                            exc)
             status = self._refuse(err)
         finally:
-            if counted is not None:
-                self.server.leave(counted)
-            log.info("%s %s %d %.1fms device=%s", self.command, path, status,
-                     (time.perf_counter() - started) * 1000, device)
+            self.server.leave(bool(slot))
+            self._log(status, started, device)
+
+    def _log(self, status: int, started: float, device: str = "-") -> None:
+        log.info("%s %s %d %.1fms device=%s", _printable(self.command),
+                 _printable(self.path.split("?", 1)[0]), status,
+                 (time.perf_counter() - started) * 1000, device)
 
     def _refuse(self, err: ApiError) -> int:
-        if not self._body_read and self._has_body():
+        if not self._body_read and self._length != 0:
             self.close_connection = True  # the unread body would be taken for the next request
-        self._send(err.status, err.body(), err.headers)
+        try:
+            self._send(err.status, err.body(), err.headers)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return CLIENT_GONE
         return err.status
 
     # ------------------------------------------------------------------ request parts
@@ -130,6 +176,16 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise bad_request("The query string is malformed.") from None
 
+    def _client(self) -> str:
+        """The client's address for the rate limits: the TCP peer's, or the one a trusted
+        proxy forwarded (``proxy``); a forwarded value that is no address is logged."""
+        client = self.server.proxies.client(self.client_address[0], self.headers)
+        if client.refused is not None:
+            log.warning("a trusted proxy forwarded '%s' as the client address, which is not an "
+                        "IP address; counting the request under the proxy's",
+                        _printable(client.refused, 64))
+        return client.address
+
     def _check(self, route: api.Route, req: api.Request) -> None:
         if route.protocol:
             if self.headers.get(PROTOCOL_HEADER, "").strip() != str(PROTOCOL_VERSION):
@@ -142,77 +198,57 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(426, "upgrade_required", "This app is older than this server "
                                "accepts; update it. Its unsent changes wait on the device.",
                                minimum=minimum)
+        if route.guard:
+            getattr(self.server.limits, route.guard).check([("ip", req.client)])
         if route.auth:
-            scheme, _, token = self.headers.get("Authorization", "").partition(" ")
-            token = token.strip()
-            guard, key = self.server.limits.auth, [self.client_address[0]]
-            guard.check(key)
-            device = self.server.store.authenticate(token) if (
-                scheme.lower() == "bearer" and token) else None
-            if device is None:
-                if token:  # a guess; a request without any token guesses nothing
-                    guard.fail(key)
-                raise ApiError(401, "unauthorized", "A valid device token is required.")
-            if device.revoked:
-                raise ApiError(403, "device_revoked", "This device has been revoked. Ask your "
-                               "team lead to enroll it again.")
-            req.device = device
+            req.device = self._authenticate(req.client)
 
-    def _has_body(self) -> bool:
-        return (self.headers.get("Content-Length", "0").strip() not in ("", "0")
-                or "Transfer-Encoding" in self.headers)
+    def _authenticate(self, client: str) -> Device:
+        """The device of the bearer token. A valid token is always looked at and served;
+        failures count per address and per token prefix, and only further *failures* from a
+        key whose budget is spent get 429 (so a neighbour's guesses never lock a device out)."""
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
+        device = self.server.store.authenticate(token) if (
+            scheme.lower() == "bearer" and token) else None
+        if device is None:
+            if token:  # a guess; a request without any token guesses nothing
+                keys = [("ip", client), ("prefix", token[:TOKEN_PREFIX])]
+                guard = self.server.limits.auth
+                try:
+                    guard.check(keys)
+                except ApiError:
+                    self.close_connection = True  # each further guess costs a connection
+                    raise
+                guard.fail(keys)
+            raise ApiError(401, "unauthorized", "A valid device token is required.")
+        if device.revoked:
+            raise ApiError(403, "device_revoked", "This device has been revoked. Ask your "
+                           "team lead to enroll it again.")
+        return device
 
-    def _length(self) -> int | None:
-        """The declared body length (None: chunked); refused when malformed or over the cap."""
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            return None
-        length_text = self.headers.get("Content-Length", "0").strip() or "0"
-        if not length_text.isdigit():
-            self.close_connection = True
-            raise bad_request("Content-Length must be a number.")
-        if int(length_text) > MAX_BODY:
-            self.close_connection = True
-            raise _too_large()
-        return int(length_text)
-
-    def _body(self, length: int | None) -> bytes:
-        """The request body, decompressed, at most ``MAX_BODY`` bytes either way."""
-        self._body_read = True
-        self.rfile.deadline = (time.monotonic() + self.body_timeout
-                               + (MAX_BODY if length is None else length) / timeouts.MIN_RATE)
-        if length is None:
-            raw = self._read_chunked()
+    def _body(self, cap: int) -> bytes:
+        """The request body, decompressed, at most ``cap`` bytes either way (413 as soon as
+        that is passed), read at ``timeouts``' minimum pace."""
+        length = self._length
+        if length == 0:
+            raw = b""
         else:
-            raw = self.rfile.read(length) if length else b""
-            if len(raw) < length:
-                self.close_connection = True
-                raise bad_request("The body ended early.")
+            if length is not None and length > cap:
+                raise framing.too_large(cap)
+            self.rfile.pace(self.body_timeout, cap if length is None else length)
+            raw = (framing.read_chunked(self.rfile, cap) if length is None
+                   else self.rfile.read(length))
+            self.rfile.deadline = None
+            if len(raw) < (length or 0):
+                raise timeouts.ClientGone("the body ended early")
+        self._body_read = True  # all of it: the connection may carry the next request
         encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             return raw
         if encoding != "gzip":
             raise ApiError(415, "unsupported_encoding", "Send the body plain or gzipped.")
-        return _gunzip(raw)
-
-    def _read_chunked(self) -> bytes:
-        parts, total = [], 0
-        while True:
-            line = self.rfile.readline(100)
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                self.close_connection = True
-                raise bad_request("The chunked body is malformed.") from None
-            if size == 0:
-                while self.rfile.readline(1000) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(parts)
-            total += size
-            if total > MAX_BODY:
-                self.close_connection = True
-                raise _too_large()
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(10)
+        return _gunzip(raw, cap)
 
     # ------------------------------------------------------------------ answers
 
@@ -286,18 +322,21 @@ def _storage_trouble(exc: Exception) -> ApiError | None:
     return None
 
 
-def _too_large() -> ApiError:
-    return ApiError(413, "body_too_large", f"A body may be at most {MAX_BODY} bytes.",
-                    max=MAX_BODY)
+def _printable(text: str, limit: int = 200) -> str:
+    """``text`` for the log: backslash, control and non-ASCII characters escaped, cut at
+    ``limit`` (a path may carry any byte, and a log line must not lie about what follows)."""
+    out = "".join(ch if " " <= ch <= "~" and ch != "\\" else f"\\x{ord(ch):02x}"
+                  for ch in text[:limit])
+    return out + ("..." if len(text) > limit else "")
 
 
-def _gunzip(raw: bytes) -> bytes:
+def _gunzip(raw: bytes, cap: int) -> bytes:
     """Decompress with a cap on the output: a small gzip bomb must not fill the memory."""
     inflater = zlib.decompressobj(wbits=31)
     try:
-        out = inflater.decompress(raw, MAX_BODY + 1)
-        if len(out) > MAX_BODY or inflater.unconsumed_tail:
-            raise _too_large()
+        out = inflater.decompress(raw, cap + 1)
+        if len(out) > cap or inflater.unconsumed_tail:
+            raise framing.too_large(cap)
         if not inflater.eof:
             raise bad_request("The gzipped body is cut short.")
     except zlib.error:

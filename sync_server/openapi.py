@@ -30,7 +30,8 @@ def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
     by_status: dict[int, list[str]] = {}
     for status, code in pairs:
         by_status.setdefault(status, []).append(code)
-    common = {429: ["overloaded"], 503: ["unavailable"], 500: ["internal"]}
+    common = {400: ["bad_framing"], 429: ["overloaded", "too_many_connections"],
+              503: ["unavailable"], 500: ["internal"]}
     for status, codes in common.items():
         by_status.setdefault(status, []).extend(codes)
     return {str(status): _json(_ref("Error"), "Error; `code` is one of: "
@@ -55,11 +56,12 @@ _NAME = {"type": "string", "minLength": 1, "maxLength": 200,
          "pattern": r"^[^\x00]*[^\s\x1c-\x1f\x85\x00][^\x00]*$",
          "description": "Not only spaces; no NUL."}
 
-def _new_worker(roles: list[str], min_teams: int) -> dict[str, Any]:
+def _new_worker(roles: list[str], min_teams: int, max_teams: int) -> dict[str, Any]:
     return {"type": "object", "required": ["name", "role", "teams"], "properties": {
         "name": _NAME,
         "role": {"type": "string", "enum": roles},
-        "teams": {"type": "array", "items": _UUID, "minItems": min_teams, "maxItems": 100},
+        "teams": {"type": "array", "items": _UUID, "minItems": min_teams,
+                  "maxItems": max_teams},
         "email": {**_NAME, "nullable": True}}}
 
 
@@ -71,19 +73,29 @@ SCHEMAS: dict[str, Any] = {
                              "server_time": _HLC, "supported": {
                                  "type": "array", "items": {"type": "integer"}}}},
     "Register": {"type": "array", "minItems": 2, "maxItems": 2,
-                 "description": "`[value, stamp]`: a last-writer-wins register.",
+                 "description": "`[value, stamp]`: a last-writer-wins register; of a list "
+                                "field the value is an items map `{item: {device: [added, "
+                                "removed]}}` (HLCs, removed may be null), merged as an "
+                                "add-wins set.",
                  "items": {"nullable": True}},
     "PushRegister": {"type": "array", "minItems": 2, "maxItems": 3,
                      "description": "`[value, stamp, base]`; base is the stamp the writer saw "
-                                    "before its edit (null for a new field).",
+                                    "before its edit (null for a new field). Of a list field "
+                                    "the value holds only what the write adds (entries of its "
+                                    "own device) and removes (`[h, h]` for an add it saw); "
+                                    "no HLC past the stamp's (else `bad_items`).",
                      "items": {"nullable": True}},
     "Health": {"type": "object", "required": ["status", "protocol"],
                "properties": {"status": {"type": "string", "enum": ["ok"]},
                               "protocol": {"type": "integer"}}},
     "EnrollRequest": {"type": "object", "required": ["code", "device"], "properties": {
         "code": {"type": "string", "minLength": 1, "maxLength": 64},
-        "device": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$"}}},
+        "device": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+                   "description": "Chosen by the device; not a name of the server's own "
+                   "(`server`, `admin-cli`, … in any case: `409 device_exists`)."},
+        "label": {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*$",
+                  "description": "Stored without control or direction characters, at most "
+                  "64 characters."}}},
     "EnrollResponse": {"type": "object",
                        "required": ["device", "token", "worker", "role", "teams"],
                        "properties": {"device": {"type": "string"}, "token": {"type": "string"},
@@ -104,7 +116,8 @@ SCHEMAS: dict[str, Any] = {
     "Rejection": {"type": "object", "required": ["seq", "code", "message"], "properties": {
         "seq": {"type": "integer"},
         "code": {"type": "string", "enum": ["forbidden_team", "forbidden_kind",
-                                            "team_mismatch", "tx_rejected"]},
+                                            "team_mismatch", "reference_out_of_scope",
+                                            "tx_rejected"]},
         "message": {"type": "string"}}},
     "PushResponse": {"type": "object", "required": ["acked", "rejected", "server_time"],
                      "properties": {"acked": {"type": "integer"},
@@ -160,11 +173,15 @@ SCHEMAS: dict[str, Any] = {
                 "teams": {"type": "array", "items": _UUID,
                           "description": "The worker's teams that are also the lead's."},
                 "devices": {"type": "array", "items": {
-                    "type": "object", "required": ["id", "label", "last_seen", "revoked"],
+                    "type": "object",
+                    "required": ["id", "label", "last_seen", "revoked", "refused"],
                     "properties": {"id": {"type": "string"}, "label": {"type": "string"},
                                    "last_seen": {"type": "string", "format": "date-time",
                                                  "nullable": True},
-                                   "revoked": {"type": "boolean"}}}}}}}}},
+                                   "revoked": {"type": "boolean"},
+                                   "refused": {"type": "integer", "minimum": 0,
+                                               "description": "Refused changes the device "
+                                               "last said it holds set aside."}}}}}}}}},
     "EnrollmentRequest": {"type": "object", "required": ["worker"], "properties": {
         "worker": _UUID,
         "hours": {"type": "number", "minimum": 1, "maximum": 168, "default": 24}}},
@@ -183,9 +200,10 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"name": _NAME}},
     "TeamCreated": {"type": "object", "required": ["id", "name"],
                     "properties": {"id": _UUID, "name": {"type": "string"}}},
-    "NewWorker": {"description": "Only an administrator may be in no team.", "oneOf": [
-        _new_worker([r for r in ROLES if r != ADMINISTRATOR], 1),
-        _new_worker([ADMINISTRATOR], 0)]},
+    "NewWorker": {"description": "Every worker but an administrator is in a team; an "
+                  "administrator is in none (`409 administrator_in_team`).", "oneOf": [
+        _new_worker([r for r in ROLES if r != ADMINISTRATOR], 1, 100),
+        _new_worker([ADMINISTRATOR], 0, 0)]},
     "WorkerCreated": {"type": "object", "required": ["id"], "properties": {"id": _UUID}},
     "AuditPage": {"type": "object", "required": ["entries", "next"], "properties": {
         "entries": {"type": "array", "items": {
@@ -206,6 +224,8 @@ SCHEMAS: dict[str, Any] = {
     "Erased": {"type": "object", "required": ["household", "erased"], "properties": {
         "household": _UUID, "erased": {"type": "object", "description": "Rows per kind.",
                                        "additionalProperties": {"type": "integer"}}}},
+    "RefusedCount": {"type": "object", "required": ["count"], "properties": {
+        "count": {"type": "integer", "minimum": 0, "maximum": 1000000000}}},
     "Recorded": {"type": "object", "required": ["recorded"],
                  "properties": {"recorded": {"type": "boolean", "enum": [True]}}},
 }
@@ -246,7 +266,7 @@ PATHS: dict[str, Any] = {
         "EnrollResponse",
         _errors(*_BODY_ERRORS, *_ROUTING_ERRORS, (401, "enrollment_invalid"),
                 (409, "device_exists"), (426, "protocol_unsupported"),
-                (426, "upgrade_required"), (429, "rate_limited")),
+                (426, "upgrade_required"), (429, "rate_limited"), (400, "too_many_values")),
         secure=False, params=[_PROTOCOL_PARAM], body="EnrollRequest")},
     "/v1/push": {"post": _op(
         "Push changes",
@@ -262,7 +282,7 @@ PATHS: dict[str, Any] = {
                 (422, "unknown_kind"), (422, "bad_id"), (422, "bad_team"), (422, "bad_seq"),
                 (422, "bad_fields"), (422, "unknown_field"), (422, "bad_register"),
                 (422, "bad_value"), (422, "field_too_large"), (422, "bad_stamp"),
-                (426, "protocol_unsupported"), (426, "upgrade_required")),
+                (422, "bad_items"), (426, "protocol_unsupported"), (426, "upgrade_required")),
         params=[_PROTOCOL_PARAM], body="PushRequest")},
     "/v1/pull": {"get": _op(
         "Pull the feed",
@@ -274,8 +294,9 @@ PATHS: dict[str, Any] = {
                 (426, "upgrade_required")),
         params=[_PROTOCOL_PARAM,
                 {"name": "cursor", "in": "query", "required": False,
-                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
-                 "description": "Opaque; absent = from start."},
+                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]*$"},
+                 "description": "Opaque and sealed (`400 bad_cursor` when changed); absent = "
+                 "from start."},
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
                             "default": 1000}},
@@ -314,8 +335,9 @@ PATHS: dict[str, Any] = {
     "/v1/team/devices/{id}/revoke": {"post": _op(
         "Revoke a device (team lead)",
         "Its token stops working at once. Idempotent; `404` for a device outside the lead's "
-        "teams, `400` for the device in use, `403 needs_administrator` for an "
-        "administrator's device. An administrator may revoke any device.", "Revoked",
+        "teams, `400` for the device in use, `403 needs_administrator` for a device of an "
+        "administrator or of a worker also in teams the lead does not lead (a revoked device "
+        "drops its unsent work). An administrator may revoke any device.", "Revoked",
         _errors(*_AUTH_ERRORS, *_ROUTING_ERRORS, (400, "bad_request"), (403, "forbidden"),
                 (403, "needs_administrator")),
         params=[_path_param("id", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})])},
@@ -334,8 +356,9 @@ PATHS: dict[str, Any] = {
                                            (403, "forbidden")), body="NewTeam")},
     "/v1/admin/workers": {"post": _op(
         "Create a worker (administrator)", "A worker in the given teams; `404` for an unknown "
-        "team.", "WorkerCreated",
-        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden")),
+        "team; `409 administrator_in_team` for an administrator in any team.", "WorkerCreated",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden"),
+                (409, "administrator_in_team")),
         body="NewWorker")},
     "/v1/audit": {"get": _op(
         "The audit log (team lead: own teams; administrator: all)",
@@ -354,6 +377,10 @@ PATHS: dict[str, Any] = {
         "records of one of the device's teams.", "Recorded",
         _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS, (403, "forbidden_team")),
         body="ExportNotice")},
+    "/v1/device/refused": {"post": _op(
+        "Report refused changes (any device)", "The app says how many changes the server "
+        "refused it holds set aside now (shown per device in `/v1/team/devices`).", "Recorded",
+        _errors(*_BODY_ERRORS, *_AUTH_ERRORS, *_ROUTING_ERRORS), body="RefusedCount")},
 }
 
 
@@ -364,7 +391,13 @@ def document() -> dict[str, Any]:
                  "description": "Record sync for the Wijkweb app. Every error is JSON "
                                 "`{code, message, ...}`. Bodies may be gzipped both ways. "
                                 "With TLS configured, a plain-HTTP request on the port is "
-                                "answered `400` `tls_required` and the connection closed."},
+                                "answered `400` `tls_required` and the connection closed. "
+                                "Framing is strict HTTP/1.1 (RFC 9112): two or malformed "
+                                "`Content-Length`s, a transfer coding other than `chunked`, "
+                                "both, chunk sizes that are not plain hex, bare LF, folded "
+                                "headers or a missing `Host` are `400` `bad_framing`, and the "
+                                "connection is closed. An address over its connection cap is "
+                                "answered `429` `too_many_connections` and closed."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

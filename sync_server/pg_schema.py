@@ -13,6 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync_server.schema import LIST_FIELDS_3
+
+
+def _lists_to_sets(kind: str, name: str) -> str:
+    """``sync_server.schema``'s step 3 for one field, in PostgreSQL's JSON functions."""
+    stamp = f"(fields::jsonb #>> '{{{name},1}}')"
+    return f"""
+    UPDATE rows SET fields = jsonb_set(fields::jsonb, '{{{name},0}}', (
+        SELECT coalesce(jsonb_object_agg(v, jsonb_build_object(
+            substr({stamp}, 18), jsonb_build_array(substr({stamp}, 1, 16), NULL))), '{{}}')
+        FROM (SELECT DISTINCT jsonb_array_elements_text(fields::jsonb #> '{{{name},0}}') AS v) j
+    ))::text
+    WHERE kind = '{kind}' AND jsonb_typeof(fields::jsonb #> '{{{name},0}}') = 'array';"""
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1 — the first schema.
     """
@@ -68,6 +83,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER audit_no_edit BEFORE UPDATE OR DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
     """,
+    # 3 — protocol 2: list fields are add-wins sets.
+    "".join(_lists_to_sets(kind, name) for kind, name in LIST_FIELDS_3),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

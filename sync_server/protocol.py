@@ -2,13 +2,23 @@
 
 Standard library only, so that both sides import the same rules. The merge rule, stated once:
 
-* Every field of a row is a last-writer-wins register holding ``[value, stamp]``.
+* Every field of a row is a register holding ``[value, stamp]``.
 * A **stamp** is ``"<hlc>@<device>"``. The HLC part is 16 hex digits (48-bit milliseconds, 16-bit
   counter), fixed width, so comparing two stamps as text compares ``(hlc, device)``: time first,
   the device id breaks ties.
-* ``merge`` keeps, per field, the register with the larger stamp. Two registers with the same stamp
-  come from the same write and hold the same value; should they ever differ, the larger canonical
-  JSON of the value wins, so the merge stays commutative, associative and idempotent in every case.
+* A plain field is a last-writer-wins register: ``merge`` keeps the register with the larger
+  stamp. Two registers with the same stamp come from the same write and hold the same value;
+  should they ever differ, the larger canonical JSON of the value wins, so the merge stays
+  commutative, associative and idempotent in every case.
+* A **list field** (type ``list``: dreams, talents, themes, …) is an add-wins set. Its value is an
+  *items* map ``{item: {device: [added, removed]}}``: per item, per device that added it, the HLC
+  of that device's latest add and the HLC of the latest of those adds that someone removed
+  (``null``: none). Merging takes, per item and device, the larger ``added`` and the larger
+  ``removed`` (``null`` is smallest); the register's stamp is the larger stamp. An item is present
+  while any device's ``added`` is past its ``removed``. A removal writes ``removed = added`` for
+  the adds its writer saw, so an add it did not see (another device's, or a later one of the same
+  device, whose HLC is larger) keeps the item: add wins over a concurrent remove. Shown order:
+  by the item's earliest live add stamp, then by the item's text. A ``null`` value is the empty set.
 * A delete is the register ``_deleted`` set to ``True``; a re-create sets it to ``False`` later.
 """
 
@@ -25,7 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2: list fields travel as add-wins sets (items maps); 1 sent them as whole lists."""
 PROTOCOL_HEADER = "Wijkweb-Protocol"
 SCHEMA_HEADER = "Wijkweb-Schema"
 """The app's local schema version (``PRAGMA user_version``); absent means 1, the first release."""
@@ -179,9 +190,34 @@ KINDS: dict[str, dict[str, str]] = {
 }
 """Every row kind and its fields: the one schema both sides check changes against."""
 
+REF_LISTS = frozenset({"resident_ids", "person_ids"})
+"""List fields whose items are row ids (``REF`` fields are single ids)."""
+
+REFERENCES: dict[str, tuple[str, ...]] = {
+    kind: tuple(name for name, typ in spec.items() if typ == REF or name in REF_LISTS)
+    for kind, spec in KINDS.items()}
+"""Per kind, every field that holds the id of another row: a row may name only rows of its own
+team (``reference_out_of_scope``), and erasure follows these within one team only."""
+
+
+def referenced_ids(kind: str, fields: Mapping[str, list[Any]]) -> list[tuple[str, str]]:
+    """``(field, id)`` for every id the registers ``fields`` of a ``kind`` row refer to."""
+    out: list[tuple[str, str]] = []
+    for name in REFERENCES[kind]:
+        reg = fields.get(name)
+        value = reg[0] if reg else None
+        if isinstance(value, str):
+            out.append((name, value))
+        elif isinstance(value, (list, dict)):  # a plain list, or a list field's items map
+            out += [(name, x) for x in value if isinstance(x, str)]
+    return out
+
 MAX_TEXT = 20_000
 """Longest string value of a field, in characters."""
 MAX_LIST = 500
+"""Most items of a list field (in one register on the wire, or in the list the app passes)."""
+MAX_ADDERS = 64
+"""Most devices one item of a list field names in one register."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -209,7 +245,8 @@ class Change:
 
     ``fields`` maps a field name to ``[value, stamp]`` or ``[value, stamp, base]`` where
     ``base`` is the stamp of the value the writer saw before its edit (``None`` for a new
-    field); the server uses it to tell a concurrent edit from a sequential one.
+    field); the server uses it to tell a concurrent edit from a sequential one. A list field's
+    value is an items map holding only what the write adds and removes.
     """
 
     kind: str
@@ -239,7 +276,7 @@ class Row:
         return bool(reg and reg[0])
 
     def values(self) -> dict[str, Any]:
-        return {name: reg[0] for name, reg in self.fields.items()}
+        return {name: shown(reg[0]) for name, reg in self.fields.items()}
 
 
 _HLC_RE = re.compile(r"[0-9a-f]{16}")
@@ -264,8 +301,12 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def check_value(kind: str, name: str, value: Any) -> None:
-    """Raise ``bad_value`` unless ``value`` fits the declared type of ``kind.name``."""
+def check_value(kind: str, name: str, value: Any, plain: bool = False) -> None:
+    """Raise ``bad_value`` unless ``value`` fits the declared type of ``kind.name``.
+
+    A list field's value is an items map on the wire; with ``plain``, a plain list of texts
+    (what the app's services pass the store, which turns it into adds and removes).
+    """
     if value is None:
         return
     if name != DELETED and _oversized(KINDS[kind][name], value):
@@ -274,6 +315,8 @@ def check_value(kind: str, name: str, value: Any) -> None:
                             field=name)
     if name == DELETED:
         ok = isinstance(value, bool)
+    elif plain and KINDS[kind][name] == LIST:
+        ok = isinstance(value, list) and all(_is_text(x) for x in value)
     else:
         ok = _TYPE_CHECKS[KINDS[kind][name]](value)
     if not ok:
@@ -287,7 +330,7 @@ def _oversized(typ: str, value: Any) -> bool:
     error, so the app can tell the user to shorten it."""
     if typ == STR:
         return isinstance(value, str) and len(value) > MAX_TEXT
-    return typ == LIST and isinstance(value, list) and (
+    return typ == LIST and isinstance(value, (list, dict)) and (
         len(value) > MAX_LIST or any(isinstance(x, str) and len(x) > MAX_TEXT for x in value))
 
 
@@ -333,8 +376,7 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     BOOL: lambda v: isinstance(v, bool),
     DATE: is_date,
     DATETIME: is_datetime,
-    LIST: lambda v: (isinstance(v, list) and len(v) <= MAX_LIST
-                     and all(_is_text(x) for x in v)),
+    LIST: lambda v: is_items(v),
     REF: is_uuid,
 }
 
@@ -370,12 +412,26 @@ def parse_change(data: Any, device: str | None = None) -> Change:
             raise ProtocolError("bad_register", "A field must be [value, stamp] or "
                                 "[value, stamp, base].", field=name)
         check_value(kind, name, reg[0])
-        _, writer = split_stamp(reg[1])
+        hlc, writer = split_stamp(reg[1])
         if device is not None and writer != device:
             raise ProtocolError("bad_stamp", "A stamp names another device.", field=name)
+        if isinstance(reg[0], dict) and not written_by(reg[0], hlc, writer):
+            raise ProtocolError("bad_items", "A list field's change may add only in its "
+                                "writer's name, remove only what was added, and name no "
+                                "clock past its stamp.", field=name)
         if len(reg) == 3 and reg[2] is not None:
             split_stamp(reg[2])
     return Change(kind, row_id, team, fields, seq, tx)
+
+
+def written_by(items: Items, hlc: str, writer: str) -> bool:
+    """The rules of a pushed items map: every HLC at most the register's own (so the clock-skew
+    check of the stamp covers them); an entry of another device only removes what it added."""
+    for adds in items.values():
+        for device, (added, removed) in adds.items():
+            if added > hlc or (device != writer and removed != added):
+                return False
+    return True
 
 
 def _is_count(v: Any) -> bool:
@@ -394,7 +450,7 @@ def canonical(value: Any) -> str:
 
 
 def wins(incoming: list[Any], current: list[Any] | None) -> bool:
-    """True when register ``incoming`` beats ``current`` (``[value, stamp, ...]``)."""
+    """True when plain register ``incoming`` beats ``current`` (``[value, stamp, ...]``)."""
     if current is None:
         return True
     if incoming[1] != current[1]:
@@ -402,12 +458,33 @@ def wins(incoming: list[Any], current: list[Any] | None) -> bool:
     return canonical(incoming[0]) > canonical(current[0])
 
 
+def is_set(register: list[Any] | None) -> bool:
+    """Is this the register of a list field (an items map), merged as a set?"""
+    return register is not None and isinstance(register[0], dict)
+
+
+def merge_register(current: list[Any] | None, incoming: list[Any]) -> list[Any]:
+    """The merge of two registers of one field, as a new ``[value, stamp]``."""
+    if current is None:
+        return [merge_items(None, incoming[0]) if is_set(incoming) else incoming[0], incoming[1]]
+    if is_set(current) or is_set(incoming):
+        return [merge_items(_items_or_none(current[0]), _items_or_none(incoming[0])),
+                max(current[1], incoming[1])]
+    return [incoming[0], incoming[1]] if wins(incoming, current) else [current[0], current[1]]
+
+
+def brings(incoming: list[Any], current: list[Any] | None) -> bool:
+    """Would merging ``incoming`` into ``current`` change it?"""
+    if is_set(incoming) or is_set(current):
+        return current is None or merge_register(current, incoming) != [current[0], current[1]]
+    return wins(incoming, current)
+
+
 def merge(a: Mapping[str, list[Any]], b: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
-    """Per field, keep the winning register. Pure: neither argument is changed."""
-    out = {name: [reg[0], reg[1]] for name, reg in a.items()}
+    """Per field, merge the registers. Pure: neither argument is changed."""
+    out = {name: merge_register(None, reg) for name, reg in a.items()}
     for name, reg in b.items():
-        if wins(reg, out.get(name)):
-            out[name] = [reg[0], reg[1]]
+        out[name] = merge_register(out.get(name), reg)
     return out
 
 
@@ -416,3 +493,102 @@ def merge_all(states: Iterable[Mapping[str, list[Any]]]) -> dict[str, list[Any]]
     for state in states:
         out = merge(out, state)
     return out
+
+
+# --------------------------------------------------------------------------- list fields
+
+Items = dict[str, dict[str, list[Any]]]
+"""A list field's value: item → device → ``[added, removed]`` (HLCs; ``removed`` may be None)."""
+
+_DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_items(v: Any) -> bool:
+    """The shape of an items map: texts to devices to ``[hlc, hlc | null]``, removed ≤ added."""
+    if not isinstance(v, dict) or len(v) > MAX_LIST:
+        return False
+    for item, adds in v.items():
+        if not _is_text(item) or not isinstance(adds, dict) or not 0 < len(adds) <= MAX_ADDERS:
+            return False
+        for device, pair in adds.items():
+            if (_DEVICE_RE.fullmatch(device) is None or not isinstance(pair, list)
+                    or len(pair) != 2 or not isinstance(pair[0], str)
+                    or _HLC_RE.fullmatch(pair[0]) is None):
+                return False
+            removed = pair[1]
+            if removed is not None and not (isinstance(removed, str)
+                                            and _HLC_RE.fullmatch(removed) and removed <= pair[0]):
+                return False
+    return True
+
+
+def _items_or_none(v: Any) -> Items | None:
+    return v if isinstance(v, dict) else None
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    if a is None:
+        return b
+    return a if b is None or a >= b else b
+
+
+def merge_items(a: Items | None, b: Items | None) -> Items | None:
+    """Per item and device, the later ``added`` and the later ``removed``. Pure; None is the
+    empty set (and the merge of two Nones)."""
+    if a is None and b is None:
+        return None
+    out = {item: {dev: [p[0], p[1]] for dev, p in adds.items()} for item, adds in (a or {}).items()}
+    for item, adds in (b or {}).items():
+        mine = out.setdefault(item, {})
+        for dev, (added, removed) in adds.items():
+            have = mine.get(dev)
+            mine[dev] = [added, removed] if have is None else [
+                max(have[0], added), _later(have[1], removed)]
+    return out
+
+
+def _live(adds: Mapping[str, list[Any]]) -> list[str]:
+    """The stamps of the adds of one item that no removal covers."""
+    return [make_stamp(p[0], dev) for dev, p in adds.items() if p[1] is None or p[0] > p[1]]
+
+
+def shown(value: Any) -> Any:
+    """A register's value as people see it: a list field's items map as the list it shows."""
+    return present(value) if isinstance(value, dict) else value
+
+
+def present(items: Items | None) -> list[str]:
+    """The items a list field shows, in display order (earliest live add first)."""
+    first = {}
+    for item, adds in (items or {}).items():
+        live = _live(adds)
+        if live:
+            first[item] = min(live)
+        # an item whose every add was removed stays as a tombstone: it is not shown
+    return sorted(first, key=lambda item: (first[item], item))
+
+
+def add_items(items: Items | None, new: Iterable[str], stamp: str) -> Items:
+    """The change that adds ``new`` (those not shown yet) in the name of ``stamp``'s writer."""
+    hlc, device = stamp[:16], stamp[17:]
+    shown = set(present(items))
+    return {item: {device: [hlc, None]} for item in dict.fromkeys(new) if item not in shown}
+
+
+def remove_items(items: Items | None, gone: Iterable[str]) -> Items:
+    """The change that removes ``gone``: exactly the adds of them that ``items`` holds."""
+    out: Items = {}
+    for item in dict.fromkeys(gone):
+        adds = (items or {}).get(item, {})
+        live = {dev: [p[0], p[0]] for dev, p in adds.items() if p[1] is None or p[0] > p[1]}
+        if live:
+            out[item] = live
+    return out
+
+
+def edit_items(items: Items | None, wanted: Iterable[str], stamp: str) -> Items:
+    """The change that makes the field show ``wanted``: adds what is missing, removes the rest."""
+    wanted = list(dict.fromkeys(wanted))
+    delta = remove_items(items, [item for item in present(items) if item not in wanted])
+    delta.update(add_items(items, wanted, stamp))
+    return delta

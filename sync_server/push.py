@@ -1,8 +1,10 @@
 """Applying a checked push batch inside the store's write transaction.
 
-Kept apart from the store so the rules read in one place: authorization per change, a whole
-local transaction (``tx``) refused if any of its changes is, purged rows ignored, per-field merge
-with ``protocol.wins``, conflicts recorded for concurrent edits by different devices. A change
+Kept apart from the store so the rules read in one place: authorization per change, a row
+that names a row of another team refused (``reference_out_of_scope``), a whole local
+transaction (``tx``) refused if any of its changes is, purged rows ignored, per-field merge
+with ``protocol.merge_register``, conflicts recorded for concurrent overwrites of a plain field
+by different devices (a list field merges as a set: concurrent edits keep both). A change
 whose every register the row already holds (a device re-sending after a restore) is merged as a
 no-op and not logged twice.
 """
@@ -14,8 +16,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sync_server.protocol import is_uuid, wins
-from sync_server.validate import Item
+from sync_server.protocol import brings, is_set, is_uuid, merge_register, referenced_ids
+from sync_server.validate import UUID_MATCH, Item
 
 SERVER_KINDS = frozenset({"team", "worker"})
 """Kinds the server publishes itself; devices may not write them."""
@@ -27,6 +29,7 @@ MESSAGES = {
     "forbidden_team": "This device may not write to that team.",
     "forbidden_kind": "Teams and workers are managed on the server, not from a device.",
     "team_mismatch": "The row already belongs to another team.",
+    "reference_out_of_scope": "The change refers to a row outside the team of its own row.",
     "tx_rejected": "Another change of the same transaction was rejected.",
 }
 
@@ -61,8 +64,16 @@ class Outcome(NamedTuple):
     """``[kind, id]`` of the batch's rows that were erased: the device deletes its copy."""
 
 
-def purged_keys(current: dict[tuple[str, str], Current]) -> list[list[str]]:
-    return sorted([kind, row_id] for (kind, row_id), cur in current.items() if cur.purged)
+def purged_keys(current: dict[tuple[str, str], Current], items: Iterable[Item],
+                teams: frozenset[str]) -> list[list[str]]:
+    """``[kind, id]`` of the erased rows among ``items``, only of rows in the device's ``teams``
+    named with their own team: whether a row of another team was erased is no device's business."""
+    gone = set()
+    for it in items:
+        cur = current.get((it.kind, it.id))
+        if cur is not None and cur.purged and cur.team == it.team and cur.team in teams:
+            gone.add((it.kind, it.id))
+    return [list(key) for key in sorted(gone)]
 
 
 def load_current(db: sqlite3.Connection, items: Iterable[Item]) -> dict[tuple[str, str], Current]:
@@ -80,25 +91,78 @@ def load_current(db: sqlite3.Connection, items: Iterable[Item]) -> dict[tuple[st
     return out
 
 
-def judge(items: list[Item], teams: frozenset[str], current: dict[tuple[str, str], Current]
-          ) -> tuple[list[int], list[dict[str, Any]]]:
+Scopes = dict[str, frozenset[str]]
+"""Per row id: the teams whose rows may refer to it."""
+
+
+def load_scopes(db: sqlite3.Connection, items: Iterable[Item]) -> Scopes:
+    """The scope of every id the batch refers to that the server holds: its row's team, or for
+    a worker every team it is a member of. Ids the server does not know are absent: a device
+    offline may make the referring row before the referred one reaches the server."""
+    wanted = {ref for it in items for _, ref in referenced_ids(it.kind, it.fields)
+              if UUID_MATCH(ref)}
+    keys = list({row_key(ref) for ref in wanted})
+    out: dict[str, frozenset[str]] = {}
+    workers: list[str] = []
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for kind, row_id, team in db.execute(
+                f"SELECT kind, id, team FROM rows WHERE key IN ({marks})", chunk):
+            if row_id in wanted:
+                out[row_id] = frozenset({team})
+                if kind == "worker":
+                    workers.append(row_id)
+    for start in range(0, len(workers), _CHUNK):
+        chunk = workers[start:start + _CHUNK]
+        member: dict[str, set[str]] = {}
+        for worker, team in db.execute(
+                f"SELECT worker, team FROM worker_teams WHERE worker IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+            member.setdefault(worker, set()).add(team)
+        out.update({w: frozenset(member.get(w, ())) for w in chunk})
+    return out
+
+
+def placed(items: list[Item], scopes: Scopes) -> Scopes:
+    """``scopes`` plus the rows this batch makes: each in the team its first change names."""
+    out = dict(scopes)
+    for it in items:
+        out.setdefault(it.id, frozenset({it.team}))
+    return out
+
+
+def _out_of_scope(it: Item, scopes: Scopes) -> bool:
+    """Does ``it`` name a row that a row of its team may not name?"""
+    for _, ref in referenced_ids(it.kind, it.fields):
+        scope = scopes.get(ref)
+        if scope is not None and it.team not in scope:
+            return True
+    return False
+
+
+def judge(items: list[Item], teams: frozenset[str], current: dict[tuple[str, str], Current],
+          scopes: Scopes | None = None) -> tuple[list[int], list[dict[str, Any]]]:
     """Split the batch into accepted item indexes (in seq order) and rejections.
 
     Purged rows are neither: acknowledged and ignored.
     """
+    scopes = placed(items, scopes or {})
     if not current:  # new rows only (the common case): all accepted unless a check fails
         first_team: dict[tuple[str, str], str] = {}
         for it in items:
             if (it.team not in teams or it.kind in SERVER_KINDS
-                    or first_team.setdefault((it.kind, it.id), it.team) != it.team):
+                    or first_team.setdefault((it.kind, it.id), it.team) != it.team
+                    or _out_of_scope(it, scopes)):
                 break  # some change is refused: sort it out change by change
         else:
             return list(range(len(items))), []
-    return judge_each(items, teams, current)
+    return judge_each(items, teams, current, scopes)
 
 
 def judge_each(items: list[Item], teams: frozenset[str],
-               current: dict[tuple[str, str], Current]) -> tuple[list[int], list[dict[str, Any]]]:
+               current: dict[tuple[str, str], Current], scopes: Scopes
+               ) -> tuple[list[int], list[dict[str, Any]]]:
     """``judge`` the long way: each transaction, and each change in it, on its own."""
     groups: dict[int, list[int]] = {}
     for i, it in enumerate(items):
@@ -122,8 +186,12 @@ def judge_each(items: list[Item], teams: frozenset[str],
                 codes[i] = "forbidden_team"
             elif it.kind in SERVER_KINDS:
                 codes[i] = "forbidden_kind"
+            elif cur is not None and cur.team != it.team:
+                codes[i] = "team_mismatch"  # erased or not: no hint at another team's rows
             elif cur is not None and cur.purged:
                 continue  # acknowledged, ignored
+            elif _out_of_scope(it, scopes):
+                codes[i] = "reference_out_of_scope"
             else:
                 owner = owners.get(key) or (cur.team if cur is not None else None)
                 if owner is None:
@@ -155,7 +223,7 @@ def resent(db: sqlite3.Connection, rid: int, it: Item, state: dict[str, list[Any
     its database, its seqs met ``epoch_stale``); the row may have moved on since. Only a change
     that wins no field can be such a re-send, so only those are looked up in the log.
     """
-    if any(wins(reg, state.get(name)) for name, reg in it.fields.items()):
+    if any(brings(reg, state.get(name)) for name, reg in it.fields.items()):
         return False
     return db.execute("SELECT 1 FROM changes WHERE row = ? AND fields = ? LIMIT 1",
                       (rid, it.text)).fetchone() is not None
@@ -165,8 +233,8 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
           version_for: Any, now: str) -> Outcome:
     """Merge the accepted changes of ``items``; ``version_for()`` allocates the commit version."""
     current = load_current(db, items)
-    gone = purged_keys(current)
-    accepted, rejected = judge(items, teams, current)
+    gone = purged_keys(current, items, teams)
+    accepted, rejected = judge(items, teams, current, load_scopes(db, items))
     if not accepted:
         return Outcome(rejected, 0, "", gone)
     states: dict[tuple[str, str], dict[str, list[Any]]] = {}
@@ -208,14 +276,20 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
                 continue
             if old[1] == stamp and old[0] == reg[0]:
                 continue
-            incoming_wins = wins(reg, old)
+            held = False
+            if is_set(reg) or is_set(old):  # a set: both sides' adds and removes are kept
+                merged = merge_register(old, reg)
+                if merged != old:
+                    state[name] = merged
+                    changed.add(key)
+                continue
+            incoming_wins = brings(reg, old)
             base = reg[2] if len(reg) == 3 else None
             if (old[1] != stamp and old[1] != base and old[1][17:] != device
                     and old[0] != reg[0]):
                 winner, loser = ([reg[0], stamp], old) if incoming_wins else (old, [reg[0], stamp])
                 conflicts.append((it.kind, it.id, name, _encode(winner), _encode(loser),
                                   row_team[key], now))
-            held = False
             if incoming_wins:
                 state[name] = [reg[0], stamp]
                 changed.add(key)

@@ -1,8 +1,10 @@
-"""Token buckets against guessing: failed logins and enrollment attempts, per IP and per device.
+"""Token buckets against guessing: failed tokens (per address and per token prefix) and failed
+enrollment attempts (per address and per device id).
 
 In memory (a restart forgets them, which only helps an attacker once per restart). A key may
-fail ``burst`` times at once, then once per ``every`` seconds; while its bucket is empty every
-attempt is refused with 429 ``rate_limited`` before the secret is even checked.
+fail ``burst`` times at once, then once per ``every`` seconds; while its bucket is empty the
+caller refuses with 429 ``rate_limited`` (an enrollment before its code is checked; a token only
+once it is known to be bad, so a neighbour's guesses never lock out a valid token).
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ class RateLimiter:
 
 
 class RateLimits:
-    """The server's limiters. ``auth``: bad or unknown bearer tokens, per IP. ``enroll``:
-    failed enrollment codes, per IP and per device id."""
+    """The server's limiters. ``auth``: bad or unknown bearer tokens, per address and per token
+    prefix. ``enroll``: failed enrollment codes, per address and per device id."""
 
     def __init__(self, auth_burst: int = 60, auth_every: float = 1.0,
                  enroll_burst: int = 10, enroll_every: float = 30.0):

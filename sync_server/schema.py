@@ -8,6 +8,24 @@ from __future__ import annotations
 
 import sqlite3
 
+LIST_FIELDS_3 = (("area", "streets"), ("resident", "ambitions"), ("resident", "talents"),
+                 ("resident", "obstacles"), ("contact", "resident_ids"), ("contact", "themes"),
+                 ("tie", "support"), ("activation", "person_ids"))
+"""The list fields when step 3 ran: it turns their stored plain lists into items maps."""
+
+
+def _lists_to_sets(kind: str, name: str) -> str:
+    """Step 3 for one field: ``[[...], stamp]`` becomes ``[{item: {device: [hlc, null]}}, stamp]``:
+    every item added by the register's own write (protocol 2's form of the same list)."""
+    return f"""
+    UPDATE rows SET fields = json_set(fields, '$.{name}[0]', json((
+        SELECT json_group_object(j.value, json_object(
+            substr(json_extract(rows.fields, '$.{name}[1]'), 18),
+            json_array(substr(json_extract(rows.fields, '$.{name}[1]'), 1, 16), NULL)))
+        FROM (SELECT DISTINCT value FROM json_each(rows.fields, '$.{name}[0]')) j)))
+    WHERE kind = '{kind}' AND json_type(fields, '$.{name}[0]') = 'array';"""
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1 — the first schema.
     """
@@ -69,6 +87,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     """,
+    # 3 — protocol 2: list fields are add-wins sets. The change log and the conflicts keep the
+    # plain lists they were written with (history shows both forms).
+    "".join(_lists_to_sets(kind, name) for kind, name in LIST_FIELDS_3),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,11 +13,12 @@ import gc
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from sync_server import restore
 from sync_server.backend import is_postgres
 from sync_server.handler import Handler
+from sync_server.proxy import Network, TrustedProxies
 from sync_server.ratelimit import RateLimits
 from sync_server.store import ServerStore
 
@@ -46,9 +48,15 @@ def tune_process() -> None:
     Bounds glibc's malloc arenas (``MALLOC_ARENAS``; other C libraries are left as they are) and
     moves the objects alive after start-up out of the garbage collector's sight (``gc.freeze``):
     a push parses ~15,000 containers, and each full collection walked all the imported modules'
-    objects too.
+    objects too. Raises the open-files limit to its hard limit: every connection is a file, and
+    the default 1,024 is reached by a few addresses at their connection cap.
     """
     gc.freeze()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, hard), hard))
+    except (ValueError, OSError):  # an unlimited hard limit may not be taken as is
+        log.warning("could not raise the open-files limit (%d)", soft)
     try:
         is_glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     except (ValueError, OSError):
@@ -61,6 +69,11 @@ def tune_process() -> None:
         log.warning("could not limit malloc arenas; memory use may grow with connections")
 
 
+MAX_PER_ADDRESS = 64
+"""Default cap on one address's open connections: a team's phones behind one NAT use one or two
+each; a thousand idle sockets from one address would take every file descriptor."""
+
+
 class SyncServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -70,9 +83,17 @@ class SyncServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, store: ServerStore, host: str = "127.0.0.1", port: int = 0, *,
-                 max_in_flight: int = 32, ssl_context: ssl.SSLContext | None = None):
+                 max_in_flight: int = 32, max_per_address: int = MAX_PER_ADDRESS,
+                 ssl_context: ssl.SSLContext | None = None,
+                 trusted_proxies: Iterable[str | Network] = ()):
         self.store = store
         self.max_in_flight = max_in_flight
+        self.max_per_address = max_per_address
+        """Open connections one address may hold (0: no cap). A trusted proxy's are not
+        capped: every client's requests come through them, and the proxy limits per client."""
+        self.proxies = TrustedProxies(trusted_proxies)
+        """Peers whose ``X-Real-IP``/``X-Forwarded-For`` name the client (``proxy``)."""
+        self._connections: dict[str, int] = {}
         self.limits = RateLimits()
         """Failed logins and enrollments per IP and device; tests may set their own."""
         self.stopping = False
@@ -95,23 +116,75 @@ class SyncServer(ThreadingHTTPServer):
 
     # ------------------------------------------------------------------ request accounting
 
-    def enter(self) -> bool | None:
-        """Admit a request: True, False when over the limit (429), None when stopping."""
+    def enter(self) -> bool:
+        """Start a request (``stop`` waits for it); False when stopping."""
+        with self._lock:
+            if self.stopping:
+                return False
+            self._active += 1
+            return True
+
+    def take_slot(self) -> bool | None:
+        """Count a request whose body is in as in flight: True, False when over the limit
+        (429), None when stopping."""
         with self._lock:
             if self.stopping:
                 return None
-            self._active += 1
             if self._in_flight >= self.max_in_flight:
                 return False
             self._in_flight += 1
             return True
 
-    def leave(self, counted: bool) -> None:
+    def leave(self, slot: bool) -> None:
         with self._lock:
             self._active -= 1
-            if counted:
+            if slot:
                 self._in_flight -= 1
             self._idle.notify_all()
+
+    # ------------------------------------------------------------------ connections per address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Admit a connection if its address has fewer than ``max_per_address`` open, or is
+        a trusted proxy; otherwise answer 429 ``too_many_connections`` (best effort) and close
+        at once."""
+        address = client_address[0]
+        capped = bool(self.max_per_address) and not self.proxies.trusts(address)
+        with self._lock:
+            count = self._connections.get(address, 0)
+            if capped and count >= self.max_per_address:
+                admitted = False
+            else:
+                self._connections[address] = count + 1
+                admitted = True
+        if not admitted:
+            _refuse_connection(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._forget(address)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
+        finally:
+            self._forget(client_address[0])
+
+    def connections(self, address: str) -> int:
+        """Open connections from ``address`` now."""
+        with self._lock:
+            return self._connections.get(address, 0)
+
+    def _forget(self, address: str) -> None:
+        with self._lock:
+            left = self._connections.get(address, 1) - 1
+            if left > 0:
+                self._connections[address] = left
+            else:
+                self._connections.pop(address, None)
 
     @contextmanager
     def parked(self) -> Iterator[None]:
@@ -179,6 +252,22 @@ _PLAIN_REFUSAL = json.dumps({"code": "tls_required", "message": "This server spe
                              "only: use an https:// address."}).encode()
 
 
+_BUSY = json.dumps({"code": "too_many_connections", "message": "This address has too many "
+                   "connections open; close some and try again."}).encode()
+
+
+def _refuse_connection(sock: socket.socket) -> None:
+    """429 on a connection over its address's cap, written without waiting (the accepting
+    thread must not block), and nothing read."""
+    try:
+        sock.setblocking(False)
+        sock.send(b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                  b"Retry-After: 5\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+                  % (len(_BUSY), _BUSY))
+    except OSError:
+        pass
+
+
 def _refuse_plain_http(sock: socket.socket) -> None:
     """Answer a plain-HTTP request on the TLS port with 400 ``tls_required``, then close.
 
@@ -210,21 +299,26 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
 
 def serve(db: str, host: str = "127.0.0.1", port: int = 8765, *, tls_cert: str | None = None,
           tls_key: str | None = None, max_in_flight: int = 32, durability: str = "full",
-          min_client_schema: int = 1) -> int:
+          min_client_schema: int = 1, max_per_address: int = MAX_PER_ADDRESS,
+          trusted_proxies: Iterable[str | Network] = ()) -> int:
     """Run until SIGTERM or Ctrl-C, then stop gracefully. Prints the URL once listening."""
     ctx = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
     tune_process()
+    options = dict(max_in_flight=max_in_flight, max_per_address=max_per_address,
+                   ssl_context=ctx, trusted_proxies=tuple(trusted_proxies))
     if is_postgres(db):  # several server processes share a PostgreSQL database
-        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
+        return _serve(db, host, port, durability, min_client_schema, options)
     with restore.exclusive(db):  # no second server, and no restore, while this one runs
-        return _serve(db, host, port, ctx, max_in_flight, durability, min_client_schema)
+        return _serve(db, host, port, durability, min_client_schema, options)
 
 
-def _serve(db: str, host: str, port: int, ctx: ssl.SSLContext | None, max_in_flight: int,
-           durability: str, min_client_schema: int) -> int:
+def _serve(db: str, host: str, port: int, durability: str, min_client_schema: int,
+           options: dict[str, Any]) -> int:
+    """``serve`` once ``db`` may be served: open it, serve until told to stop, close it.
+    ``options``: ``SyncServer``'s keywords."""
     store = ServerStore(db, durability=durability)
     try:
-        server = SyncServer(store, host, port, max_in_flight=max_in_flight, ssl_context=ctx)
+        server = SyncServer(store, host, port, **options)
         server.min_client_schema = min_client_schema
     except OSError:
         store.close()

@@ -80,6 +80,11 @@ def _name(value: Any, what: str = "name") -> str:
     return value.strip()
 
 
+def _administrator_in_team() -> ApiError:
+    return ApiError(409, "administrator_in_team", "An administrator holds no resident data, so "
+                    "it cannot be a member of a team. Use a worker of the team instead.")
+
+
 def _currents(nodes: Iterable[erasure.Node]) -> list[tuple[str, str, push.Current]]:
     """Live rows found by ``erasure.Graph`` in the form ``ServerStore._purge_rows`` takes."""
     return [(n.kind, n.id, push.Current(n.rid, n.team, "", 0)) for n in nodes]
@@ -127,18 +132,27 @@ class ServerStore:
             if "epoch" not in meta:
                 meta = {"epoch": uuid.uuid4().hex, "version": "0", "floor": "0", "clock": ""}
                 db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            if "cursor_key" not in meta:  # a database from before cursors were sealed
+                meta["cursor_key"] = feed.new_cursor_key()
+                db.execute("INSERT INTO meta VALUES ('cursor_key', ?)", (meta["cursor_key"],))
             if meta.pop("restored", None):  # a backup, opened as a server for the first time
                 meta["previous_epoch"], meta["epoch"] = meta["epoch"], uuid.uuid4().hex
+                meta["previous_cursor_key"] = meta["cursor_key"]
+                meta["cursor_key"] = feed.new_cursor_key()
                 db.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) "
                                "DO UPDATE SET value = excluded.value",
-                               [("epoch", meta["epoch"]),
-                                ("previous_epoch", meta["previous_epoch"])])
+                               [(key, meta[key]) for key in (
+                                   "epoch", "previous_epoch", "cursor_key",
+                                   "previous_cursor_key")])
                 db.execute("DELETE FROM meta WHERE key = 'restored'")
         self.epoch: str = meta["epoch"]
         """Random id of this database's timeline: made when it was created, and again when a
         backup of it is first opened (devices' cursors then point into a future that the
         restored server never had: they must reset)."""
         self._previous_epoch = meta.get("previous_epoch", "")
+        self.cursor_keys = feed.CursorKeys(meta["cursor_key"],
+                                            meta.get("previous_cursor_key", ""))
+        """The secrets that seal feed cursors: this epoch's, and the restored backup's."""
         self.clock = Clock(auth.SERVER_DEVICE, last=meta["clock"] or None, wall=self._wall)
         self._seen_version = int(meta["version"])
         self._waiters = 0
@@ -319,11 +333,13 @@ class ServerStore:
                    email: str | None = None, actor: Actor = CLI) -> str:
         """Create a worker in ``teams`` (the first is where the feed files the worker).
 
-        Only an administrator may be in no team: it then reads no resident data at all.
+        An administrator is in no team (``administrator_in_team``): it holds no resident data.
         """
         name = _name(name)
         if role not in auth.ROLES:
             raise bad_request(f"The role must be one of: {', '.join(auth.ROLES)}.")
+        if teams and role == auth.ADMINISTRATOR:
+            raise _administrator_in_team()
         if not teams and role != auth.ADMINISTRATOR:
             raise bad_request("A worker must be a member of at least one team.")
         worker = str(uuid.uuid4())
@@ -342,10 +358,14 @@ class ServerStore:
         return worker
 
     def join_team(self, worker: str, team: str) -> None:
-        """Make ``worker`` (and so all its devices) a member of ``team`` too."""
+        """Make ``worker`` (and so all its devices) a member of ``team`` too; never an
+        administrator (``administrator_in_team``)."""
         with self._write() as db:
             self._require_worker(db, worker)
             self._require_team(db, team)
+            if db.execute("SELECT role FROM workers WHERE id = ?", (worker,)
+                          ).fetchone()[0] == auth.ADMINISTRATOR:
+                raise _administrator_in_team()
             pos = db.execute("SELECT coalesce(max(pos), -1) + 1 FROM worker_teams "
                              "WHERE worker = ?", (worker,)).fetchone()[0]
             db.execute("INSERT INTO worker_teams VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -413,9 +433,11 @@ class ServerStore:
     def enroll(self, code: str, device: str, label: str = "") -> dict[str, Any]:
         """Redeem ``code`` for ``device``: returns its token (shown once, stored as a hash)."""
         if not auth.valid_device_id(device):
-            raise bad_request("'device' must be 1 to 64 letters, digits, '-' or '_'.")
+            raise bad_request("'device' must be 1 to 64 letters, digits, '-' or '_', starting "
+                              "with a letter or digit.")
         if not isinstance(label, str) or len(label) > MAX_NAME or not _utf8(label):
             raise bad_request(f"'label' must be text of at most {MAX_NAME} characters.")
+        label = auth.clean_text(label, auth.MAX_LABEL)
         token = auth.new_token()
         with self._write() as db:
             found = db.execute("SELECT worker, expires_at, used_at FROM enrollments "
@@ -426,7 +448,7 @@ class ServerStore:
                                "team lead for a new one.")
             worker = found[0]
             taken = db.execute("SELECT 1 FROM devices WHERE id = ?", (device,)).fetchone()
-            if taken or device == auth.SERVER_DEVICE:
+            if taken or auth.reserved_device_id(device):
                 raise ApiError(409, "device_exists", "A device with this id is already enrolled.")
             now = self.now_iso()
             db.execute("INSERT INTO devices (id, worker, token_hash, label, created_at, "
@@ -450,8 +472,9 @@ class ServerStore:
                 (auth.digest(token),)).fetchone()
             if found is None:
                 return None
-            teams = tuple(t for (t,) in db.execute(
-                "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (found[1],)))
+            teams = () if found[2] == auth.ADMINISTRATOR else tuple(  # no resident data, even
+                t for (t,) in db.execute(  # if a database from before the rule has it in one
+                    "SELECT team FROM worker_teams WHERE worker = ? ORDER BY pos", (found[1],)))
         return Device(found[0], found[1], found[2], teams, bool(found[3]))
 
     def touch(self, device: str) -> None:
@@ -499,7 +522,8 @@ class ServerStore:
             last = found[0] if found else 0
             split = min(max(last - items[0].seq + 1, 0), len(items)) if items else 0
             rejected = self._replayed(db, device.id, batch, split)
-            purged = push.purged_keys(push.load_current(db, items[:split])) if split else []
+            purged = (push.purged_keys(push.load_current(db, items[:split]), items[:split],
+                                       frozenset(device.teams)) if split else [])
             fresh = items[split:]
             if fresh:
                 if fresh[0].seq != last + 1:
@@ -582,7 +606,8 @@ class ServerStore:
         the ``(team, version)`` index); then its rows are streamed in version order, so a page
         is never held in memory whole. ``emit`` runs inside the read transaction.
         """
-        positions = feed.decode_cursor(cursor, self.epoch, self._previous_epoch)
+        positions = feed.decode_cursor(cursor, self.cursor_keys, self.epoch,
+                                       self._previous_epoch)
         with self._read() as db:
             self.backend.begin_read(db)
             newest, floor = (int(v) for (v,) in db.execute(
@@ -619,7 +644,7 @@ class ServerStore:
                     per_team[t] = per_team.get(t, 0) + 1
                 count = sum(per_team.values())
             db.execute("COMMIT")
-        return PageInfo(count, feed.encode_cursor(self.epoch, ends), more, newest, per_team)
+        return PageInfo(count, feed.encode_cursor(self.cursor_keys, ends), more, newest, per_team)
 
     def record_pull(self, actor: Actor, per_team: dict[str, int]) -> None:
         """Audit: which device pulled how many rows of which team (before they are sent)."""

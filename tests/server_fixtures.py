@@ -8,7 +8,7 @@ its asserts).
   ephemeral port, helpers to make teams and enrolled devices, and ``dump()`` to compare the
   database before and after a refused request.
 * ``make_server`` — the same as a factory, for servers with options (overload limit, TLS, a
-  fake wall clock, an existing database file).
+  fake wall clock, an existing database file, trusted proxies).
 * ``spawn`` — ``spawn(db, *args)`` starts ``python -m sync_server serve`` as a subprocess
   (for signals) and returns ``(process, url)``; leftovers are killed after the test.
 * ``cli`` — ``cli(*args)`` runs ``python -m sync_server ...`` and returns the completed process.
@@ -43,12 +43,12 @@ import httpx
 import pytest
 
 from sync_server.backend import is_postgres
-from sync_server.protocol import PROTOCOL_HEADER, Clock, new_id
+from sync_server.protocol import KINDS, LIST, PROTOCOL_HEADER, Clock, add_items, new_id
 from sync_server.server import SyncServer
 from sync_server.store import ServerStore
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 TLS = ssl.create_default_context()
 """One client TLS context for all test clients: httpx would build (slowly) one per client."""
 
@@ -113,15 +113,18 @@ class DeviceClient:
     def change(self, kind: str, fields: dict[str, Any], *, id: str | None = None,
                team: str | None = None, bases: dict[str, str | None] | None = None,
                same_tx: bool = False, stamp: str | None = None) -> dict[str, Any]:
-        """A wire change with the next seq; a new tx unless ``same_tx``."""
+        """A wire change with the next seq; a new tx unless ``same_tx``. A plain list given for
+        a list field is sent as the adds of its items, as the app would."""
         self.seq += 1
         if not same_tx:
             self.tx += 1
         stamp = stamp or self.clock.stamp()
         bases = bases or {}
+        lists = {k for k, t in KINDS.get(kind, {}).items() if t == LIST}
         return {"seq": self.seq, "tx": self.tx, "kind": kind, "id": id or new_id(),
                 "team": team or self.teams[0],
-                "fields": {k: [v, stamp, bases.get(k)] for k, v in fields.items()}}
+                "fields": {k: [add_items(None, v, stamp) if k in lists and isinstance(v, list)
+                               else v, stamp, bases.get(k)] for k, v in fields.items()}}
 
     def push(self, changes: list[dict[str, Any]], epoch: str | None = None,
              **kw: Any) -> httpx.Response:
@@ -174,8 +177,9 @@ class Harness:
 
     def device(self, role: str = "street_coach", teams: list[str] | None = None,
                device_id: str | None = None) -> DeviceClient:
-        """A worker with ``role`` in ``teams`` (a new team if none), enrolled over HTTP."""
-        teams = teams or [self.team()]
+        """A worker with ``role`` in ``teams`` (a new team if none), enrolled over HTTP; an
+        administrator is in no team, whatever ``teams`` says."""
+        teams = [] if role == "administrator" else teams or [self.team()]
         worker = self.store.add_worker(f"Worker {len(self.devices)}", role, teams)
         code = self.store.create_enrollment(worker)
         device_id = device_id or f"dev-{uuid.uuid4().hex[:8]}"
@@ -328,15 +332,17 @@ def server_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> s
 @pytest.fixture
 def make_server(request: pytest.FixtureRequest, backend: str,
                 tmp_path: Path) -> Iterator[Callable[..., Harness]]:
-    """Factory: ``make_server(db=None, *, max_in_flight=32, ssl_context=None, wall=None)``."""
+    """Factory: ``make_server(db=None, *, max_in_flight=32, ssl_context=None, wall=None,
+    trusted_proxies=())``."""
     made: list[Harness] = []
 
     def make(db: Path | str | None = None, *, max_in_flight: int = 32, ssl_context: Any = None,
-             wall: Callable[[], int] | None = None) -> Harness:
+             wall: Callable[[], int] | None = None,
+             trusted_proxies: tuple[str, ...] = ()) -> Harness:
         db = db or fresh_db(request, backend, tmp_path, f"server-{len(made)}.db")
         store = ServerStore(db, wall=wall)
         server = SyncServer(store, "127.0.0.1", 0, max_in_flight=max_in_flight,
-                            ssl_context=ssl_context)
+                            ssl_context=ssl_context, trusted_proxies=trusted_proxies)
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         harness = Harness(store, server, db if is_postgres(str(db)) else Path(db), server.url)
         made.append(harness)

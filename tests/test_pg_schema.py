@@ -91,3 +91,21 @@ def test_the_sqlite_server_never_imports_psycopg(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_postgres_step_3_turns_stored_lists_into_sets_like_sqlite(pg_cluster):
+    import json
+
+    import psycopg
+    from test_server_schema import NEW_FIELDS, OLD_FIELDS
+
+    url = pg_cluster.fresh_db()
+    with psycopg.connect(url, autocommit=True) as pg:
+        for step in pg_schema.MIGRATIONS[:2]:
+            pg.execute(step)
+        pg.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+        pg.execute("INSERT INTO rows (rid, key, kind, id, team, fields, version) VALUES "
+                   "(1, 1, 'resident', 'r', 't', %s, 1)", (json.dumps(OLD_FIELDS),))
+    ServerStore(url).close()
+    with psycopg.connect(url, autocommit=True) as pg:
+        assert json.loads(pg.execute("SELECT fields FROM rows").fetchone()[0]) == NEW_FIELDS

@@ -61,6 +61,10 @@ def test_previous_release_databases_open_and_sync(old, make_server, fleet):
     newcomer.sync()
     names = {v["name"] for v in newcomer.store.all_rows("resident").values() if not v[DELETED]}
     assert names == {"Gesynct 0, daarna offline bewerkt", "Gesynct 2", "Nooit verstuurd"}
+    talents = {v["name"]: v["talents"] for v in newcomer.store.all_rows("resident").values()
+               if not v[DELETED]}  # lists written under protocol 1, now sets on both sides
+    assert talents == {"Gesynct 0, daarna offline bewerkt": ["koken"], "Gesynct 2": ["koken"],
+                       "Nooit verstuurd": []}
     mine = {k: v for k, v in store.all_rows("resident").items() if not v[DELETED]}
     theirs = {k: v for k, v in newcomer.store.all_rows("resident").items() if not v[DELETED]}
     assert mine == theirs
@@ -83,7 +87,7 @@ def test_an_app_older_than_the_server_accepts_is_told_to_update(old, make_server
                       enrolled=True)
     assert "te oud" in last_result(state) and "bewaard" in last_result(state)
     resp = harness.anonymous.get("/v1/pull", headers={
-        PROTOCOL_HEADER: "1", SCHEMA_HEADER: "x" * 5000, "Authorization": f"Bearer {config.token}"})
+        PROTOCOL_HEADER: "2", SCHEMA_HEADER: "x" * 5000, "Authorization": f"Bearer {config.token}"})
     assert resp.status_code == 426 and resp.json()["code"] == "upgrade_required"
     harness.server.min_client_schema = 1  # the app was updated (or the server relented)
     with SyncClient(store, config) as client:
@@ -105,7 +109,7 @@ def test_rows_an_older_app_skipped_arrive_after_the_upgrade(old, make_server, fl
     lead.sync()
     cursor = ""  # what the schema-1 app stored after pulling (and skipping) the new kind
     with httpx.Client(base_url=harness.url, headers={
-            PROTOCOL_HEADER: "1", "Authorization": f"Bearer {config.token}"}) as http:
+            PROTOCOL_HEADER: "2", "Authorization": f"Bearer {config.token}"}) as http:
         while True:
             page = http.get("/v1/pull", params={"cursor": cursor}).json()
             cursor = page["cursor"]

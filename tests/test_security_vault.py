@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
 import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.security import TooSoon, Vault, WrongPin, keyslot
+from app.security import NotAPin, TooSoon, Vault, WrongPin, keyslot
 from app.security.backoff import FREE_TRIES, Backoff, wait_after
 from app.store import Store, cipher
 
@@ -139,6 +145,88 @@ def test_wrong_pins_back_off_and_a_restart_does_not_reset_the_count(tmp_path):
     assert restarted.unlock(PIN) is not None
     assert restarted.backoff.failures == 0  # the right PIN clears the count
     restarted.close()
+
+
+def test_a_pin_read_before_its_last_keystrokes_is_neither_tried_nor_counted(tmp_path):
+    """A field read too early gives a PIN cut short (or nothing): no PIN of this app is that
+    short, so it is refused before any scrypt and the back-off count does not move."""
+    vault = _vault(tmp_path)
+    vault.set_up(PIN)
+    vault.close()
+    for partial in ("", PIN[:1], PIN[:5], f" {PIN}"):
+        with pytest.raises(NotAPin):
+            vault.unlock(partial)
+    assert vault.backoff.failures == 0 and not (tmp_path / "unlock.json").exists()
+    assert vault.unlock(PIN) is not None
+    vault.close()
+
+
+LOAD_N = 2**14  # 16 MiB per scrypt: real memory pressure from many at once, yet quick
+UNLOCKER = """
+import json, sys
+from app.security import Vault
+outcomes = []
+for _ in range(int(sys.argv[3])):
+    vault = Vault(sys.argv[1], scrypt_n=int(sys.argv[2]))
+    try:
+        vault.unlock(sys.argv[4])
+        outcomes.append("ok")
+    except Exception as err:
+        outcomes.append(type(err).__name__)
+    finally:
+        vault.close()
+print(json.dumps(outcomes))
+"""
+
+
+def test_a_correct_pin_is_never_refused_or_counted_under_concurrent_load(tmp_path):
+    """Sessions of one app (threads, each its own ``Vault``) and other processes on the same
+    data folder (the app beside a scheduled ``python -m app sync``) unlock at once, while a
+    busy loop holds a core: every correct PIN opens, none is counted as wrong, and the
+    back-off file stays whole. One earlier wrong PIN makes every success rewrite it."""
+    vault = _vault(tmp_path, n=LOAD_N)
+    vault.set_up(PIN)
+    vault.close()
+    with pytest.raises(WrongPin):
+        vault.unlock("000000")
+    assert vault.backoff.failures == 1
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        procs = [subprocess.Popen([sys.executable, "-c", UNLOCKER, str(tmp_path), str(LOAD_N),
+                                   "6", PIN], cwd=root, env=env, stdout=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        outcomes: list[str] = []
+        lock = threading.Lock()
+
+        def session() -> None:
+            for _ in range(6):
+                v = _vault(tmp_path, n=LOAD_N)
+                try:
+                    v.unlock(PIN)
+                    result = "ok"
+                except Exception as err:  # noqa: BLE001 - every outcome is recorded
+                    result = type(err).__name__
+                finally:
+                    v.close()
+                with lock:
+                    outcomes.append(result)
+
+        threads = [threading.Thread(target=session) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        for proc in procs:
+            out, _ = proc.communicate(timeout=600)
+            outcomes += json.loads(out)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert outcomes == ["ok"] * (4 * 6 + 2 * 6)
+    assert json.loads((tmp_path / "unlock.json").read_text())["failures"] == 0
+    assert not list(tmp_path.glob("*.tmp"))  # no temp file left behind
 
 
 def test_a_clock_set_back_cannot_stretch_the_wait(tmp_path):

@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from server_fixtures import Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 
 
 def test_health_needs_no_token(server: Harness) -> None:
     resp = httpx.get(f"{server.url}/v1/health")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "protocol": 1}
+    assert resp.json() == {"status": "ok", "protocol": 2}
     assert resp.headers["Content-Length"] == str(len(resp.content))
     assert resp.headers["Content-Type"] == "application/json"
 
@@ -222,4 +222,4 @@ def test_keep_alive_serves_many_requests_on_one_connection(server: Harness) -> N
                               if line.lower().startswith(b"content-length")))
             while len(rest) < length:
                 rest += sock.recv(4096)
-            assert json.loads(rest[:length]) == {"status": "ok", "protocol": 1}
+            assert json.loads(rest[:length]) == {"status": "ok", "protocol": 2}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 MARK = "Zwaantje" + uuid.uuid4().hex[:8]
 """A unique resident name and note text: it must never show up in the audit log."""
 

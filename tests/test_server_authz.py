@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from server_fixtures import DeviceClient, Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 ROLES = ("none", "bad_token", "revoked", "worker", "team_lead", "administrator")
 
 
@@ -145,6 +145,8 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/v1/audit"): lambda sc, c, side: c.http.get("/v1/audit"),
     ("POST", "/v1/audit/export"): lambda sc, c, side: c.http.post(
         "/v1/audit/export", json={"what": "report_csv", "team": sc.team[side], "count": 3}),
+    ("POST", "/v1/device/refused"): lambda sc, c, side: c.http.post(
+        "/v1/device/refused", json={"count": 0}),
 }
 
 OK = (200, "ok")
@@ -191,6 +193,7 @@ MATRIX: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/v1/audit"): _row(_FORBIDDEN, (OK, OK), (OK, OK)),
     ("POST", "/v1/audit/export"): _row((OK, OTHER_TEAM), (OK, OTHER_TEAM),
                                        (OTHER_TEAM, OTHER_TEAM)),
+    ("POST", "/v1/device/refused"): _row((OK, OK), (OK, OK), (OK, OK)),
 }
 
 
@@ -248,15 +251,20 @@ def test_a_lead_cannot_widen_its_reach(server: Harness) -> None:
     revoke) an administrator: that code or device would reach beyond the lead's teams."""
     noord, zuid = server.team("Noord"), server.team("Zuid")
     lead = server.device("team_lead", [noord])
-    both = server.store.add_worker("Beide", "caretaker", [noord, zuid])
-    admin = _admin(server, [noord])
+    both = server.device("caretaker", [noord, zuid])
+    admin = _admin(server)
     admin_worker = next(d["worker"] for d in server.store.devices() if d["id"] == admin.device)
-    for worker in (both, admin_worker):
+    with server.store._write() as db:  # an administrator in a team: a database from before
+        db.execute("INSERT INTO worker_teams VALUES (?, ?, 0)", (admin_worker, noord))
+    for worker in (both.worker, admin_worker):
         resp = lead.http.post("/v1/team/enrollments", json={"worker": worker})
         assert (resp.status_code, resp.json()["code"]) == (403, "needs_administrator")
-    resp = lead.http.post(f"/v1/team/devices/{admin.device}/revoke")
-    assert (resp.status_code, resp.json()["code"]) == (403, "needs_administrator")
+    for device in (admin.device, both.id):  # a revoke wipes the device's unsent Zuid work too
+        resp = lead.http.post(f"/v1/team/devices/{device}/revoke")
+        assert (resp.status_code, resp.json()["code"]) == (403, "needs_administrator")
+        assert zuid not in resp.text and both.worker not in resp.text
     assert not any(d["revoked"] for d in server.store.devices())
-    resp = admin.http.post("/v1/team/enrollments", json={"worker": both})
+    assert admin.http.get("/v1/pull", headers=PROTO).json()["rows"] == []  # still no data
+    resp = admin.http.post("/v1/team/enrollments", json={"worker": both.worker})
     assert resp.status_code == 200, resp.text
     admin.http.close()

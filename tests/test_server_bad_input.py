@@ -201,7 +201,7 @@ def test_oversized_body_is_refused_before_reading_it(server: Harness) -> None:
     dev = server.device()
     before = server.dump()
     status, body = _raw(server, (
-        f"POST /v1/push HTTP/1.1\r\nHost: x\r\n{PROTOCOL_HEADER}: 1\r\n"
+        f"POST /v1/push HTTP/1.1\r\nHost: x\r\n{PROTOCOL_HEADER}: 2\r\n"
         f"Authorization: Bearer {dev.token}\r\nContent-Length: {8 * MIB + 1}\r\n\r\n"
     ).encode())
     assert status == 413 and body["code"] == "body_too_large"
@@ -211,7 +211,7 @@ def test_oversized_body_is_refused_before_reading_it(server: Harness) -> None:
 def test_oversized_chunked_body_is_refused(server: Harness) -> None:
     dev = server.device()
     status, body = _raw(server, (
-        f"POST /v1/push HTTP/1.1\r\nHost: x\r\n{PROTOCOL_HEADER}: 1\r\n"
+        f"POST /v1/push HTTP/1.1\r\nHost: x\r\n{PROTOCOL_HEADER}: 2\r\n"
         f"Authorization: Bearer {dev.token}\r\nTransfer-Encoding: chunked\r\n\r\n"
         f"{8 * MIB + 1:x}\r\n").encode())
     assert status == 413 and body["code"] == "body_too_large"
@@ -228,8 +228,9 @@ def test_chunked_body_is_accepted(server: Harness) -> None:
 def test_malformed_request_line_and_content_length(server: Harness) -> None:
     status, body = _raw(server, b"GARBAGE\r\n\r\n")
     assert status == 400 and body["code"] == "bad_request"
-    status, body = _raw(server, b"POST /v1/enroll HTTP/1.1\r\nContent-Length: ten\r\n\r\n")
-    assert status == 400 and body["code"] == "bad_request"
+    status, body = _raw(server, b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\n"
+                                b"Content-Length: ten\r\n\r\n")
+    assert status == 400 and body["code"] == "bad_framing"  # strict framing (issue 12)
     status, body = _raw(server, b"GET /v1/pull?limit=%ff HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status in (400, 426) and body["code"] in ("bad_request", "protocol_unsupported")
 
@@ -245,7 +246,7 @@ def test_missing_or_unknown_token(server: Harness, headers: dict[str, str], stat
     dev = server.device()
     before = server.dump()
     for method, path in (("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/conflicts")):
-        resp = httpx.request(method, server.url + path, headers={PROTOCOL_HEADER: "1", **headers},
+        resp = httpx.request(method, server.url + path, headers={PROTOCOL_HEADER: "2", **headers},
                              json=_body(dev, [_good(dev)]) if method == "POST" else None)
         assert resp.status_code == status and resp.json()["code"] == code
     assert server.dump() == before
@@ -262,7 +263,7 @@ def test_revoked_device_is_403_everywhere(server: Harness) -> None:
     assert server.dump() == before
 
 
-@pytest.mark.parametrize("version", [None, "0", "2", "one"])
+@pytest.mark.parametrize("version", [None, "0", "1", "3", "one"])
 def test_stale_or_missing_protocol_is_426(server: Harness, version: str | None) -> None:
     dev = server.device()
     headers = {"Authorization": f"Bearer {dev.token}"}
@@ -275,7 +276,7 @@ def test_stale_or_missing_protocol_is_426(server: Harness, version: str | None) 
         resp = httpx.request(method, server.url + path, headers=headers, json=body)
         assert resp.status_code == 426, (path, resp.text)
         assert resp.json()["code"] == "protocol_unsupported"
-        assert resp.json()["supported"] == [1]
+        assert resp.json()["supported"] == [2]
     assert server.dump() == before
 
 
@@ -295,7 +296,7 @@ def test_bad_enrollment(server: Harness, body: dict[str, Any], status: int, code
     if body.get("code") == "x":
         body = dict(body, code=real)
     before = server.dump()
-    resp = httpx.post(f"{server.url}/v1/enroll", json=body, headers={PROTOCOL_HEADER: "1"})
+    resp = httpx.post(f"{server.url}/v1/enroll", json=body, headers={PROTOCOL_HEADER: "2"})
     assert resp.status_code == status, resp.text
     assert resp.json()["code"] == code
     assert server.dump() == before

@@ -34,7 +34,7 @@ def test_every_documented_operation_is_served(server: Harness) -> None:
                     path.replace("{kind}", "contact").replace("{id}", lead.worker))
         route, _ = api.resolve(method, concrete)
         assert route.path == path
-        resp = lead.http.request(method, concrete, headers={PROTOCOL_HEADER: "1"},
+        resp = lead.http.request(method, concrete, headers={PROTOCOL_HEADER: "2"},
                                  json={} if method == "POST" else None)
         assert resp.status_code != 405, (method, path)
         assert resp.json().get("message") != "There is nothing at this address.", path

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from server_fixtures import Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 
 
 def test_overload_answers_429_at_once(make_server) -> None:
@@ -178,7 +178,7 @@ def test_tls_serves_https(spawn, tmp_path: Path, self_signed) -> None:
     assert url.startswith("https://")
     trust = ssl.create_default_context(cafile=str(cert))
     with httpx.Client(verify=trust) as http:
-        assert http.get(f"{url}/v1/health").json() == {"status": "ok", "protocol": 1}
+        assert http.get(f"{url}/v1/health").json() == {"status": "ok", "protocol": 2}
         assert http.get(f"{url}/v1/pull", headers=PROTO).status_code == 401
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{url}/v1/health")  # not trusted: refused by the client

@@ -161,12 +161,13 @@ def test_pages_are_those_of_the_plain_algorithm(server_store: ServerStore) -> No
         mine = rnd.sample(teams, rnd.randint(1, 3))
         start = {t: rnd.choice([0, 0, rnd.randint(0, newest)]) for t in mine}
         limit = rnd.randint(1, 12)
-        cursor = feed.encode_cursor(server_store.epoch, start) if any(start.values()) else None
+        keys = server_store.cursor_keys
+        cursor = feed.encode_cursor(keys, start) if any(start.values()) else None
         page = server_store.pull(mine, cursor, limit)
         ids, ends, more = _reference_page(rows, mine, start, limit, newest)
         assert [json.loads(r)["id"] for r in page.rows] == ids
         assert page.more == more
-        assert feed.decode_cursor(page.cursor, server_store.epoch) == ends
+        assert feed.decode_cursor(page.cursor, server_store.cursor_keys, server_store.epoch) == ends
 
 
 def test_feed_queries_read_indexes_in_order(server_store: ServerStore) -> None:
@@ -193,11 +194,14 @@ def test_judge_shortcut_decides_as_each_change_does() -> None:
         items = []
         for seq in range(1, rnd.randint(1, 8) + 1):
             kind = rnd.choice(["contact"] * 8 + ["team"])
-            fields = {"note": ["n", f"{seq:016x}@{DEVICE}"]}
+            fields: dict[str, list[Any]] = {"note": ["n", f"{seq:016x}@{DEVICE}"]}
+            if rnd.random() < 0.5:  # a reference, maybe to a row of another team
+                fields["resident_ids"] = [rnd.choice(ids), f"{seq:016x}@{DEVICE}"]
             items.append(Item(seq, rnd.randint(1, 3), kind, rnd.choice(ids),
                               rnd.choice(teams), fields, json.dumps(fields), b"", "", True))
         allowed = frozenset(rnd.sample(teams, rnd.randint(1, 3)))
-        assert push.judge(items, allowed, {}) == push.judge_each(items, allowed, {})
+        assert push.judge(items, allowed, {}) == push.judge_each(
+            items, allowed, {}, push.placed(items, {}))
 
 
 JSON_VALUES = st.recursive(

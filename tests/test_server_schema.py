@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -60,3 +61,34 @@ def test_not_a_database_is_a_clear_cli_error(tmp_path: Path, cli) -> None:
     result = cli("admin", "--db", str(path), "teams")
     assert result.returncode == 2 and "error" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+OLD_FIELDS = {"name": ["Ayşe", "0000018c00000000@dev1"],
+              "ambitions": [["fietsles volgen", "taalcafé"], "0000018c00000001@dev1"],
+              "talents": [[], "0000018c00000001@dev1"],
+              "obstacles": [None, "0000018c00000001@dev1"]}
+NEW_FIELDS = {"name": ["Ayşe", "0000018c00000000@dev1"],
+              "ambitions": [{"fietsles volgen": {"dev1": ["0000018c00000001", None]},
+                             "taalcafé": {"dev1": ["0000018c00000001", None]}},
+                            "0000018c00000001@dev1"],
+              "talents": [{}, "0000018c00000001@dev1"],
+              "obstacles": [None, "0000018c00000001@dev1"]}
+"""A resident as a protocol-1 server stored it, and as step 3 leaves it."""
+
+
+def test_step_3_turns_stored_lists_into_sets_with_their_stamp(tmp_path: Path) -> None:
+    from sync_server import schema
+
+    path = tmp_path / "server.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for step in schema.MIGRATIONS[:2]:
+        for statement in schema._statements(step):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO rows (rid, key, kind, id, team, fields, version) VALUES "
+               "(1, 1, 'resident', 'r', 't', ?, 1)", (json.dumps(OLD_FIELDS),))
+    db.close()
+    ServerStore(path).close()
+    db = sqlite3.connect(path)
+    assert json.loads(db.execute("SELECT fields FROM rows").fetchone()[0]) == NEW_FIELDS
+    db.close()

@@ -43,7 +43,7 @@ def _seeded(make_server: Any, role: str) -> tuple[Harness, str]:
 def test_api_conforms_and_never_fails(make_server: Any, role: str) -> None:
     server, token = _seeded(make_server, role)
     schema = schemathesis.openapi.from_url(f"{server.url}/v1/openapi.json")
-    headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: "1"}
+    headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: "2"}
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from server_fixtures import Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: "2"}
 
 
 def _two_teams(server: Harness):  # noqa: ANN202

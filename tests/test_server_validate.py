@@ -29,7 +29,11 @@ VALUES: dict[str, Any] = {
     protocol.BOOL: st.booleans(),
     protocol.DATE: st.dates().map(lambda d: d.isoformat()),
     protocol.DATETIME: st.datetimes().map(lambda d: d.isoformat(timespec="seconds") + "Z"),
-    protocol.LIST: st.lists(st.text(max_size=10), max_size=5),
+    protocol.LIST: st.dictionaries(st.text(max_size=10), st.sampled_from([
+        {DEVICE: [STAMP[:16], None]},                                   # an add
+        {DEVICE: ["0000000000000002", "0000000000000001"]},             # a re-add
+        {"other": ["0000000000000001", "0000000000000001"]},            # a removal
+    ]), max_size=5),
     protocol.REF: st.uuids().map(str),
 }
 

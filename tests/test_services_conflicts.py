@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sync_fixtures import make_conflict
 
@@ -36,10 +38,10 @@ def test_a_conflict_shows_both_values_and_who_wrote_them(scene):
     assert boss.store.values("household", rid)["street"] == row.kept.value
 
 
-def test_keep_merged_only_marks_it_reviewed(scene):
+def test_keeping_the_current_value_only_marks_it_reviewed(scene):
     boss, _, _, rid, lead = scene
     [row] = service.load(boss.store, lead)
-    service.keep_merged(lead, row)
+    service.keep_current(lead, row)
     assert service.load(boss.store, lead) == []
     assert boss.store.pending_count() == 0
     assert boss.store.values("household", rid)["street"] == row.kept.value
@@ -87,3 +89,66 @@ def test_open_lead_without_enrollment(scene, tmp_path):
         service.open_lead(boss.store, None)
     with service.open_lead(boss.store, boss.data_dir) as lead:
         assert len(lead.conflicts()) == 1
+
+
+def test_the_inbox_says_overwritten_never_merged(scene):
+    from app.i18n import set_language
+    from app.ui.conflicts import outcome
+
+    boss, *_, lead = scene
+    [row] = service.load(boss.store, lead)
+    set_language("nl")
+    said = outcome(row, str)
+    assert said.startswith("Overschreven door ") and row.other.value in said
+    assert "amengevoegd" not in said
+
+
+def test_concurrent_dreams_are_both_kept_and_make_no_conflict(fleet):
+    """The coach adds "fietsles volgen" while the lead adds "werk in de bakkerij", both offline:
+    after syncing, both devices and the server hold both, and the inbox stays empty."""
+    from app.services import residents
+
+    team = fleet.harness.team()
+    boss, coach = fleet.device([team], role="team_lead"), fleet.device([team])
+    rid = coach.store.create("resident", team, {"name": "Ayşe", "ambitions": ["zwemmen"]})
+    coach.sync()
+    boss.sync()
+    assert residents.add_to_list(coach.store, rid, "ambitions", "fietsles volgen") == {}
+    assert residents.add_to_list(boss.store, rid, "ambitions", "werk in de bakkerij") == {}
+    for dev in (coach, boss, coach):
+        dev.sync()
+    both = {"zwemmen", "fietsles volgen", "werk in de bakkerij"}
+    assert set(coach.store.values("resident", rid)["ambitions"]) == both
+    assert coach.store.values("resident", rid) == boss.store.values("resident", rid)
+    with TeamLead(boss.store, boss.config) as lead:
+        assert service.load(boss.store, lead) == []
+        adds = [e.value for e in service.history(lead, "resident", rid)
+                if e.field == "ambitions"]
+    assert ["fietsles volgen"] in adds and ["werk in de bakkerij"] in adds
+
+
+def test_a_list_conflict_from_before_sets_names_what_it_lost_and_adds_it_back(fleet):
+    """Protocol 1 recorded concurrent list edits as overwrites; the inbox names the lost items
+    (never "merged") and restoring adds them back without taking away what stands."""
+    from app.i18n import set_language
+    from app.ui.conflicts import outcome
+
+    team = fleet.harness.team()
+    boss, coach = fleet.device([team], role="team_lead"), fleet.device([team])
+    rid = boss.store.create("resident", team, {"name": "Ayşe",
+                                               "ambitions": ["werk in de bakkerij"]})
+    boss.sync()
+    kept = ["werk in de bakkerij"], f"00000000000000ff@{boss.config.device}"
+    lost = ["zwemmen", "fietsles volgen"], f"00000000000000fe@{coach.config.device}"
+    with fleet.harness.store._write() as db:  # as the protocol-1 server recorded it
+        db.execute("INSERT INTO conflicts (kind, row_id, field, winner, loser, team, created_at) "
+                   "VALUES ('resident', ?, 'ambitions', ?, ?, ?, '2026-11-01T10:00:00Z')",
+                   (rid, json.dumps(kept), json.dumps(lost), team))
+    with TeamLead(boss.store, boss.config) as lead:
+        [row] = service.load(boss.store, lead)
+        assert row.is_list and row.lost == ["zwemmen", "fietsles volgen"] and row.restorable
+        set_language("nl")
+        assert outcome(row, ", ".join).startswith("Toevoegingen van ")
+        assert service.restore_other(boss.store, lead, row) is True
+    assert boss.store.values("resident", rid)["ambitions"] == [
+        "werk in de bakkerij", "zwemmen", "fietsles volgen"]

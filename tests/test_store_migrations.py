@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 
 from app.domain.models import MODELS
 from app.store import Store, migrations
-from sync_server.protocol import KINDS
+from sync_server.protocol import KINDS, encode_hlc, make_stamp, new_id
 
 
 def make_v1_database(path):
@@ -70,4 +71,44 @@ def test_an_older_search_index_is_rebuilt_folded(tmp_path):
     db.close()
     store = Store(path)
     assert [r.name for r, _ in store.search_residents("ozturk")] == ["Ayşe Öztürk"]
+    store.close()
+
+
+def test_list_sets_step_keeps_every_list_as_shown_and_turns_it_into_a_set(tmp_path):
+    """Rows, unsent changes and set-aside ones made before list fields were sets: what is shown
+    stays, each item is added by the stamp its list had, and the next edit sends only itself."""
+    path, rid, team = tmp_path / "v1.sqlite", new_id(), new_id()
+    list_stamp = make_stamp(encode_hlc(1000, 3), "dev1")
+    make_v1_database(path)  # the steps between it and the step under test run on opening
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("INSERT INTO meta VALUES ('device', 'dev1')")
+    db.execute("INSERT INTO resident (id, team, name, ambitions, talents, stamps) VALUES "
+               "(?, ?, 'Ayşe', ?, NULL, ?)", (rid, team, '["zwemmen","fietsles volgen"]',
+                                              json.dumps({"ambitions": list_stamp})))
+    fields = json.dumps({"ambitions": [["zwemmen", "fietsles volgen"], list_stamp, None],
+                         "name": ["Ayşe", list_stamp, None]})
+    db.execute("INSERT INTO outbox (tx, kind, id, team, fields) VALUES (1, 'resident', ?, ?, ?)",
+               (rid, team, fields))
+    db.execute("INSERT INTO rejected (kind, id, code, change, at) VALUES "
+               "('resident', ?, 'x', ?, '2026-01-01')",
+               (rid, json.dumps({"team": team, "fields": json.loads(fields), "message": ""})))
+    db.close()
+    store = Store(path)
+    added = {"dev1": [encode_hlc(1000, 3), None]}
+    items = {"zwemmen": added, "fietsles volgen": added}
+    assert store.values("resident", rid)["ambitions"] == ["zwemmen", "fietsles volgen"]
+    assert json.loads(store._db.execute("SELECT sets FROM resident WHERE id = ?", (rid,)
+                                        ).fetchone()[0]) == {
+        "ambitions": items, "talents": {}, "obstacles": {}}
+    [change] = store.outbox()
+    assert change.fields == {"ambitions": [items, list_stamp, None], "name": ["Ayşe", list_stamp,
+                                                                              None]}
+    assert store.rejected()[0]["change"]["fields"]["ambitions"][0] == items
+    assert store.remove_from_list("resident", rid, "ambitions", ["zwemmen"])
+    assert store.values("resident", rid)["ambitions"] == ["fietsles volgen"]
+    # the edit sends its removal, and again the refused adds (an edit re-sends what was refused)
+    assert store.outbox()[-1].fields["ambitions"][0] == {
+        "zwemmen": {"dev1": [encode_hlc(1000, 3), encode_hlc(1000, 3)]},
+        "fietsles volgen": added}
+    assert store.rejected() == []
     store.close()

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from app.domain.models import Resident
 from app.store import Store
-from sync_server.protocol import DELETED, encode_hlc, make_stamp, new_id
+from sync_server.protocol import (
+    DELETED,
+    add_items,
+    encode_hlc,
+    make_stamp,
+    new_id,
+    parse_change,
+)
 
 
 def stamp(ms: int, device: str = "other", counter: int = 0) -> str:
@@ -39,10 +46,12 @@ def test_a_pulled_newer_value_wins_and_keeps_other_fields(store, team):
 def test_apply_creates_rows_with_their_types(store, team):
     rid, cid = new_id(), new_id()
     store.apply_remote([
-        feed_row("resident", rid, team, name=["Mo", stamp(5)], talents=[["voetbal"], stamp(5)],
+        feed_row("resident", rid, team, name=["Mo", stamp(5)],
+                 talents=[add_items(None, ["voetbal"], stamp(5)), stamp(5)],
                  **{DELETED: [False, stamp(5)]}),
         feed_row("contact", cid, team, at=["2026-11-20T09:30:00.000+00:00", stamp(5)],
-                 resident_ids=[[rid], stamp(5)], follow_up=[True, stamp(5)],
+                 resident_ids=[add_items(None, [rid], stamp(5)), stamp(5)],
+                 follow_up=[True, stamp(5)],
                  **{DELETED: [False, stamp(5)]}),
     ], cursor="c1")
     assert store.values("resident", rid)["talents"] == ["voetbal"]
@@ -136,6 +145,45 @@ def test_restamp_after_a_clock_far_ahead(tmp_path, team):
     s.close()
 
 
+def test_restamp_renames_the_unsent_adds_of_list_items_everywhere(tmp_path, team):
+    """Items added under a clock far ahead get the fresh clock in the change and in the row,
+    so the change passes the server's checks and a later removal covers those very adds."""
+    wall = [10**13]
+    s = Store(tmp_path / "skew.sqlite")
+    s.clock._wall = lambda: wall[0]
+    rid = s.create("resident", team, {"name": "Ayse", "ambitions": ["zwemmen"]})
+    s.add_to_list("resident", rid, "ambitions", ["taalcafé"])
+    s.remove_from_list("resident", rid, "ambitions", ["zwemmen"])
+    wall[0] = 1_700_000_000_000
+    assert s.restamp_outbox(encode_hlc(1_700_000_000_000, 0)) == 3
+    for change in s.outbox():
+        parse_change(change.to_wire(), device=s.device)  # no HLC past its stamp
+    sets = json.loads(s._row("resident", rid)["sets"])["ambitions"]
+    assert all(h < encode_hlc(1_700_000_001_000, 0) for adds in sets.values()
+               for pair in adds.values() for h in pair if h)
+    added, removal = s.outbox()[1:]
+    assert removal.fields["ambitions"][0]["zwemmen"] == {s.device: sets["zwemmen"][s.device]}
+    assert added.fields["ambitions"][0]["taalcafé"][s.device][0] == sets["taalcafé"][s.device][0]
+    assert s.values("resident", rid)["ambitions"] == ["taalcafé"]
+    s.close()
+
+
+def test_resend_own_sends_own_adds_and_removals_of_list_items(store, team):
+    rid = new_id()
+    theirs = add_items(None, ["koken"], stamp(5, "other"))
+    store.apply_remote([feed_row("resident", rid, team, name=["Mo", stamp(5)],
+                                 talents=[theirs, stamp(5)], **{DELETED: [False, stamp(5)]})])
+    store.add_to_list("resident", rid, "talents", ["naaien"])
+    store.remove_from_list("resident", rid, "talents", ["koken"])
+    store.ack(2)
+    assert store.resend_own() == 1
+    [change] = store.outbox()
+    parse_change(change.to_wire(), device=store.device)
+    items = change.fields["talents"][0]
+    assert set(items) == {"naaien", "koken"} and items["koken"]["other"][0] == items[
+        "koken"]["other"][1]
+
+
 def test_reset_keeps_unsent_rows_and_forgets_the_rest(store, team):
     pulled = new_id()
     store.apply_remote([feed_row("resident", pulled, team, name=["server", stamp(1)])],
@@ -161,3 +209,23 @@ def test_applying_in_any_order_gives_the_same_row(tmp_path_factory, deliveries, 
         results.append(s.values("resident", rid)["name"])
         s.close()
     assert results[0] == results[1] == results[2]
+
+
+def test_a_pulled_list_field_merges_with_local_adds_and_removes_only_what_it_saw(store, team):
+    """The coach adds a dream offline while the lead's add and removal arrive: both adds stay,
+    and the lead's removal takes away only the add the lead had seen."""
+    rid = store.create("resident", team, {"name": "Mo", "ambitions": ["zwemmen"]})
+    store.add_to_list("resident", rid, "ambitions", ["fietsles volgen"])
+    mine = json.loads(store._db.execute("SELECT sets FROM resident").fetchone()[0])["ambitions"]
+    seen = {"zwemmen": mine["zwemmen"]}  # the lead synced before the coach's second add
+    lead_add = add_items(seen, ["werk in de bakkerij"], stamp(2**41, "lead"))
+    lead_removal = {"zwemmen": {store.device: [seen["zwemmen"][store.device][0]] * 2}}
+    store.apply_remote([feed_row("resident", rid, team, ambitions=[lead_add, stamp(2**41, "lead")]),
+                        feed_row("resident", rid, team,
+                                 ambitions=[lead_removal, stamp(2**41 + 1, "lead")])])
+    assert store.values("resident", rid)["ambitions"] == ["fietsles volgen", "werk in de bakkerij"]
+    assert store.remove_from_list("resident", rid, "ambitions", ["werk in de bakkerij"])
+    assert store.values("resident", rid)["ambitions"] == ["fietsles volgen"]
+    [*_, last] = store.outbox()
+    lead_hlc = encode_hlc(2**41, 0)
+    assert last.fields["ambitions"][0] == {"werk in de bakkerij": {"lead": [lead_hlc, lead_hlc]}}

@@ -26,7 +26,7 @@ def test_create_logs_every_field_once_with_one_stamp(store, team):
     fields = entry["fields"]
     assert fields["name"][0] == "Ayse Yilmaz" and fields["birth_year"][0] == 1984
     assert fields[DELETED][0] is False
-    assert fields["ambitions"][0] == []  # defaults travel too: other devices get whole rows
+    assert fields["ambitions"][0] == {}  # defaults travel too (an empty set): whole rows
     assert len({reg[1] for reg in fields.values()}) == 1
     assert all(reg[2] is None for reg in fields.values())
     assert store.values("resident", rid)["name"] == "Ayse Yilmaz"

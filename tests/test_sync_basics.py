@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sync_fixtures import make_conflict
 
 from app.sync import errors
 from app.sync.client import SyncClient
+from app.sync.runner import INTERVAL, RETRY_CAP, SyncRunner, retry_delay
 from sync_server.protocol import encode_hlc
+from sync_server.server import SyncServer
 
 
 def test_a_contact_recorded_offline_reaches_a_colleague(fleet):
@@ -152,3 +157,43 @@ def test_a_clock_far_ahead_is_refused_then_restamped_when_fixed(fleet):
     assert other.store.values("resident", rid)["name"] == "Van de toekomst"
     stamp = dev.store._row("resident", rid)["stamps"]
     assert encode_hlc(wall["ms"], 0)[:8] not in stamp
+
+
+def test_retry_waits_double_from_seconds_to_a_minute_with_jitter():
+    low, high = (lambda: 0.0), (lambda: 1.0)
+    assert [retry_delay(n, high) for n in (1, 2, 3, 4, 5, 6, 7, 20)] == [
+        2, 4, 8, 16, 32, 60, 60, 60]
+    assert [retry_delay(n, low) for n in (1, 2, 3, 6)] == [1, 2, 4, 30]
+    assert retry_delay(1, low, floor=5) == 5 and retry_delay(1, low, floor=500) == 60
+
+
+def test_sync_comes_back_by_itself_when_the_server_returns(fleet):
+    """The server goes away while the coach works; when it is back (same address, same data),
+    the runner's own retries send the work within seconds: no button, no 5-minute round."""
+    harness = fleet.harness
+    team = harness.team()
+    coach, colleague = fleet.device([team]), fleet.device([team])
+    host, port = harness.server.server_address[:2]
+    harness.server.stop()  # the server goes down; its database stays
+    rid = coach.store.create("resident", team, {"name": "Noor Visser"})
+    runner = SyncRunner(coach.store, coach.data_dir)  # the app's defaults: 5-minute interval
+    runner.start()
+    back = None
+    try:
+        deadline = time.monotonic() + 120  # a bound for a busy machine, not a wait
+        while runner.failures < 2 and time.monotonic() < deadline:
+            runner._stop.wait(0.05)  # polling the state the runner reports
+        assert runner.failures >= 2 and runner.status().last_error == "offline"
+        assert runner.next_wait() <= RETRY_CAP < INTERVAL
+        back = SyncServer(harness.store, host, port)  # back at the same address
+        threading.Thread(target=back.serve_forever, args=(0.02,), daemon=True).start()
+        while (runner.status().pending or runner.failures) and time.monotonic() < deadline:
+            runner._stop.wait(0.05)
+        status = runner.status()
+        assert (status.pending, status.last_error, runner.failures) == (0, None, 0)
+        colleague.sync()
+        assert colleague.store.values("resident", rid)["name"] == "Noor Visser"
+    finally:
+        runner.stop()
+        if back is not None:
+            back.stop()

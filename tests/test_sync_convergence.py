@@ -1,7 +1,8 @@
 """Randomised convergence: devices edit offline and sync partially through a faulty network.
 
 After healing and a full sync, every device and the server hold identical data, equal to a
-reference model built from every write ever made (per field, the largest stamp wins).
+reference model built from every write ever made (``protocol.merge``: per plain field the largest
+stamp wins; list fields merge item by item, so every add no removal saw is there).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from hypothesis import strategies as st
 from sync_fixtures import FaultyTransport, Fleet
 
 from app.store import NotFound
-from sync_server.protocol import DELETED, KINDS, merge
+from sync_server.protocol import DELETED, KINDS, LIST, merge, shown
 
 ops = st.lists(
-    st.tuples(st.sampled_from(["create", "edit", "edit", "delete", "sync", "sync"]),
+    st.tuples(st.sampled_from(["create", "edit", "edit", "add", "add", "remove", "delete",
+                               "sync", "sync"]),
               st.integers(0, 3),  # which device
               st.integers(0, 10_000),  # which row / what value
-              st.sampled_from(["name", "birth_year", "talents"])),
+              st.sampled_from(["name", "birth_year", "talents", "ambitions"])),
     min_size=10, max_size=40)
 
 
@@ -45,8 +47,9 @@ def harness(request, tmp_path_factory):
 
 
 def value_for(field: str, n: int):
-    return {"name": f"naam {n} ✓", "birth_year": 1900 + n % 120,
-            "talents": [f"t{n % 7}", ""][: n % 3]}[field]
+    if KINDS["resident"][field] == LIST:  # a whole list, as a form saves it
+        return [f"{field[0]}{n % 5}", f"{field[0]}{n % 3}", ""][: n % 4]
+    return {"name": f"naam {n} ✓", "birth_year": 1900 + n % 120}[field]
 
 
 @settings(max_examples=25, deadline=None)
@@ -71,8 +74,16 @@ def test_devices_converge_to_the_reference_model(harness, tmp_path_factory, scri
             else:
                 rid = rows[n % len(rows)]
                 try:
+                    if op in ("add", "remove") and KINDS["resident"][field] != LIST:
+                        continue
                     if op == "edit":
                         dev.store.update("resident", rid, {field: value_for(field, n)})
+                    elif op == "add":
+                        dev.store.add_to_list("resident", rid, field, [f"{field[0]}{n % 5}"])
+                    elif op == "remove":  # an item of the list as this device shows it, if any
+                        shown_here = (dev.store.values("resident", rid) or {}).get(field) or [""]
+                        dev.store.remove_from_list("resident", rid, field,
+                                                   [shown_here[n % len(shown_here)]])
                     else:
                         dev.store.delete("resident", rid)
                 except NotFound:
@@ -94,7 +105,7 @@ def test_devices_converge_to_the_reference_model(harness, tmp_path_factory, scri
             for s in states:
                 state = merge(state, s)
             if not state.get(DELETED, [False])[0]:
-                expected[("resident", rid)] = {k: v[0] for k, v in state.items()
+                expected[("resident", rid)] = {k: shown(v[0]) for k, v in state.items()
                                                if k != DELETED}
         for dev in devices:
             got = {key: {k: v for k, v in values.items()
@@ -112,4 +123,5 @@ def test_devices_converge_to_the_reference_model(harness, tmp_path_factory, scri
 
 
 def test_reference_helpers_cover_the_schema():
-    assert {"name", "birth_year", "talents"} <= set(KINDS["resident"])
+    assert {"name", "birth_year", "talents", "ambitions"} <= set(KINDS["resident"])
+    assert KINDS["resident"]["talents"] == KINDS["resident"]["ambitions"] == LIST

@@ -16,7 +16,7 @@ from app.ui.routes import make_screen
 
 ROUTES = ["today", "contact", "contact_edit/x", "residents", "resident/x", "network", "person/x",
           "ecogram/x", "agreements", "agreements/x", "signals", "scores/x", "settings",
-          "handed_over", "nonsense"]
+          "handed_over", "refused", "nonsense"]
 
 
 class FakeApp:
@@ -119,3 +119,23 @@ def test_an_enrolled_device_does_not_offer_enrollment(store, team):
     screen.server.value = "https://sync.wijk.example"
     screen._show_enrolled()
     assert not screen.enroll_block.visible and "sync.wijk.example" in screen.linked.value
+
+
+def test_settings_shows_the_one_status_the_badge_shows(store):
+    """``App.refresh_badge`` hands every status to the screen's ``show_sync``: settings never
+    stays on "Bezig met synchroniseren…" after the round ended."""
+    from datetime import UTC, datetime
+
+    from app.i18n import DEFAULT, set_language
+    from app.services.sync import SyncState, badge
+
+    set_language(DEFAULT)
+    screen = make_screen(FakeApp(store, 412), "settings", "")
+    screen.build()
+    screen.show_sync(SyncState(pending=1, enrolled=True, running=True))
+    assert screen.result.value.endswith("Bezig met synchroniseren…") and screen.progress.visible
+    done = SyncState(pending=0, enrolled=True, last_success=datetime.now(UTC), refused=2)
+    screen.show_sync(done)
+    assert "gelukt" in screen.result.value and not screen.progress.visible
+    assert screen.refused.visible and screen.refused.value.endswith(": 2")
+    assert badge(done).text == "2 geweigerd"

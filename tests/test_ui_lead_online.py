@@ -81,12 +81,13 @@ def test_conflicts_screen_shows_both_values_and_restores_the_other(scene):
     shown = texts(card)
     assert "Fam. Bakker" in shown and "Esdoornstraat" in shown and "Pleinweg" in shown
     assert "Medewerker 1" in shown and "Medewerker 2" in shown
-    [row] = screen.rows
+    assert "Overschreven door" in shown and "amengevoegd" not in shown
     [history] = buttons(card, "Geschiedenis")
     asyncio.run(history.on_click(None))
     [dialog] = app.dialogs
     assert "Lindelaan" in texts(dialog.content) and "Medewerker 1" in texts(dialog.content)
-    [restore] = buttons(card, "Andere waarde terugzetten")
+    [row] = screen.rows
+    [restore] = buttons(card, "Overschreven waarde terugzetten")
     asyncio.run(restore.on_click(None))
     assert app.toasts == [t("conflicts.restored")]
     assert boss.store.values("household", rid)["street"] == row.other.value
@@ -96,13 +97,13 @@ def test_conflicts_screen_shows_both_values_and_restores_the_other(scene):
     assert a.store.values("household", rid)["street"] == row.other.value
 
 
-def test_keep_merged_marks_it_reviewed(scene, fleet):
+def test_keeping_the_current_value_marks_it_reviewed(scene, fleet):
     boss, *_ = scene
     app = lead_app(boss)
     screen = make_screen(app, "conflicts", "")
     screen.build()
     asyncio.run(screen.load())
-    [keep] = buttons(screen.list, "Samengevoegde waarde houden")
+    [keep] = buttons(screen.list, "Deze waarde houden")
     asyncio.run(keep.on_click(None))
     assert app.toasts == [t("conflicts.kept_done")] and screen.rows == []
     assert fleet.harness.store.conflicts() == []

@@ -2,7 +2,10 @@
 vault that opens the encrypted store only after the right PIN (see docs/device-security.md)."""
 
 from app.security.backoff import TooSoon
+from app.security.files import DamagedFile
 from app.security.keyslot import WrongPin
-from app.security.vault import MIN_PIN_LENGTH, Vault, pin_problem
+from app.security.vault import MIN_PIN_LENGTH, NotAPin, Vault, pin_problem
 
-__all__ = ["MIN_PIN_LENGTH", "TooSoon", "Vault", "WrongPin", "pin_problem"]
+__all__ = [
+    "MIN_PIN_LENGTH", "DamagedFile", "NotAPin", "TooSoon", "Vault", "WrongPin", "pin_problem",
+]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.security.files import read_json, write_json
+from app.security.files import DamagedFile, read_json, write_json
 
 FREE_TRIES = 3
 FIRST_WAIT = 30.0
@@ -40,17 +40,27 @@ class Backoff:
     def __init__(self, path: Path, now: Callable[[], float] = time.time):
         self.path, self.now = path, now
 
+    def _read(self) -> tuple[int, float]:
+        """(wrong PINs in a row, when the last was tried). A damaged file counts as the free
+        tries used up with no wait running: the right PIN opens at once (and rewrites it), a
+        wrong one waits at once. No better for a guesser than deleting the file."""
+        try:
+            data = read_json(self.path) or {}
+            return int(data.get("failures", 0)), float(data.get("last", 0))
+        except (DamagedFile, TypeError, ValueError):
+            return FREE_TRIES, 0.0
+
     @property
     def failures(self) -> int:
-        return int((read_json(self.path) or {}).get("failures", 0))
+        return self._read()[0]
 
     def remaining(self) -> float:
         """Seconds until the next try is allowed (0: now)."""
-        data = read_json(self.path) or {}
-        wait = wait_after(int(data.get("failures", 0)))
+        failures, last = self._read()
+        wait = wait_after(failures)
         if not wait:
             return 0.0
-        left = float(data.get("last", 0)) + wait - self.now()
+        left = last + wait - self.now()
         return min(max(left, 0.0), wait)
 
     def check(self) -> None:

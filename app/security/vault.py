@@ -1,12 +1,14 @@
 """One per process: the encrypted store, closed until the worker's PIN unwraps its data key.
 
 Files beside the database: ``key.json`` (the wrapped data key, ``keyslot``) and
-``unlock.json`` (the back-off count). The key file is written before a database from an older,
+``unlock.json`` (the back-off count); ``device.json`` (the enrollment) has its token sealed with
+the data key at the first unlock. The key file is written before a database from an older,
 unencrypted version is converted, so no crash can leave data under a key that was never saved.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,10 +20,20 @@ from app.security.files import read_json, write_json
 from app.security.keyslot import KeySlot, WrongPin
 from app.store import Store, cipher
 from app.store.store import DB_NAME
+from app.sync import config as device_config  # a module: it imports app.security.sealed
+
+log = logging.getLogger(__name__)
 
 KEY_FILE = "key.json"
 BACKOFF_FILE = "unlock.json"
 MIN_PIN_LENGTH = 6
+
+
+class NotAPin(ValueError):
+    """Text that no PIN of this app can be (too short, spaces around it): refused before any
+    scrypt and not counted as a wrong PIN. Such text comes from a field read too early (the
+    last keystrokes not in yet), never from a guess worth counting; ``str(err)`` is the
+    translation key of the problem."""
 
 
 def pin_problem(pin: str) -> str | None:
@@ -68,7 +80,8 @@ class Vault:
             return self._open(key)
 
     def unlock(self, pin: str) -> Store:
-        """The store for the right PIN; ``WrongPin`` (with the wait it started) or ``TooSoon``."""
+        """The store for the right PIN; ``WrongPin`` (with the wait it started), ``TooSoon``,
+        or ``NotAPin`` (not counted)."""
         with self._lock:
             key = self._unwrap(pin)
             return self._open(key)
@@ -89,6 +102,9 @@ class Vault:
                 self.store = None
 
     def _unwrap(self, pin: str) -> bytes:
+        problem = pin_problem(pin)  # every PIN was chosen through pin_problem
+        if problem:
+            raise NotAPin(problem)
         self.backoff.check()
         data = read_json(self.key_path)
         if data is None:
@@ -105,4 +121,8 @@ class Vault:
             if cipher.is_plain(self.db_path):
                 cipher.encrypt_plain(self.db_path, key)
             self.store = Store(self.db_path, key)
+            try:
+                device_config.DeviceConfig.load(self.data_dir, key)  # seals a token in clear
+            except (ValueError, TypeError, OSError):
+                log.warning("device.json unreadable; sync asks to enroll again")
         return self.store

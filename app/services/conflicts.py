@@ -1,8 +1,10 @@
 """Conflicts and history for a team lead: what the server recorded, in words a person reads.
 
-A conflict is two concurrent edits of one field; the merge kept one value (``kept``), the other
-(``other``) lost. The lead keeps the merged value (the conflict is marked reviewed) or restores
-the other one: an ordinary local edit that syncs like any other, then marked reviewed.
+A conflict is two concurrent edits of one plain field: the later one (``kept``) overwrote the
+other (``other``). The lead keeps the value that stands (the conflict is marked reviewed) or
+restores the overwritten one: an ordinary local edit that syncs like any other, then marked
+reviewed. List fields merge as sets and make no conflicts; a conflict of one recorded before
+(protocol 1) says which items it lost (``lost``), and restoring adds those back.
 
 Every function here blocks (HTTP, SQLite): call it off the event loop.
 """
@@ -17,14 +19,14 @@ from typing import Any
 from app.store import Store
 from app.sync.config import DeviceConfig
 from app.sync.team import TeamLead
-from sync_server.protocol import DELETED
+from sync_server.protocol import DELETED, KINDS, LIST, present
 
 SERVER_DEVICE = "server"
 
 
 def open_lead(store: Store, data_dir: str | Path | None) -> TeamLead:
     """A ``TeamLead`` for this device; ``NotEnrolled`` when it has no enrollment."""
-    config = DeviceConfig.load(data_dir) if data_dir is not None else None
+    config = DeviceConfig.load(data_dir, store.data_key) if data_dir is not None else None
     return TeamLead(store, config)
 
 
@@ -50,8 +52,20 @@ class ConflictRow:
 
     @property
     def restorable(self) -> bool:
-        """A delete/undelete is not restored from here: it is a field like no other."""
-        return self.field != DELETED
+        """A delete/undelete is not restored from here: it is a field like no other. A list
+        conflict is restored by adding back what it lost: nothing lost, nothing to restore."""
+        return self.field != DELETED and (not self.is_list or bool(self.lost))
+
+    @property
+    def is_list(self) -> bool:
+        return KINDS.get(self.kind, {}).get(self.field) == LIST
+
+    @property
+    def lost(self) -> list[str]:
+        """Of a list field: the items only the overwritten list held."""
+        kept = self.kept.value if isinstance(self.kept.value, list) else []
+        other = self.other.value if isinstance(self.other.value, list) else []
+        return [item for item in other if item not in kept]
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,9 @@ class HistoryEntry:
     who: str
     field: str
     value: Any
+    """For a list field: the items this change added (a protocol-1 change: the whole list)."""
+    removed: tuple[str, ...] = ()
+    """For a list field: the items this change removed."""
 
 
 def device_names(workers: list[dict[str, Any]]) -> dict[str, str]:
@@ -106,8 +123,8 @@ def load(store: Store, lead: TeamLead) -> list[ConflictRow]:
     return sorted(out, key=lambda c: c.id, reverse=True)
 
 
-def keep_merged(lead: TeamLead, conflict: ConflictRow) -> None:
-    """The merged value stays: only mark the conflict reviewed."""
+def keep_current(lead: TeamLead, conflict: ConflictRow) -> None:
+    """The value that stands stays: only mark the conflict reviewed."""
     lead.review(conflict.id)
 
 
@@ -122,7 +139,10 @@ def restore_other(store: Store, lead: TeamLead, conflict: ConflictRow) -> bool:
     values = store.values(conflict.kind, conflict.row_id) or {}
     if values.get(DELETED):
         return False
-    store.update(conflict.kind, conflict.row_id, {conflict.field: conflict.other.value})
+    if conflict.is_list:  # add back what was lost; what others added since stays
+        store.add_to_list(conflict.kind, conflict.row_id, conflict.field, conflict.lost)
+    else:
+        store.update(conflict.kind, conflict.row_id, {conflict.field: conflict.other.value})
     lead.review(conflict.id)
     return True
 
@@ -138,5 +158,9 @@ def history(lead: TeamLead, kind: str, row_id: str,
         who = names.get(change["device"], change["device"])
         for field, register in sorted(change["fields"].items()):
             value = register[0] if isinstance(register, list) and register else None
-            out.append(HistoryEntry(parse_time(change.get("at")), who, field, value))
+            removed: tuple[str, ...] = ()
+            if isinstance(value, dict):  # a list field's adds and removes
+                removed = tuple(x for x, adds in value.items() if x not in present({x: adds}))
+                value = present(value)
+            out.append(HistoryEntry(parse_time(change.get("at")), who, field, value, removed))
     return out

@@ -23,6 +23,8 @@ class DeviceRow:
     revoked: bool
     own: bool
     """The device this app runs on (a lead does not revoke it from here)."""
+    refused: int = 0
+    """Refused changes the device holds set aside, as it last told the server."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def load(lead: TeamLead, own_device: str = "") -> list[WorkerRow]:
     out = []
     for w in lead.devices():
         devices = [DeviceRow(d["id"], d.get("label") or "", parse_time(d.get("last_seen")),
-                             bool(d.get("revoked")), d["id"] == own_device)
+                             bool(d.get("revoked")), d["id"] == own_device,
+                             int(d.get("refused") or 0))
                    for d in w.get("devices", [])]
         devices.sort(key=lambda d: (d.revoked, d.label.casefold(), d.id))
         out.append(WorkerRow(w["id"], w["name"], w["role"], devices))

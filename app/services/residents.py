@@ -89,17 +89,15 @@ def add_to_list(store: Store, resident_id: str, which: str, text: str) -> Errors
         raise ValueError(which)
     if errors:
         return errors
-    resident = store.get(Resident, resident_id)
-    if resident is not None and value not in getattr(resident, which):
-        store.update("resident", resident_id, {which: [*getattr(resident, which), value]})
+    if store.get(Resident, resident_id) is not None:
+        store.add_to_list("resident", resident_id, which, [value])  # an add: syncs as one
     return {}
 
 
 def remove_from_list(store: Store, resident_id: str, which: str, value: str) -> None:
-    resident = store.get(Resident, resident_id)
-    if resident is not None:
-        store.update("resident", resident_id,
-                     {which: [v for v in getattr(resident, which) if v != value]})
+    """Remove one item: only the adds of it this device has seen (another's new add stays)."""
+    if store.get(Resident, resident_id) is not None:
+        store.remove_from_list("resident", resident_id, which, [value])
 
 
 def set_legal_basis(store: Store, household_id: str, basis: str, consent_date: str) -> Errors:

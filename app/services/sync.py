@@ -32,6 +32,8 @@ class SyncState:
     progress: tuple[int, int] | None = None
     enrolled: bool = False
     available: bool = True
+    refused: int = 0
+    """Changes the server refused, set aside here (``app.services.refused`` lists them)."""
 
 
 class Sync:
@@ -64,10 +66,11 @@ class Sync:
     def state(self) -> SyncState:
         """The current state; reads the store, so call it off the event loop."""
         if self.runner is None:
-            return SyncState(pending=self.store.pending_count(), available=False)
+            return SyncState(pending=self.store.pending_count(), available=False,
+                             refused=self.store.rejected_count())
         s = self.runner.status()
         return SyncState(s.pending, s.last_success, s.last_error, s.running, s.progress,
-                         s.enrolled)
+                         s.enrolled, refused=s.refused)
 
     def nudge(self) -> None:
         """Called after every save: the runner pushes soon if it can."""
@@ -146,13 +149,19 @@ class Badge:
     tooltip: str
     offline: bool
     pending: int
+    refused: int = 0
 
 
 def badge(state: SyncState, now: datetime | None = None) -> Badge:
-    """The small sync badge of the app bar: pending count, offline, last sync."""
+    """The small sync badge of the app bar: pending count, refused changes, offline, last sync.
+
+    Refused changes outrank every other news but a running round: while any is set aside the
+    badge never says all is well."""
     offline = state.last_error in OFFLINE or not state.available or not state.enrolled
     if state.running:
         text = t("sync.badge.running")
+    elif state.refused:
+        text = t("sync.badge.refused", n=state.refused)
     elif not state.available or not state.enrolled:
         text = t("sync.badge.local", n=state.pending)
     elif state.last_error in OFFLINE:
@@ -164,4 +173,6 @@ def badge(state: SyncState, now: datetime | None = None) -> Badge:
     else:
         text = t("sync.badge.ok")
     tooltip = t("sync.badge.tooltip", n=state.pending, result=last_result(state, now))
-    return Badge(text, tooltip, offline, state.pending)
+    if state.refused:
+        tooltip = f"{tooltip} {t('sync.refused', n=state.refused)}"
+    return Badge(text, tooltip, offline, state.pending, state.refused)

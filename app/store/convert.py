@@ -2,6 +2,7 @@
 
 Dates travel as ``YYYY-MM-DD``; datetimes as ISO 8601 with offset on the wire and as naive UTC
 ``YYYY-MM-DD HH:MM:SS.ffffff`` in a column (the form SQLAlchemy reads back); lists as JSON text.
+A list field's "wire" value here is the plain list shown; its items map is the store's business.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def to_wire(kind: str, name: str, value: Any) -> Any:
         value = value.isoformat()
     elif isinstance(value, tuple):
         value = list(value)
-    check_value(kind, name, value)
+    check_value(kind, name, value, plain=True)
     return value
 
 

@@ -4,6 +4,9 @@ One write is one SQLite transaction that writes the row, stamps each changed fie
 hybrid logical clock, and appends the change to the outbox; a crash can leave either all of it or
 none of it. ``apply_remote`` merges rows from the server's feed with the same rule the server uses
 (``sync_server.protocol``), so a pulled older value never overwrites a newer local edit.
+
+A list field (dreams, themes, …) is an add-wins set: its column holds the list as shown, the
+row's ``sets`` column its items map, and a write sends only what it adds and removes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,21 @@ from app.domain.models import defaults, required
 from app.store import cipher, fold, migrations
 from app.store.convert import columns, db_converters, db_to_wire, to_wire, wire_to_db
 from app.store.queries import Queries
-from sync_server.protocol import DELETED, KINDS, Change, Clock, is_uuid, new_id, wins
+from sync_server.protocol import (
+    DELETED,
+    KINDS,
+    LIST,
+    Change,
+    Clock,
+    Items,
+    add_items,
+    is_uuid,
+    merge_items,
+    new_id,
+    present,
+    remove_items,
+    wins,
+)
 
 DB_NAME = "wijkweb.sqlite"
 _CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
@@ -54,6 +71,8 @@ class Store(Queries):
         that measure the store itself open a plain file.
         """
         self.path = Path(path)
+        self.data_key = key
+        """What seals this device's secrets beside the database (``app.sync.config``)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if key is not None and cipher.is_plain(self.path):
             raise cipher.WrongKey("an unencrypted database: unlock through app.security first")
@@ -139,23 +158,63 @@ class Store(Queries):
         with self.transaction() as tx:
             if self._row(kind, row_id) is not None:
                 raise ValueError(f"{kind} {row_id} exists already")
+            sets = {name: self._list_delta(None, add=value or ())
+                    for name, value in wire.items() if name in _lists(kind)}
             stamp = self.clock.stamp()
             wire[DELETED] = False
-            regs = {name: [value, stamp, None] for name, value in wire.items()}
-            self._insert(kind, row_id, team, wire, {name: stamp for name in wire})
+            regs = {name: [sets.get(name, value), stamp, None] for name, value in wire.items()}
+            wire.update({name: present(items) for name, items in sets.items()})
+            self._insert(kind, row_id, team, wire, {name: stamp for name in wire}, sets)
             self._append_outbox(tx, kind, row_id, team, regs)
         return row_id
 
     def update(self, kind: str, row_id: str, values: Mapping[str, Any]) -> bool:
-        """Change fields of a row; only fields whose value changes are stamped. True if any did."""
+        """Change fields of a row; only fields whose value changes are stamped. True if any did.
+
+        A list field's new value is the list the user now sees: what it lacks of the shown list
+        is removed, what it adds is added (``add_to_list``/``remove_from_list`` say so directly).
+        """
         wire = self._wire_values(kind, values)
         with self.transaction() as tx:
             row = self._live_row(kind, row_id)
+            items = json.loads(row["sets"])
+            deltas = {}
+            for name in _lists(kind) & set(wire):
+                shown, wanted = present(items.get(name)), wire.pop(name) or []
+                deltas[name] = self._list_delta(
+                    items.get(name), add=[x for x in wanted if x not in shown],
+                    remove=[x for x in shown if x not in wanted])
             changed = {n: v for n, v in wire.items() if wire_to_db(kind, n, v) != row[n]}
-            if not changed:
-                return False
-            self._stamp_and_log(tx, kind, row_id, row, changed)
-            return True
+            return self._stamp_and_log(tx, kind, row_id, row, changed, deltas)
+
+    def add_to_list(self, kind: str, row_id: str, name: str, items: Iterable[str]) -> bool:
+        """Add ``items`` to list field ``name`` (those it does not show yet). True if any was."""
+        return self._edit_list(kind, row_id, name, add=self._wire_list(kind, name, items))
+
+    def remove_from_list(self, kind: str, row_id: str, name: str, items: Iterable[str]) -> bool:
+        """Remove ``items`` from list field ``name``: the adds of them this device has seen."""
+        return self._edit_list(kind, row_id, name, remove=self._wire_list(kind, name, items))
+
+    def _wire_list(self, kind: str, name: str, items: Iterable[str]) -> list[str]:
+        if name not in _lists(kind):
+            raise ValueError(f"{kind}.{name} is not a list field")
+        return self._wire_values(kind, {name: list(items)})[name]
+
+    def _edit_list(self, kind: str, row_id: str, name: str, add: Iterable[str] = (),
+                   remove: Iterable[str] = ()) -> bool:
+        with self.transaction() as tx:
+            row = self._live_row(kind, row_id)
+            delta = self._list_delta(json.loads(row["sets"]).get(name), add, remove)
+            return self._stamp_and_log(tx, kind, row_id, row, {}, {name: delta})
+
+    def _list_delta(self, items: Items | None, add: Iterable[str] = (),
+                    remove: Iterable[str] = ()) -> Items:
+        """What a write sends for a list field. Each added item gets a stamp of its own, drawn
+        before the write's stamp, so items added together keep the order they were given in."""
+        delta = remove_items(items, remove)
+        for item in add:
+            delta.update(add_items(items, [item], self.clock.stamp()))
+        return delta
 
     def delete(self, kind: str, row_id: str) -> None:
         with self.transaction() as tx:
@@ -163,17 +222,42 @@ class Store(Queries):
             self._stamp_and_log(tx, kind, row_id, row, {DELETED: True})
 
     def _stamp_and_log(self, tx: int, kind: str, row_id: str, row: sqlite3.Row,
-                       changed: dict[str, Any]) -> None:
+                       changed: dict[str, Any], deltas: Mapping[str, Items] | None = None,
+                       resend: bool = False) -> bool:
+        """Write ``changed`` plain fields and the non-empty list ``deltas``; False if neither.
+
+        A write of a record with refused changes (or ``resend``) sends their fields again: plain
+        fields as they stand now, list fields with the adds and removes that were refused."""
+        deltas = {name: delta for name, delta in (deltas or {}).items() if delta}
+        if not (changed or deltas or resend):
+            return False
+        refused, refused_deltas = self._take_refused(kind, row_id)
+        if refused:
+            cols, lists = set(columns(kind)), _lists(kind)
+            changed = {n: bool(row["deleted"]) if n == DELETED else db_to_wire(kind, n, row[n])
+                       for n in refused
+                       if n == DELETED or (n in cols and n not in lists)} | changed
+            for name, delta in refused_deltas.items():
+                deltas[name] = merge_items(delta, deltas.get(name)) or {}
+            deltas = {name: delta for name, delta in deltas.items() if delta}
+        if not changed and not deltas:
+            return False
         stamps = json.loads(row["stamps"])
         stamp = self.clock.stamp()
         regs = {name: [value, stamp, stamps.get(name)] for name, value in changed.items()}
+        items = json.loads(row["sets"])
+        for name, delta in deltas.items():
+            regs[name] = [delta, stamp, stamps.get(name)]
+            items[name] = merge_items(items.get(name), delta)
+            changed[name] = present(items[name])
         stamps.update({name: stamp for name in changed})
-        sets = ", ".join(f"{_col(n)} = ?" for n in changed)
+        assignments = ", ".join(f"{_col(n)} = ?" for n in changed)
         params = [wire_to_db(kind, n, v) for n, v in changed.items()]
-        self._db.execute(f"UPDATE {kind} SET {sets}, stamps = ? WHERE id = ?",
-                         [*params, _stamps_json(stamps), row_id])
+        self._db.execute(f"UPDATE {kind} SET {assignments}, stamps = ?, sets = ? WHERE id = ?",
+                         [*params, _stamps_json(stamps), _stamps_json(items), row_id])
         self._reindex(kind, [row_id])
         self._append_outbox(tx, kind, row_id, row["team"], regs)
+        return True
 
     def _append_outbox(self, tx: int, kind: str, row_id: str, team: str,
                        regs: dict[str, list[Any]]) -> None:
@@ -181,13 +265,14 @@ class Store(Queries):
                          (tx, kind, row_id, team, json.dumps(regs, ensure_ascii=False)))
 
     def _insert(self, kind: str, row_id: str, team: str, wire: Mapping[str, Any],
-                stamps: Mapping[str, str]) -> None:
+                stamps: Mapping[str, str], sets: Mapping[str, Items]) -> None:
         cols = columns(kind)
         values = [wire_to_db(kind, c, wire.get(c)) for c in cols]
         self._db.execute(
-            f"INSERT INTO {kind} (id, team, deleted, stamps, {', '.join(map(_col, cols))}) "
-            f"VALUES (?, ?, ?, ?{', ?' * len(cols)})",
-            [row_id, team, int(bool(wire.get(DELETED))), _stamps_json(stamps), *values])
+            f"INSERT INTO {kind} (id, team, deleted, stamps, sets, {', '.join(map(_col, cols))}) "
+            f"VALUES (?, ?, ?, ?, ?{', ?' * len(cols)})",
+            [row_id, team, int(bool(wire.get(DELETED))), _stamps_json(stamps),
+             _stamps_json(sets), *values])
         self._reindex(kind, [row_id])
 
     def _reindex(self, kind: str, ids: list[str]) -> None:
@@ -291,23 +376,85 @@ class Store(Queries):
                 if item.get("kind") in KINDS:
                     self._purge(str(item["kind"]), [str(item["id"])])
 
-    def reject_tx(self, tx: int, code: str, message: str) -> None:
-        """Set aside a local transaction the server cannot take, keeping it for the user."""
+    def reject_tx(self, tx: int, code: str, message: str, field: str | None = None) -> None:
+        """Set aside a local transaction the server cannot take, keeping it for the user;
+        ``field`` is the one the server named, if it named one."""
         with self.transaction():
             now = datetime.now(UTC).isoformat(timespec="seconds")
             rows = self._db.execute("SELECT * FROM outbox WHERE tx = ?", (tx,)).fetchall()
             for row in rows:
-                self._keep_rejected(row, code, message, now)
+                self._keep_rejected(row, code, message, now, field)
             self._db.execute("DELETE FROM outbox WHERE tx = ?", (tx,))
 
-    def _keep_rejected(self, row: sqlite3.Row, code: str, message: str, now: str) -> None:
+    def _keep_rejected(self, row: sqlite3.Row, code: str, message: str, now: str,
+                       field: str | None = None) -> None:
         change = {"team": row["team"], "fields": json.loads(row["fields"]), "message": message}
+        if field:
+            change["field"] = field
         self._db.execute("INSERT INTO rejected (kind, id, code, change, at) VALUES (?, ?, ?, ?, ?)",
                          (row["kind"], row["id"], code, json.dumps(change), now))
 
     def rejected(self) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT * FROM rejected ORDER BY seq").fetchall()
         return [dict(r) | {"change": json.loads(r["change"])} for r in rows]
+
+    def rejected_count(self) -> int:
+        """Changes the server refused that are set aside here, waiting for the worker."""
+        return self._db.execute("SELECT count(*) FROM rejected").fetchone()[0]
+
+    def _take_refused(self, kind: str, row_id: str) -> tuple[set[str], dict[str, Items]]:
+        """The fields of ``row_id``'s refused changes, and the list-field deltas among them; they
+        leave the set-aside list: the edit in the running transaction sends them again."""
+        found = self._db.execute("SELECT change FROM rejected WHERE kind = ? AND id = ?",
+                                 (kind, row_id)).fetchall()
+        if not found:
+            return set(), {}
+        self._db.execute("DELETE FROM rejected WHERE kind = ? AND id = ?", (kind, row_id))
+        names: set[str] = set()
+        deltas: dict[str, Items] = {}
+        for r in found:
+            for name, reg in json.loads(r["change"])["fields"].items():
+                names.add(name)
+                if isinstance(reg[0], dict):  # a list field's refused adds and removes
+                    deltas[name] = merge_items(deltas.get(name), reg[0]) or {}
+        return names, deltas
+
+    def resend_rejected(self, seq: int) -> bool:
+        """Queue a refused change again as the record stands now (with every other refused
+        change of that record), e.g. once the change it was refused with is discarded; False
+        if it is gone already or the record is no longer here."""
+        with self.transaction() as tx:
+            found = self._db.execute("SELECT kind, id FROM rejected WHERE seq = ?",
+                                     (seq,)).fetchone()
+            row = self._row(found["kind"], found["id"]) if found else None
+            if row is None:
+                return False
+            self._stamp_and_log(tx, found["kind"], found["id"], row, {}, resend=True)
+            return True
+
+    def discard_rejected(self, seq: int) -> bool:
+        """The worker gives a refused change up; False if it is gone already.
+
+        What the server never took leaves this device too: a record the change created is
+        removed; after a refused edit the record is fetched from the server again (the cursor
+        is forgotten, so the next sync pulls the feed afresh and this row comes back as the
+        server holds it; rows with unsent changes stay as they are).
+        """
+        with self.transaction():
+            row = self._db.execute("SELECT kind, id, change FROM rejected WHERE seq = ?",
+                                   (seq,)).fetchone()
+            if row is None:
+                return False
+            self._db.execute("DELETE FROM rejected WHERE seq = ?", (seq,))
+            kind, row_id = row["kind"], row["id"]
+            still = self._db.execute("SELECT 1 FROM rejected WHERE kind = ? AND id = ? UNION "
+                                     "SELECT 1 FROM outbox WHERE kind = ? AND id = ?",
+                                     (kind, row_id, kind, row_id)).fetchone()
+            if still is None:  # nothing else of this row waits: back to the server's copy
+                self._purge(kind, [row_id])
+                if not created(json.loads(row["change"])["fields"]):
+                    self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
+            return True
 
     def start_epoch(self) -> str:
         """Number the outbox afresh under a new epoch (the server saw this device's seqs differ)."""
@@ -325,25 +472,31 @@ class Store(Queries):
         """Re-stamp unsent changes after a clock that ran ahead was refused by the server.
 
         The clock restarts from ``floor`` (the server's clock); each unsent field gets a fresh
-        stamp, and the row's own stamp follows where it was that unsent write.
+        stamp, and the row's own stamp follows where it was that unsent write. So do the HLCs of
+        this device's unsent adds of list items, in the change and in the row's items map.
         """
         with self.transaction():
             self.clock.reset(floor)
             rows = self._db.execute("SELECT * FROM outbox ORDER BY seq").fetchall()
+            renamed: dict[str, str] = {}  # an unsent add's HLC → its fresh one
             for r in rows:
                 regs = json.loads(r["fields"])
                 row = self._row(r["kind"], r["id"])
                 stamps = json.loads(row["stamps"]) if row else {}
+                items = json.loads(row["sets"]) if row else {}
                 fresh = self.clock.stamp()
                 for name, reg in regs.items():
                     if stamps.get(name) == reg[1]:
                         stamps[name] = fresh
                     reg[1] = fresh
+                    if isinstance(reg[0], dict):
+                        _rename_own(reg[0], self.device, renamed, fresh[:16])
+                        _rename_own(items.get(name) or {}, self.device, renamed)
                 self._db.execute("UPDATE outbox SET fields = ? WHERE seq = ?",
                                  (json.dumps(regs, ensure_ascii=False), r["seq"]))
                 if row:
-                    self._db.execute(f"UPDATE {r['kind']} SET stamps = ? WHERE id = ?",
-                                     (_stamps_json(stamps), r["id"]))
+                    self._db.execute(f"UPDATE {r['kind']} SET stamps = ?, sets = ? WHERE id = ?",
+                                     (_stamps_json(stamps), _stamps_json(items), r["id"]))
             return len(rows)
 
     def apply_remote(self, rows: list[Mapping[str, Any]], cursor: str | None = None,
@@ -376,7 +529,8 @@ class Store(Queries):
             return 0  # a kind from a newer server: skipped until the app is updated
         cols, conv = columns(kind), db_converters(kind)
         local = self._rows_by_id(kind, [r["id"] for r in batch])
-        state: dict[str, list[Any]] = {}  # id → [team, deleted, stamps, column values]
+        lists = _lists(kind)
+        state: dict[str, list[Any]] = {}  # id → [team, deleted, stamps, column values, sets]
         changed: set[str] = set()
         purged: list[str] = []
         newest = ""
@@ -390,14 +544,24 @@ class Store(Queries):
                 mine = local.get(row_id)
                 st = state[row_id] = (
                     [mine["team"], bool(mine["deleted"]), json.loads(mine["stamps"]),
-                     {c: mine[c] for c in cols}] if mine is not None
-                    else [remote["team"], False, {}, dict.fromkeys(cols)])
+                     {c: mine[c] for c in cols}, json.loads(mine["sets"])] if mine is not None
+                    else [remote["team"], False, {}, dict.fromkeys(cols), {}])
             stamps, values = st[2], st[3]
             for name, reg in remote["fields"].items():
                 stamp = reg[1]
                 if stamp > newest:
                     newest = stamp
                 have = stamps.get(name)
+                if name in lists:
+                    merged = merge_items(st[4].get(name), _as_items(reg[0]))
+                    if merged != st[4].get(name):
+                        st[4][name] = merged
+                        values[name] = conv[name](present(merged))  # type: ignore[misc]
+                        changed.add(row_id)
+                    if have is None or stamp > have:
+                        stamps[name] = stamp
+                        changed.add(row_id)
+                    continue
                 if have is not None and (stamp < have or (stamp == have and not wins(
                         reg, self._register(kind, name, have, values, st[1])))):
                     continue
@@ -410,12 +574,12 @@ class Store(Queries):
                     continue  # a field from a newer server
                 stamps[name] = stamp
                 changed.add(row_id)
-        puts = [[row_id, st[0], int(st[1]), _stamps_json(st[2]), *(st[3][c] for c in cols)]
-                for row_id, st in state.items() if row_id in changed]
+        puts = [[row_id, st[0], int(st[1]), _stamps_json(st[2]), _stamps_json(st[4]),
+                 *(st[3][c] for c in cols)] for row_id, st in state.items() if row_id in changed]
         if puts:
             self._db.executemany(
-                f"INSERT OR REPLACE INTO {kind} (id, team, deleted, stamps, "
-                f"{', '.join(map(_col, cols))}) VALUES (?, ?, ?, ?{', ?' * len(cols)})", puts)
+                f"INSERT OR REPLACE INTO {kind} (id, team, deleted, stamps, sets, "
+                f"{', '.join(map(_col, cols))}) VALUES (?, ?, ?, ?, ?{', ?' * len(cols)})", puts)
             self._reindex(kind, [put[0] for put in puts])
         if purged:
             self._purge(kind, purged)
@@ -464,7 +628,8 @@ class Store(Queries):
         ones it may send (a stamp names its writer); re-sending one the server still holds
         changes nothing there (same stamp, same value). Each row is its own local transaction,
         so a row the server refuses does not take the others with it. Rows of teams this device
-        no longer belongs to are left out.
+        no longer belongs to are left out. Of a list field it sends the adds this device made
+        and every removal it holds (a removal names the device of the add it removes).
         """
         teams = set(filter(None, (self.meta("teams") or "").split(",")))
         queued = 0
@@ -476,12 +641,19 @@ class Store(Queries):
                     if teams and r["team"] not in teams:
                         continue
                     own = {n: s for n, s in json.loads(r["stamps"]).items()
-                           if s[17:] == self.device and (n == DELETED or n in cols)}
-                    if not own:
+                           if s[17:] == self.device and (n == DELETED or n in cols)
+                           and n not in _lists(kind)}
+                    mine = {n: _own_items(items, self.device)
+                            for n, items in json.loads(r["sets"]).items()}
+                    mine = {n: items for n, items in mine.items() if items}
+                    if not own and not mine:
                         continue
                     wire = {n: r["deleted"] == 1 if n == DELETED else db_to_wire(kind, n, r[n])
                             for n in own}
                     regs = {n: [wire[n], s, None] for n, s in own.items()}
+                    if mine:  # a fresh stamp: it must be past every HLC the items name
+                        stamp = self.clock.stamp()
+                        regs.update({n: [items, stamp, None] for n, items in mine.items()})
                     self._append_outbox(tx, kind, r["id"], r["team"], regs)
                     tx += 1
                     queued += 1
@@ -542,6 +714,12 @@ class Store(Queries):
         return out
 
 
+def created(registers: Mapping[str, Any]) -> bool:
+    """Did this change create its row (the first ``_deleted`` register, with no base)?"""
+    reg = registers.get(DELETED)
+    return isinstance(reg, list) and len(reg) > 2 and reg[0] is False and reg[2] is None
+
+
 _REINDEX: dict[str, tuple[str, ...]] = {
     "contact": (
         "DELETE FROM contact_resident WHERE contact_id IN ({ids})",
@@ -575,6 +753,39 @@ def _configure(db: Any) -> None:
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA secure_delete = ON")
     fold.register(db)
+
+
+@functools.cache
+def _lists(kind: str) -> frozenset[str]:
+    """The list fields of a kind: add-wins sets on the wire."""
+    return frozenset(name for name, typ in KINDS[kind].items() if typ == LIST)
+
+
+def _as_items(value: Any) -> Items | None:
+    return value if isinstance(value, dict) else None
+
+
+def _own_items(items: Items, device: str) -> Items:
+    """What of an items map ``device`` may send: its own adds, and removals (of anyone's add)."""
+    out = {item: {dev: p for dev, p in adds.items() if dev == device or p[0] == p[1]}
+           for item, adds in items.items()}
+    return {item: adds for item, adds in out.items() if adds}
+
+
+def _rename_own(items: Items, device: str, renamed: dict[str, str],
+                fresh: str | None = None) -> None:
+    """Give ``device``'s HLCs in ``items`` their new names, in place. With ``fresh`` (an unsent
+    change's new HLC), an HLC past it is renamed to it first: the clock ran ahead when it was made.
+    """
+    for adds in items.values():
+        pair = adds.get(device)
+        if pair is None:
+            continue
+        for i, hlc in enumerate(pair):
+            if hlc is not None and fresh is not None and hlc > fresh and hlc not in renamed:
+                renamed[hlc] = fresh
+            if hlc is not None and hlc in renamed:
+                pair[i] = renamed[hlc]
 
 
 def _col(name: str) -> str:

@@ -38,6 +38,10 @@ Acknowledged changes may be lost there, so the device re-sends its own registers
 works on a copy of the database that enrolled it, so ``other_server`` is always such a copy."""
 
 
+REFUSED_REPORTED = "sync.refused_reported"
+"""Meta key: the number of refused changes last reported to the server."""
+
+
 @dataclass
 class SyncResult:
     pushed: int = 0
@@ -106,6 +110,7 @@ class SyncClient:
                 self.push(result)
                 self.pull(result)
             self.report_exports()
+            self.report_refused()
         except errors.SyncError as err:
             self.store.set_meta("sync.last_error", err.code)
             raise
@@ -148,7 +153,9 @@ class SyncClient:
                 if not isinstance(index, int) or not 0 <= index < len(heads):
                     raise
                 seq, tx = heads[index]  # one unusable change must not wedge the rest
-                self.store.reject_tx(tx, err.code, str(err))
+                named = err.detail.get("field")
+                self.store.reject_tx(tx, err.code, str(err),
+                                     named if isinstance(named, str) else None)
                 result.rejected.append({"seq": seq, "code": err.code, "message": str(err)})
                 self.store.start_epoch()
                 continue
@@ -210,6 +217,20 @@ class SyncClient:
             exports_log.done(self.store, 1)
         return sent
 
+    def report_refused(self) -> bool:
+        """Tell the server how many refused changes this device holds set aside, when that
+        number changed since the last report (a team lead sees it per device). True if sent."""
+        count = self.store.rejected_count()
+        if self.store.meta(REFUSED_REPORTED) == str(count):
+            return False
+        try:
+            self._call("POST", "/v1/device/refused", {"count": count})
+        except (errors.Forbidden, errors.BadRequest):
+            pass  # an older server without the endpoint: nothing to tell it, nothing lost
+        with self.store.transaction(durable=False):  # said again if lost
+            self.store.set_meta(REFUSED_REPORTED, str(count))
+        return True
+
     # ------------------------------------------------------------------ the seam
 
     def _call(self, method: str, path: str, body: Any = None,
@@ -260,7 +281,7 @@ def enroll(store: Store, server: str, code: str, data_dir: Any,
         raise errors.from_response(resp.status_code, data if isinstance(data, dict) else {})
     config = DeviceConfig(server=server.rstrip("/"), device=data["device"], token=data["token"],
                           worker=data["worker"], role=data["role"], teams=list(data["teams"]))
-    config.save(data_dir)
+    config.save(data_dir, store.data_key)
     with store.transaction():
         store.set_meta("worker_id", config.worker)
         store.set_meta("role", config.role)

@@ -78,6 +78,18 @@ class Forbidden(SyncError):
     code = "forbidden"
 
 
+class AdministratorInTeam(SyncError):
+    """An administrator holds no resident data, so the server keeps it out of every team."""
+
+    code = "administrator_in_team"
+
+
+REJECTIONS = ("forbidden_team", "forbidden_kind", "team_mismatch", "reference_out_of_scope",
+              "tx_rejected")
+"""Codes of single changes a push answer rejects (not errors: the rest of the push stands).
+``Store.ack`` keeps such a change aside with its code for the user to see."""
+
+
 class ClockSkew(SyncError):
     """This device's clock runs ahead of the server's by more than the protocol allows."""
 
@@ -115,10 +127,12 @@ class BadRequest(SyncError):
 _BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
         NotEnrolled, EnrollmentInvalid, Unauthorized, DeviceRevoked, Forbidden, ClockSkew, Gap,
+        AdministratorInTeam,
         EpochStale, ResetRequired, ProtocolUnsupported, ServerBusy, Unavailable, StorageFull,
         StorageReadonly, UpgradeRequired)
 }
 _BY_CODE["overloaded"] = ServerBusy
+_BY_CODE["too_many_connections"] = ServerBusy  # too many devices behind one address: wait
 
 
 def from_response(status: int, body: dict[str, Any], retry_after: str | None = None) -> SyncError:

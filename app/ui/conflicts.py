@@ -1,6 +1,6 @@
 """Conflicts (team lead): concurrent edits the server recorded, both values and who wrote them.
-Keep the merged value, or restore the other one (a normal edit that syncs); open any record's
-field history. Online only: without a connection the screen says so and stays usable."""
+Keep the value that stands, or restore the overwritten one (a normal edit that syncs); open any
+record's field history. Online only: without a connection the screen says so and stays usable."""
 
 from __future__ import annotations
 
@@ -28,6 +28,17 @@ def show_when(moment: datetime | None) -> str:
 
 def show_who(side: service.Side) -> str:
     return t("conflicts.server") if side.device == service.SERVER_DEVICE else side.who
+
+
+def outcome(row: service.ConflictRow, value: Any) -> str:
+    """What happened to the overwritten side, truthfully: a plain value was overwritten; of a
+    list (recorded before lists merged as sets) only the items it lost are named."""
+    winner, who = show_who(row.kept), show_who(row.other)
+    if row.is_list and not row.lost:
+        return t("conflicts.list_kept_all", who=who)
+    if row.is_list:
+        return t("conflicts.list_lost", items=value(row.lost), who=who, winner=winner)
+    return t("conflicts.other", value=value(row.other.value), who=who, winner=winner)
 
 
 class ConflictsScreen(OnlineScreen):
@@ -74,12 +85,12 @@ class ConflictsScreen(OnlineScreen):
                     field=field_text.label(row.field), when=show_when(row.at))),
             ft.Text(t("conflicts.kept", value=value(row.kept.value), who=show_who(row.kept)),
                     selectable=True),
-            ft.Text(t("conflicts.other", value=value(row.other.value),
-                      who=show_who(row.other)), selectable=True),
+            ft.Text(outcome(row, value), selectable=True),
         ]
         keep = ft.FilledButton(content=t("conflicts.keep"), icon=ft.Icons.CHECK, height=TOUCH,
                                on_click=self.app.guard(lambda _e: self._keep(row)))
-        restore = ft.OutlinedButton(content=t("conflicts.restore"), icon=ft.Icons.UNDO,
+        restore = ft.OutlinedButton(content=t("conflicts.restore_items" if row.is_list
+                                              else "conflicts.restore"), icon=ft.Icons.UNDO,
                                     height=TOUCH, disabled=not row.restorable,
                                     on_click=self.app.guard(lambda _e: self._restore(row)))
         hist = ft.TextButton(content=t("conflicts.history"), icon=ft.Icons.HISTORY,
@@ -106,7 +117,7 @@ class ConflictsScreen(OnlineScreen):
 
         def work() -> None:
             with open_lead() as lead:
-                service.keep_merged(lead, row)
+                service.keep_current(lead, row)
 
         await self._act(work, t("conflicts.kept_done"))
 
@@ -121,6 +132,16 @@ class ConflictsScreen(OnlineScreen):
 
     async def _history(self, row: service.ConflictRow) -> None:
         await HistoryDialog(self.app).open(row.kind, row.row_id, row.label)
+
+
+def history_line(kind: str, entry: service.HistoryEntry, names: dict[str, str]) -> str:
+    """One change of one field: its value (of a list field: what it added, and removed)."""
+    value = field_text.text(kind, entry.field, entry.value, names)
+    line = f"{field_text.label(entry.field)}: {value}"
+    if entry.removed:
+        removed = field_text.text(kind, entry.field, list(entry.removed), names)
+        line += " · " + t("conflicts.history_removed", items=removed)
+    return line
 
 
 class HistoryDialog:
@@ -144,8 +165,7 @@ class HistoryDialog:
             self.app.toast(explain(err))
             return
         lines: list[ft.Control] = [
-            ft.ListTile(title=ft.Text(f"{field_text.label(e.field)}: "
-                                      f"{field_text.text(kind, e.field, e.value, names)}"),
+            ft.ListTile(title=ft.Text(history_line(kind, e, names)),
                         subtitle=ft.Text(f"{show_when(e.at)} · {e.who}"), dense=True)
             for e in entries] or [muted(t("conflicts.history_empty"))]
         self.dialog = ft.AlertDialog(

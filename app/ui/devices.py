@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def last_sync(device: service.DeviceRow) -> str:
+    """When the device last synced, and the refused changes it holds set aside, if any."""
     if device.revoked:
         return t("devices.revoked")
-    if device.last_seen is None:
-        return t("devices.never")
-    return t("devices.last_seen", when=when(device.last_seen))
+    seen = (t("devices.never") if device.last_seen is None
+            else t("devices.last_seen", when=when(device.last_seen)))
+    return f"{seen} · {t('devices.refused', n=device.refused)}" if device.refused else seen
 
 
 class DevicesScreen(OnlineScreen):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.i18n import t, vocab
-from sync_server.protocol import KINDS, REF
+from sync_server.protocol import KINDS, REF, REF_LISTS
 
 VOCAB_OF = {"channel": "channel", "themes": "theme", "category": "signal",
             "severity": "severity", "legal_basis": "legal_basis", "role": "role",
@@ -17,7 +17,6 @@ VOCAB_OF = {"channel": "channel", "themes": "theme", "category": "signal",
 VOCAB_OF_KIND = {("tie", "kind"): "tie", ("signal", "status"): "signal_status",
                  ("agreement", "status"): "status"}
 """… and where the same name means another vocabulary per kind."""
-REF_LISTS = {"resident_ids", "person_ids"}
 
 
 def label(name: str) -> str:

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.i18n import t
-from app.security import MIN_PIN_LENGTH, TooSoon, Vault, WrongPin, pin_problem
+from app.security import (
+    MIN_PIN_LENGTH,
+    DamagedFile,
+    NotAPin,
+    TooSoon,
+    Vault,
+    WrongPin,
+    pin_problem,
+)
 from app.store import Store
 from app.ui import theme
 from app.ui.widgets import ERROR, field, muted, primary_button
@@ -58,6 +66,7 @@ class LockGate:
         self.locked = True
         self.last_use = time.monotonic()
         self._watch: asyncio.Task[None] | None = None
+        self._checking = False
 
     async def start(self) -> None:
         page = self.page
@@ -96,11 +105,18 @@ class LockGate:
         self.page.run_task(self.view.show_wait, self.vault.wait())
 
     async def _submit(self, pin: str, again: str | None) -> None:
+        """One PIN check at a time per session: Enter and a tap on the button in quick
+        succession are one attempt, not two (the second would read a field already cleared)."""
+        if self._checking or not self.locked:
+            return
+        self._checking = True
         try:
             await self._try_pin(pin, again)
         except Exception:  # e.g. a disk error: said plainly, the PIN screen stays
             log.exception("unlock failed")
             self.view.error(t("error.unexpected"))
+        finally:
+            self._checking = False
 
     async def _try_pin(self, pin: str, again: str | None) -> None:
         view = self.view
@@ -116,12 +132,18 @@ class LockGate:
         else:
             try:
                 store = await view.busy(asyncio.to_thread(self.vault.unlock, pin))
+            except NotAPin:  # the field's text was not all in yet: not a guess, not counted
+                view.error(t("lock.error.incomplete", n=MIN_PIN_LENGTH))
+                return
             except WrongPin as err:
                 view.error(t("lock.error.wrong"))
                 await view.show_wait(err.wait, wrong=True)
                 return
             except TooSoon as err:
                 await view.show_wait(err.seconds)
+                return
+            except DamagedFile:  # key.json: the PIN cannot help, so do not blame it
+                view.error(t("lock.error.key_damaged"))
                 return
         await self._unlocked(store)
 
@@ -184,10 +206,28 @@ class LockView(ft.Container):
                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             padding=24, expand=True, alignment=ft.Alignment.CENTER, width=420)
 
-    async def _submit(self, _e: Any) -> None:
+    async def _submit(self, e: Any) -> None:
+        """Read the PIN as the worker's device holds it, then check it.
+
+        A tap on the button can reach the server before the update of the field's last
+        keystrokes (the browser hands text input and taps to Flutter on different paths), and
+        a PIN read then is short: a correct PIN refused and counted. So first a round trip to
+        the device (focusing the button just tapped changes nothing on screen, and the device
+        answers it after every update it sent before); and Enter brings the field's own text
+        with it (``e.data``), used as is.
+        """
         self.message.visible = False
-        await self.on_submit(self.pin.value or "", self.again.value or "" if not self.set_up
-                             else None)
+        try:
+            await self.button.focus()
+        except Exception:  # the session is closing: nothing waits for an answer
+            log.debug("no answer to focus", exc_info=True)
+        pin, again = self.pin.value or "", self.again.value or ""
+        if isinstance(getattr(e, "data", None), str):  # Enter in a field: its own text
+            if e.control is self.pin:
+                pin = e.data
+            elif e.control is self.again:
+                again = e.data
+        await self.on_submit(pin, again if not self.set_up else None)
 
     def error(self, text: str) -> None:
         self.message.value, self.message.visible = text, True

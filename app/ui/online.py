@@ -37,7 +37,7 @@ def opener(app: App) -> Callable[[], TeamLead]:
 def own_device(app: App) -> str:
     """This device's id on the server ("" when not enrolled); reads a file: call it in bg."""
     where = config_dir(app)
-    config = DeviceConfig.load(where) if where is not None else None
+    config = DeviceConfig.load(where, app.store.data_key) if where is not None else None
     return config.device if config else ""
 
 

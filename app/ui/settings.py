@@ -19,6 +19,7 @@ from app.ui.widgets import (
     heading,
     muted,
     primary_button,
+    refresh,
     screen_column,
     secondary_button,
 )
@@ -37,6 +38,11 @@ class SettingsScreen:
         self.code = field(t("settings.code"), capitalization=ft.TextCapitalization.CHARACTERS)
         self.result = ft.Text("")
         self.pending = ft.Text("")
+        self.refused = ft.Text("", visible=False)
+        self.refused_button = secondary_button(t("settings.refused_open"),
+                                               lambda _e: self.app.go("refused"),
+                                               icon=ft.Icons.ERROR_OUTLINE)
+        self.refused_button.visible = False
         self.progress = ft.ProgressBar(visible=False)
         self.who = muted("")
         self.language = Choice("language", LANGUAGES, [], on_change=self._language)
@@ -54,7 +60,8 @@ class SettingsScreen:
             ft.Row([secondary_button(t("settings.enroll_button"), self._enroll,
                                      icon=ft.Icons.LINK)])], spacing=12, visible=False)
         return screen_column([
-            heading(t("settings.sync")), self.result, self.pending, self.progress,
+            heading(t("settings.sync")), self.result, self.pending, self.refused,
+            ft.Row([self.refused_button]), self.progress,
             ft.Row([primary_button(t("settings.sync_now"), self._sync_now, icon=ft.Icons.SYNC)]),
             self.linked,
             self.enroll_block,
@@ -86,7 +93,12 @@ class SettingsScreen:
         self.app.page.update()
 
     async def refresh(self) -> None:
-        state = await self.app.bg(self.app.sync.state)
+        self.show_sync(await self.app.bg(self.app.sync.state))
+
+    def show_sync(self, state: sync_service.SyncState) -> None:
+        """Show ``state``: the same one the badge shows (``App.refresh_badge`` calls this)."""
+        self.refused.value = t("settings.refused", n=state.refused)
+        self.refused.visible = self.refused_button.visible = bool(state.refused)
         self.result.value = t("settings.last_result", result=sync_service.last_result(state))
         self.pending.value = t("settings.pending", n=state.pending)
         self.progress.visible = state.running
@@ -94,6 +106,7 @@ class SettingsScreen:
             self.progress.value = state.progress[0] / state.progress[1]
         else:
             self.progress.value = None
+        refresh(self.result, self.pending, self.refused, self.refused_button, self.progress)
 
     @guarded
     async def _sync_now(self, _e: Any) -> None:

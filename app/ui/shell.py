@@ -103,7 +103,8 @@ class App:
         self.role: str | None = None
         self.nav = list(NAV)
         self.body = ft.Container(expand=True)
-        self.badge = SyncBadge(on_click=lambda _e: self.go("settings"))
+        self.badge = SyncBadge(on_click=lambda _e: self.go(
+            "refused" if self.badge.refused else "settings"))
         self._unlisten: Callable[[], None] = lambda: None
         self.gate: LockGate | None = None  # set by the gate that unlocked this session
 
@@ -181,6 +182,9 @@ class App:
         state = await self.bg(self.sync.state)
         self.badge.show(state)
         refresh(self.badge)
+        show_sync = getattr(self.screen, "show_sync", None)
+        if show_sync is not None:  # the screen that shows sync reads this same state
+            show_sync(state)
 
     # ------------------------------------------------------------------ start and layout
 

@@ -281,9 +281,11 @@ def resident_tile(row: residents_service.ResidentRow, on_click: Callable[..., An
 
 
 class SyncBadge(ft.Container):
-    """Pending changes, last sync, offline: always in the app bar; a tap opens settings."""
+    """Pending and refused changes, last sync, offline: always in the app bar; a tap opens
+    the refused changes while there are any, else settings."""
 
     def __init__(self, on_click: Callable[..., Any]):
+        self.refused = 0
         self.icon = ft.Icon(ft.Icons.CLOUD_OFF, size=20)
         self.label = ft.Text("", size=13)
         super().__init__(content=ft.Row([self.icon, self.label], spacing=6, tight=True),
@@ -295,15 +297,19 @@ class SyncBadge(ft.Container):
         b = sync_service.badge(state)
         self.label.value = b.text
         self.tooltip = b.tooltip
+        self.refused = b.refused
         if state.running:
             self.icon.icon = ft.Icons.SYNC
+        elif b.refused:
+            self.icon.icon = ft.Icons.ERROR_OUTLINE
         elif b.offline:
             self.icon.icon = ft.Icons.CLOUD_OFF
         elif b.pending:
             self.icon.icon = ft.Icons.CLOUD_UPLOAD_OUTLINED
         else:
             self.icon.icon = ft.Icons.CLOUD_DONE_OUTLINED
-        self.bgcolor = ft.Colors.AMBER_100 if b.pending else ft.Colors.GREEN_50
+        self.bgcolor = (ft.Colors.RED_100 if b.refused else ft.Colors.AMBER_100 if b.pending
+                        else ft.Colors.GREEN_50)
         self.icon.color = ft.Colors.BLACK_87
         self.label.color = ft.Colors.BLACK_87
 

@@ -31,7 +31,7 @@ from app.store import NotFound, Store
 from app.sync import errors
 from app.sync.client import Backoff, SyncClient, enroll
 from app.sync.config import DeviceConfig
-from sync_server.protocol import DELETED, merge, wins
+from sync_server.protocol import DELETED, brings, merge
 from sync_server.store import ServerStore
 
 from .proxy import FAULTS, FaultProxy
@@ -408,7 +408,7 @@ class FaultRun:
                     continue
                 raise AssertionError(f"seed {self.report.seed}: {kind} written here is gone")
             for name, reg in regs.items():
-                assert not wins(reg, have.get(name)), (
+                assert not brings(reg, have.get(name)), (
                     f"seed {self.report.seed}: a write of {kind}.{name} was undone locally")
 
     def check_acked_on_server(self) -> None:
@@ -422,7 +422,7 @@ class FaultRun:
                     continue
                 have = server.get((kind, row_id), {})
                 for name, reg in regs.items():
-                    assert not wins(reg, have.get(name)), (
+                    assert not brings(reg, have.get(name)), (
                         f"seed {self.report.seed}: an acknowledged {kind}.{name} is missing")
 
     def check_history_once(self) -> None:
@@ -485,12 +485,14 @@ def differences(got: dict[Any, dict[str, Any]], want: dict[Any, dict[str, Any]])
 
 
 def device_registers(store: Store) -> dict[tuple[str, str], dict[str, list[Any]]]:
-    """Every row of the run's kinds on a device, as registers ``{field: [value, stamp]}``."""
+    """Every row of the run's kinds on a device, as registers ``{field: [value, stamp]}`` (a
+    list field's value is its items map, as on the server)."""
     out = {}
     for kind in KINDS:
         for (row_id,) in store._db.execute(f"SELECT id FROM {kind}").fetchall():
-            stamps = json.loads(store._db.execute(f"SELECT stamps FROM {kind} WHERE id = ?",
-                                                  (row_id,)).fetchone()[0])
+            stamps, sets = (json.loads(x) for x in store._db.execute(
+                f"SELECT stamps, sets FROM {kind} WHERE id = ?", (row_id,)).fetchone())
             values = store.values(kind, row_id) or {}
-            out[(kind, row_id)] = {n: [values.get(n), s] for n, s in stamps.items()}
+            out[(kind, row_id)] = {n: [sets[n] if n in sets else values.get(n), s]
+                                   for n, s in stamps.items()}
     return out
