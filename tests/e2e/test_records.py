@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from app.domain.models import Contact
 from app.services import context
-from tests.e2e.harness import PHONE, AppServer, announced, on_field, open_app
+from tests.e2e.harness import PHONE, AppServer, announced, open_app
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,15 @@ def test_a_contact_in_vandaag_opens_whole_and_is_corrected(browser, server):
     page.get_by_role("button", name=resident.name).first.click()
     save = page.get_by_role("button", name="Correctie opslaan", exact=True)
     save.wait_for()
-    note = on_field(page, "Notitie")
+    # loaded (the layout no longer moves under a tap): when and by whom it was recorded
+    page.locator("flt-semantics-host").get_by_text("Vastgelegd op").first.wait_for()
+    note = page.get_by_role("textbox", name="Notitie")
+    note.scroll_into_view_if_needed()
+    # the field is taller than the screen: tap its first line, not its middle (off screen,
+    # where the tap would land on whatever is drawn there)
+    note.click(position={"x": 60, "y": 24})
+    page.wait_for_function("() => (document.activeElement?.getAttribute('aria-label') || '')"
+                           ".includes('Notitie')")
     expect(note).to_have_value(LONG_NOTE)  # the whole text, not three lines of it
     corrected = LONG_NOTE.replace("EINDE.", "Gecorrigeerd: de huur is betaald.")
     note.fill(corrected)
@@ -58,6 +66,7 @@ def test_a_contact_in_vandaag_opens_whole_and_is_corrected(browser, server):
     finally:
         store.close()
     assert saved.note == corrected and saved.resident_ids == [resident.id]
-    assert set(change.fields) == {"note"} and change.fields["note"][0] == corrected
+    assert set(change.fields) == {"note"}
+    assert change.fields["note"][0] == corrected
     assert change.fields["note"][2] == made.fields["note"][1]  # based on what it saw
     page.context.close()
