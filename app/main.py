@@ -3,7 +3,8 @@
 One vault, one store and one sync runner per process, shared by every session (a browser tab
 in web mode, the window on a device). The store opens with the first right PIN; every session
 starts at the lock screen (``app.ui.lock``). In web mode CanvasKit and fonts are served from
-the local package (``FLET_WEB_NO_CDN``), so the app starts without internet.
+the local package (``FLET_WEB_NO_CDN``), so the app starts without internet; the fallback fonts
+for other scripts and emoji come from ``assets/`` (``app.ui.theme``), on a device too.
 """
 
 from __future__ import annotations
@@ -57,5 +58,7 @@ def run(web: bool = False, port: int = 0, data_dir: str | Path | None = None) ->
     _process["data_dir"] = str(data_dir or default_data_dir())
     vault(_process["data_dir"])
     # loopback only: the web mode serves resident data to a browser on this machine, no further
+    from app.ui.theme import ASSETS_DIR
+
     ft.run(main, view=ft.AppView.WEB_BROWSER if web else None, host="127.0.0.1", port=port,
-           no_cdn=True)
+           no_cdn=True, assets_dir=str(ASSETS_DIR))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.domain import vocab as codes
-from app.i18n import DEFAULT, LANGUAGES, catalog, language, set_language, t
+from app.i18n import DEFAULT, LANGUAGES, catalog, change, decimal, language, set_language, t, tn
 from wijkweb_protocol import KINDS
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -55,8 +55,18 @@ def test_every_literal_key_used_in_code_exists():
         for key in re.findall(r"""["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""", path.read_text()):
             if key.split(".")[0] in sections and not key.endswith("."):
                 used.add((key, path.name))
-    missing = sorted(f"{key} ({where})" for key, where in used if key not in keys)
+    missing = sorted(f"{key} ({where})" for key, where in used
+                     if key not in keys and f"{key}.one" not in keys)  # tn(key, n)
     assert not missing, missing
+
+
+def test_every_count_has_a_singular_and_a_plural():
+    keys = set(catalog(DEFAULT))
+    ones = {k[:-len(".one")] for k in keys if k.endswith(".one")}
+    assert ones and {f"{k}.other" for k in ones} <= keys
+    assert tn("count.households", 1) == "1 huishouden"
+    assert tn("count.households", 3) == "3 huishoudens"
+    assert tn("handed_over.banner", 1).startswith("Je hebt 1 huishouden overgenomen")
 
 
 def test_dynamic_keys_exist():
@@ -93,3 +103,12 @@ def test_every_field_of_every_kind_has_a_name_in_words():
     names = {f"field.{f}" for fields in KINDS.values() for f in fields} | {"field._deleted"}
     for lang in LANGUAGES:
         assert names <= set(catalog(lang)), sorted(names - set(catalog(lang)))
+
+
+def test_decimals_as_the_reader_writes_them():
+    try:
+        assert change(2.5, 3.04) == "2,5 → 3,0" and decimal(None) == "-"
+        set_language("en")
+        assert change(2.5, 3.04) == "2.5 → 3.0"
+    finally:
+        set_language(DEFAULT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -13,9 +15,12 @@ from app.services.contacts import (
     ContactDraft,
     NewResident,
     ValidationFailed,
+    correct_contact,
+    draft_key,
     load_draft,
     record_contact,
     save_draft,
+    saved_contact,
     undo_contact,
     validate,
 )
@@ -143,3 +148,53 @@ def test_no_team_no_write(store):
     with pytest.raises(context.NotEnrolled):
         record_contact(store, context.current(store), ContactDraft(
             anonymous=True, group_size="2", street="Tulpstraat"))
+
+
+LONG_NOTE = ("Lang gesprek over de schulden, de buren en de school van de kinderen. " * 80)[:5000]
+
+
+def test_a_correction_is_a_stamped_synced_edit_of_what_changed(store, ctx, ayse):
+    done = record_contact(store, ctx, ContactDraft(
+        residents=[(ayse, "Ayşe")], street="Tulpstraat", themes=["youth"], note=LONG_NOTE))
+    saved = store.get(Contact, done.contact_id)
+    draft = saved_contact(store, done.contact_id).draft
+    assert draft.note == LONG_NOTE.strip() and draft.residents == [(ayse, "Ayşe Yilmaz")]
+    before = len(store.outbox())
+    corrected = LONG_NOTE.strip().replace("schulden", "huur") + " Gecorrigeerd."
+    assert correct_contact(store, done.contact_id, replace(draft, note=corrected))
+    [change] = store.outbox()[before:]
+    assert (change.kind, change.id, set(change.fields)) == ("contact", done.contact_id, {"note"})
+    value, stamp, base = change.fields["note"]
+    assert value == corrected and base == json.loads(saved.stamps)["note"] and stamp > base
+    after = store.get(Contact, done.contact_id)
+    assert after.note == corrected and json.loads(after.stamps)["note"] == stamp
+    assert (after.at, after.worker_id, after.themes) == (saved.at, saved.worker_id, ["youth"])
+
+
+def test_an_unchanged_correction_sends_nothing_and_clears_its_draft(store, ctx, ayse):
+    done = record_contact(store, ctx, ContactDraft(residents=[(ayse, "Ayşe")], street="Tulp"))
+    save_draft(store, replace(saved_contact(store, done.contact_id).draft, note="half"),
+               done.contact_id)
+    before = store.pending_count()
+    assert not correct_contact(store, done.contact_id, saved_contact(store, done.contact_id).draft)
+    assert store.pending_count() == before and store.meta(draft_key(done.contact_id)) == ""
+
+
+def test_an_invalid_correction_is_refused_and_nothing_written(store, ctx, ayse):
+    done = record_contact(store, ctx, ContactDraft(residents=[(ayse, "Ayşe")], street="Tulp"))
+    before = store.pending_count()
+    with pytest.raises(ValidationFailed) as e:
+        correct_contact(store, done.contact_id, replace(
+            saved_contact(store, done.contact_id).draft, street=" ", note="x" * 20_001))
+    assert e.value.errors == {"street": "error.street_required", "note": "error.too_long"}
+    assert store.pending_count() == before
+    assert store.get(Contact, done.contact_id).street == "Tulp"
+
+
+def test_a_correction_draft_is_kept_apart_from_the_new_contact_draft(store, ctx, ayse):
+    done = record_contact(store, ctx, ContactDraft(residents=[(ayse, "Ayşe")], street="Tulp"))
+    save_draft(store, ContactDraft(street="nieuw"))
+    save_draft(store, ContactDraft(street="correctie", residents=[(ayse, "Ayşe")]),
+               done.contact_id)
+    assert load_draft(store).street == "nieuw"
+    assert load_draft(store, done.contact_id).street == "correctie"

@@ -48,6 +48,39 @@ def test_nodes_stay_inside_the_canvas_even_when_crowded():
         assert network.NODE_RADIUS <= n.y <= 300 - network.NODE_RADIUS
 
 
+def _clashes(lay: network.Layout) -> list[str]:
+    """Pairs of people drawn on top of each other, and people over a sector label."""
+    out = []
+    for i, a in enumerate(lay.nodes):
+        for b in lay.nodes[i + 1:]:
+            if math.hypot(a.x - b.x, a.y - b.y) < 2 * network.NODE_RADIUS:
+                out.append(f"{a.name} / {b.name}")
+        for s in lay.sectors:
+            if math.hypot(s.label_x - a.x, s.label_y - a.y) < network.LABEL_CLEAR:
+                out.append(f"{a.name} over {s.kind}")
+    return out
+
+
+@pytest.mark.parametrize("size", [300, 356, 560])
+def test_three_strong_neighbours_neither_overlap_nor_cover_the_labels(size):
+    ties = [_tie(1, "neighbour", "strong"), _tie(2, "neighbour", "strong"),
+            _tie(3, "neighbour", "strong"), _tie(4, "friend", "weak"), _tie(5, "family", "weak"),
+            _tie(6, "organisation", "strained"), _tie(7, "neighbour", "weak")]
+    assert _clashes(network.layout(ties, size, size)) == []
+
+
+@pytest.mark.parametrize("per_group", [1, 2, 3])
+def test_every_sector_and_strength_filled_without_overlap(per_group):
+    ties = [_tie(i * 100 + j, kind, strength) for i, (kind, strength) in enumerate(
+        (k, st) for k in vocab.TIE_KINDS for st in network.RADIUS_BY_STRENGTH)
+        for j in range(per_group)]
+    lay = network.layout(ties, 560, 560)
+    assert _clashes(lay) == []
+    sectors = {s.kind: s for s in lay.sectors}
+    for node in lay.nodes:
+        assert sectors[node.kind].start < _angle(lay, node) < sectors[node.kind].end
+
+
 def test_a_tap_finds_the_node_under_it():
     lay = network.layout([_tie(1, "neighbour", "strong"), _tie(2, "professional", "weak")],
                          360, 360)

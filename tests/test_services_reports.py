@@ -23,7 +23,8 @@ from app.domain.models import (
     Signal,
     Worker,
 )
-from app.i18n import set_language
+from app.domain.vocab import CHANNELS
+from app.i18n import change, set_language, t, vocab
 from app.services import reports
 from app.services.overview import Period
 from app.sync import exports_log
@@ -108,7 +109,8 @@ def test_csv_rows_equal_hand_counts_without_personal_columns(seeded, tmp_path):
         with f.path.open(encoding="utf-8") as fh:
             table = list(csv.reader(fh))
         assert len(table) == expected[name] + 1
-        assert not {"note", "resident", "worker", "what", "resident_names"} & set(table[0])
+        assert not {t(f"csv.{c}") for c in ("note", "resident", "worker", "what",
+                                             "resident_names")} & set(table[0])
         everything += f.path.read_text(encoding="utf-8")
     for r in rows(store, Resident):
         assert r.name not in everything and r.id not in everything
@@ -122,7 +124,23 @@ def test_csv_with_personal_data_and_export_folder(seeded):
     [contacts] = [f for f in files if f.path.stem == "contacts"]
     with contacts.path.open(encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
-    assert any(row["resident_names"] for row in table) and any(row["note"] for row in table)
+    assert any(row["namen bewoners"] for row in table) and any(row["notitie"] for row in table)
+
+
+def test_csv_holds_dutch_words_with_a_code_column_for_scripts(seeded, tmp_path):
+    store, _ = seeded
+    files = {f.path.stem: f for f in reports.csv_files(store, PERIOD, tmp_path)}
+    with files["contacts"].path.open(encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert table and {"datum", "straat", "kanaal", "channel_code", "thema's"} <= set(table[0])
+    for row in table:
+        assert row["kanaal"] == vocab("channel", row["channel_code"])
+        assert row["kanaal"] in {vocab("channel", c) for c in CHANNELS}
+    assert any(row["thema's"] for row in table)
+    with files["signals"].path.open(encoding="utf-8") as fh:
+        [header] = list(csv.reader(fh))[:1]
+    assert header[:7] == ["id", "datum", "straat", "soort", "category_code", "ernst",
+                          "severity_code"]
 
 
 def test_downloads_are_bytes_and_leave_nothing_in_the_app_folder(seeded):
@@ -158,3 +176,22 @@ def test_headless_report_command(tmp_path, monkeypatch):
     assert cli.main(args) == 0  # both into exports/
     [folder] = (tmp_path / "exports").iterdir()
     assert (folder / "rapportage.pdf").exists() and (folder / "csv" / "contacts.csv").exists()
+
+
+def test_pdf_scores_use_decimal_commas_and_a_drawn_arrow(seeded):
+    store, _ = seeded
+    text = pdf_text(reports.pdf(store, PERIOD, include_personal=True))
+    assert "->" not in text
+    assert re.search(r"^\d,\d$", text, re.M)  # "2,5" before the arrow, "3,0" after it
+    assert not re.search(r"^\d\.\d+$", text, re.M)
+
+
+def test_a_long_table_repeats_its_header_on_every_page():
+    doc = reports._Pdf("Test")
+    doc.add_page()
+    doc.table(["Kolom een", "Kolom twee"], [(f"regel {i}", change(1.26, 2.5))
+                                            for i in range(150)], [60, 60])
+    text = pdf_text(bytes(doc.output()))
+    assert doc.pages_count >= 3
+    assert text.count("Kolom een") == doc.pages_count
+    assert "1,3" in text and "2,5" in text and "1,3 -> 2,5" not in text

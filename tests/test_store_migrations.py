@@ -62,6 +62,18 @@ def test_a_database_from_a_newer_app_is_refused(tmp_path):
         Store(path)
 
 
+def test_an_older_search_index_is_rebuilt_folded(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    make_v1_database(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("UPDATE resident SET name = 'Ayşe Öztürk'")
+    db.execute("INSERT INTO resident_search SELECT id, name, '' FROM resident")  # as v1 kept it
+    db.close()
+    store = Store(path)
+    assert [r.name for r, _ in store.search_residents("ozturk")] == ["Ayşe Öztürk"]
+    store.close()
+
+
 def test_list_sets_step_keeps_every_list_as_shown_and_turns_it_into_a_set(tmp_path):
     """Rows, unsent changes and set-aside ones made before list fields were sets: what is shown
     stays, each item is added by the stamp its list had, and the next edit sends only itself."""

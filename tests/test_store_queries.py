@@ -84,6 +84,30 @@ def test_search_residents_by_name_or_street(store, hood, text, names):
     assert [r.name for r, _ in store.search_residents(text)] == names
 
 
+@pytest.mark.parametrize("text", ["ayse", "ozturk", "aydin", "AYSE", "Ayşe", "ÖZTÜRK-aydın",
+                                  "oztürk", "strasse"])
+def test_search_folds_accents_and_case(store, team, text):
+    fam = store.create("household", team, {"name": "Fam. Öztürk", "street": "Hauptstraße"})
+    store.create("resident", team, {"name": "Ayşe Öztürk-Aydın", "household_id": fam})
+    store.create("resident", team, {"name": "Jan de Boer"})
+    assert [r.name for r, _ in store.search_residents(text)] == ["Ayşe Öztürk-Aydın"]
+
+
+def test_search_folds_other_letters_and_scripts(store, team):
+    for name in ["İlknur Şahin", "Æsa Ørsted", "محمد العلي"]:
+        store.create("resident", team, {"name": name})
+    assert [r.name for r, _ in store.search_residents("ilknur sahin")] == ["İlknur Şahin"]
+    assert [r.name for r, _ in store.search_residents("aesa orsted")] == ["Æsa Ørsted"]
+    assert [r.name for r, _ in store.search_residents("محمد")] == ["محمد العلي"]
+
+
+def test_search_people_folds_accents_and_case(store, team):
+    store.create("network_person", team, {"name": "Gülşen Çelik", "organisation": "Buurthuis",
+                                          "offers": "Naaicafé"})
+    for text in ["gulsen", "CELIK", "naaicafe", "buurthuis"]:
+        assert [p.name for p in store.search_people(text)] == ["Gülşen Çelik"]
+
+
 def test_search_pages(store, hood):
     assert [r.name for r, _ in store.search_residents("", limit=1, offset=1)] == ["Jan de Boer"]
 

@@ -14,9 +14,9 @@ import pytest
 from app.services import context
 from app.ui.routes import make_screen
 
-ROUTES = ["today", "contact", "residents", "resident/x", "network", "person/x", "ecogram/x",
-          "agreements", "agreements/x", "signals", "scores/x", "settings", "handed_over",
-          "refused", "nonsense"]
+ROUTES = ["today", "contact", "contact_edit/x", "residents", "resident/x", "network", "person/x",
+          "ecogram/x", "agreements", "agreements/x", "signals", "scores/x", "settings",
+          "handed_over", "refused", "nonsense"]
 
 
 class FakeApp:
@@ -84,6 +84,41 @@ def test_agreement_buttons_are_awaited_handlers(store):
                        "Ayşe", False, True)
     buttons = screen._tile(row).trailing.controls
     assert buttons and all(inspect.iscoroutinefunction(b.on_click) for b in buttons)
+
+
+def test_every_text_style_falls_back_to_the_shipped_fonts():
+    from app.ui import theme
+
+    page = SimpleNamespace()
+    theme.apply(page)
+    assert list(page.fonts) == ["Noto Sans", "Noto Sans Arabic", "Noto Color Emoji"]
+    for path in page.fonts.values():
+        assert (theme.ASSETS_DIR / path).stat().st_size > 100_000
+    for texts in (page.theme.text_theme, page.theme.primary_text_theme):
+        for name in theme.TEXT_STYLES:
+            assert getattr(texts, name).font_family_fallback == list(page.fonts), name
+
+
+def test_name_fields_keep_what_was_typed(store):
+    """Flet's capitalization formatter title-cases ("Henk De Groot"): name fields use none."""
+    from app.ui.contact_form import ContactForm
+
+    form = ContactForm(FakeApp(store, 412))
+    form.build()
+    assert form.new_name.capitalization in (None, ft.TextCapitalization.NONE)
+
+
+def test_an_enrolled_device_does_not_offer_enrollment(store, team):
+    from app.ui.settings import SettingsScreen
+
+    context.set_current(store, "11111111-1111-4111-8111-111111111111", team, "street_coach")
+    screen = SettingsScreen(FakeApp(store, 412))
+    screen.build()
+    screen._show_enrolled()
+    assert screen.enroll_block.visible and not screen.linked.visible
+    screen.server.value = "https://sync.wijk.example"
+    screen._show_enrolled()
+    assert not screen.enroll_block.visible and "sync.wijk.example" in screen.linked.value
 
 
 def test_settings_shows_the_one_status_the_badge_shows(store):

@@ -42,5 +42,24 @@ def test_the_resident_page_shows_the_term_of_its_basis(store):
         page.build()
         page.profile = residents.profile(store, rid)
         page._render_header()
-        shown = _texts(page.header)
+        shown = _texts(page.admin)  # the administration, below dreams and talents
         assert t("retention.term", years=f"{RULES[basis].years:g}") in shown
+
+
+def test_missing_consent_reads_as_one_thing_and_dreams_come_first(store):
+    ids = seed(store)
+    rid = ids["residents"][0]
+    profile = residents.profile(store, rid)
+    store.update("household", profile.household.id, {"legal_basis": "consent",
+                                                      "consent_date": None})
+    page = ResidentPage(SimpleNamespace(store=store), rid)
+    body = page.build()
+    page.profile = residents.profile(store, rid)
+    page._render_header()
+    admin = _texts(page.admin)
+    assert t("resident.legal_basis", basis=t("resident.consent_not_recorded")) in admin
+    assert t("resident.legal_basis", basis=t("legal_basis.consent")) not in admin
+    assert [c.content.value for c in page.header.controls if isinstance(c, ft.TextButton)
+            ] == [t("resident.consent_missing")]  # one tap to record it
+    order = body.controls
+    assert order.index(page.lists) < order.index(page.admin)  # dreams before administration

@@ -40,6 +40,9 @@ class LeadApp:
     def dialog(self, d: ft.Control) -> None:
         self.dialogs.append(d)
 
+    def close_dialog(self, d: ft.Control) -> None:
+        d.open = False
+
     def toast(self, text: str, **_kw) -> None:  # noqa: ANN003
         self.toasts.append(text)
 
@@ -116,7 +119,11 @@ def test_handover_screen_hands_over_and_shows_summaries(seeded):
     asyncio.run(screen._source_changed())
     assert not screen.run.disabled and len(screen.overrides) == len(screen.plan.households)
     screen.target.set_value([taker])
-    asyncio.run(screen._run(None))
+    asyncio.run(screen._confirm(None))  # the button asks first; nothing moved yet
+    [confirm] = app.dialogs
+    assert "Sanne" in confirm.content.value and "huishouden" in confirm.content.value
+    assert [h for h in rows(store, Household) if h.primary_worker_id == leaving]
+    asyncio.run(confirm.actions[1].on_click(None))
     assert not app.toasts[:-1] and app.toasts[-1].startswith("Overgedragen")
     assert not [h for h in rows(store, Household) if h.primary_worker_id == leaving]
     cards = [c for c in screen.result.controls if isinstance(c, ft.Card)]

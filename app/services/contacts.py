@@ -10,10 +10,13 @@ needed, an agreement — all in one ``store.transaction()``, so the save is one 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from app.domain import vocab
+from app.domain.models import Contact
+from app.services import reads
 from app.services.context import Context
 from app.services.forms import (
     Errors,
@@ -140,19 +143,10 @@ def record_contact(store: Store, ctx: Context, draft: ContactDraft,
             rid = store.create("resident", team, {"name": new.name.strip(), "household_id": hid})
             created += [("household", hid), ("resident", rid)]
             resident_ids.append(rid)
-        location = parse_location(draft.location)
-        values = {
-            "at": now, "worker_id": ctx.worker_id, "street": street,
-            "resident_ids": resident_ids, "channel": draft.channel,
-            "themes": [th for th in vocab.THEMES if th in draft.themes],
-            "note": draft.note.strip(), "follow_up": draft.follow_up,
-        }
-        if location:
-            values["lat"], values["lon"] = location
-        if draft.anonymous:
-            values["group_size"] = int(draft.group_size)
-            values["group_label"] = draft.group_label.strip() or None
-        contact_id = store.create("contact", team, values)
+        values = {"at": now, "worker_id": ctx.worker_id, "follow_up": draft.follow_up,
+                  **_contact_values(draft, resident_ids)}
+        contact_id = store.create("contact", team, {k: v for k, v in values.items()
+                                                    if v is not None})
         created.append(("contact", contact_id))
         agreement_id = None
         if draft.follow_up:
@@ -160,6 +154,57 @@ def record_contact(store: Store, ctx: Context, draft: ContactDraft,
             created.append(("agreement", agreement_id))
         store.set_meta(DRAFT_KEY, "")
     return Recorded(contact_id, tuple(created), agreement_id)
+
+
+def _contact_values(draft: ContactDraft, resident_ids: list[str]) -> dict[str, Any]:
+    """The contact's fields as the (valid) draft says them; what is not set is ``None``."""
+    location = parse_location(draft.location)
+    return {
+        "street": draft.street.strip(), "resident_ids": resident_ids, "channel": draft.channel,
+        "themes": [th for th in vocab.THEMES if th in draft.themes], "note": draft.note.strip(),
+        "lat": location[0] if location else None, "lon": location[1] if location else None,
+        "group_size": int(draft.group_size) if draft.anonymous else None,
+        "group_label": (draft.group_label.strip() or None) if draft.anonymous else None,
+    }
+
+
+@dataclass(frozen=True)
+class SavedContact:
+    """A saved contact opened to read and correct: its fields as a draft, when and by whom."""
+
+    draft: ContactDraft
+    at: datetime
+    by: str | None  # the recording worker's name, if known
+
+
+def saved_contact(store: Store, contact_id: str) -> SavedContact | None:
+    """A saved contact as the form's draft, to read in full and correct; ``None`` if gone."""
+    c = store.get(Contact, contact_id)
+    if c is None:
+        return None
+    names = reads.names_by_id(store, [*c.resident_ids, *([c.worker_id] if c.worker_id else [])])
+    draft = ContactDraft(
+        residents=[(i, names.get(i, "—")) for i in c.resident_ids],
+        anonymous=bool(c.group_size), group_size=str(c.group_size or ""),
+        group_label=c.group_label or "", street=c.street,
+        location=f"{c.lat}, {c.lon}" if c.lat is not None and c.lon is not None else "",
+        channel=c.channel, themes=list(c.themes), note=c.note)
+    return SavedContact(draft, c.at, names.get(c.worker_id or ""))
+
+
+def correct_contact(store: Store, contact_id: str, draft: ContactDraft) -> bool:
+    """Save a correction of a contact: a normal synced edit, stamped field by field, so only
+    what changed is sent and merges. ``ValidationFailed`` if the draft is not valid; True if
+    anything changed. Its when, who recorded it and its follow-up stay as they were."""
+    draft = replace(draft, new_residents=[], follow_up=False)
+    errors = validate(draft)
+    if errors:
+        raise ValidationFailed(errors)
+    with store.transaction():
+        changed = store.update("contact", contact_id,
+                               _contact_values(draft, [rid for rid, _ in draft.residents]))
+        store.set_meta(draft_key(contact_id), "")
+    return changed
 
 
 def _follow_up(store: Store, ctx: Context, draft: ContactDraft, contact_id: str,
@@ -185,14 +230,20 @@ def undo_contact(store: Store, recorded: Recorded, draft: ContactDraft | None = 
             store.set_meta(DRAFT_KEY, draft.to_json())
 
 
-def load_draft(store: Store) -> ContactDraft:
-    text = store.meta(DRAFT_KEY)
+def draft_key(contact_id: str | None = None) -> str:
+    """Where typing is kept: one draft for a new contact, one per contact being corrected."""
+    return f"{DRAFT_KEY}.{contact_id}" if contact_id else DRAFT_KEY
+
+
+def load_draft(store: Store, contact_id: str | None = None) -> ContactDraft:
+    """The unsaved typing of the form (an empty draft if there is none)."""
+    text = store.meta(draft_key(contact_id))
     return ContactDraft.from_json(text) if text else ContactDraft()
 
 
-def save_draft(store: Store, draft: ContactDraft) -> None:
-    store.set_meta(DRAFT_KEY, "" if draft.is_empty() else draft.to_json())
+def save_draft(store: Store, draft: ContactDraft, contact_id: str | None = None) -> None:
+    store.set_meta(draft_key(contact_id), "" if draft.is_empty() else draft.to_json())
 
 
-def clear_draft(store: Store) -> None:
-    store.set_meta(DRAFT_KEY, "")
+def clear_draft(store: Store, contact_id: str | None = None) -> None:
+    store.set_meta(draft_key(contact_id), "")

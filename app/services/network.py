@@ -20,10 +20,16 @@ from app.store import Store
 
 RADIUS_BY_STRENGTH = {"strong": 0.42, "strained": 0.64, "weak": 0.86}
 """Distance from the centre as a share of the drawing's radius."""
+SHIFT_BY_STRENGTH = {"strained": 0.14, "weak": -0.14}
+"""Turn within the sector, as a share of it, so that rings of one sector do not line up."""
 
 NODE_RADIUS = 22.0  # px; a node is also a touch target (≥ 44 px across)
 PAGE = 50
 LABEL_MARGIN = 48.0  # px: half the width of the longest sector label at 12 px
+LABEL_HALF_HEIGHT = 9.0  # px: half the height of a sector label
+CENTRE_RADIUS = 30.0  # px: the resident in the middle
+NODE_GAP = 2.0  # px between two people's circles
+LABEL_CLEAR = NODE_RADIUS + 20  # px from a label's middle to a node's centre (and its name)
 
 
 @dataclass(frozen=True)
@@ -63,27 +69,69 @@ def _point(cx: float, cy: float, r: float, angle: float) -> tuple[float, float]:
 
 
 def layout(ties: Sequence[tuple[Tie, NetworkPerson]], width: float, height: float) -> Layout:
-    """Place every tie of a resident in its kind's sector, at the distance of its strength."""
+    """Place every tie of a resident in its kind's sector, at the distance of its strength.
+
+    Sector labels sit at the rim (and are drawn last, on a light background, so nothing
+    covers them). People of one sector and strength are spread over the sector; a node that
+    would overlap another, or sit on a label's words, moves out (then in) along its ray until
+    it is free, so no two people are drawn on top of each other even when three strong
+    neighbours share a sector.
+    """
     cx, cy = width / 2, height / 2
-    radius = max(min(width, height) / 2 - NODE_RADIUS - 4, NODE_RADIUS * 2)
+    half = min(width, height) / 2
+    radius = max(half - NODE_RADIUS - 4, NODE_RADIUS * 2)
     kinds = vocab.TIE_KINDS
     span = 2 * math.pi / len(kinds)
     sectors, nodes = [], []
     for i, kind in enumerate(kinds):
         start = i * span
-        lx, ly = _point(cx, cy, radius + NODE_RADIUS * 0.2, start + span / 2)
+        lx, ly = _point(cx, cy, half - LABEL_HALF_HEIGHT - 2, start + span / 2)
         lx = min(max(lx, LABEL_MARGIN), width - LABEL_MARGIN)  # keep the words on the canvas
         sectors.append(Sector(kind, start, start + span, lx, ly))
-        members = [(t, p) for t, p in ties if t.kind == kind]
-        for j, (tie, person) in enumerate(members):
-            # spread evenly inside the sector, away from its borders
-            angle = start + span * (j + 1) / (len(members) + 1)
-            share = RADIUS_BY_STRENGTH.get(tie.strength, 0.64)
-            if len(members) > 4:  # crowded: stagger radii so neighbours do not overlap
-                share += -0.07 if j % 2 else 0.07
-            x, y = _point(cx, cy, radius * min(share, 0.95), angle)
-            nodes.append(Node(tie.id, person.id, person.name, kind, tie.strength, x, y))
+    for sector in sectors:
+        members = [(t, p) for t, p in ties if t.kind == sector.kind]
+        for strength in (*RADIUS_BY_STRENGTH, None):
+            group = [(t, p) for t, p in members if (t.strength if t.strength in
+                                                    RADIUS_BY_STRENGTH else None) == strength]
+            for j, (tie, person) in enumerate(group):
+                # strengths sit a little apart, so a spoke does not run through a node
+                angle = sector.start + span * ((j + 1) / (len(group) + 1)
+                                               + SHIFT_BY_STRENGTH.get(strength or "", 0.0))
+                angle = min(max(angle, sector.start + span * 0.08), sector.end - span * 0.08)
+                share = RADIUS_BY_STRENGTH.get(tie.strength, RADIUS_BY_STRENGTH["strained"])
+                x, y = _free_spot(cx, cy, radius, angle, share, sector, nodes, sectors)
+                nodes.append(Node(tie.id, person.id, person.name, sector.kind, tie.strength,
+                                  x, y))
     return Layout(width, height, cx, cy, radius, nodes, sectors)
+
+
+def _free_spot(cx: float, cy: float, radius: float, angle: float, share: float,
+               sector: Sector, placed: list[Node], sectors: list[Sector]
+               ) -> tuple[float, float]:
+    """The free point nearest to (``angle``, ``share`` of the radius) inside ``sector``: one
+    where the node overlaps no placed node and sits on no label; the least crowded if none is.
+    Nearest counts a step along the ray like a twelfth of the sector sideways."""
+    inner = (CENTRE_RADIUS + NODE_RADIUS + 4) / radius
+    span = sector.end - sector.start
+    edge = span * 0.06
+    candidates = sorted(
+        ((abs(k) * 0.06 + abs(a), share + k * 0.06, angle + a * span)
+         for k in range(-10, 11) for a in (0, *(sign * i / 12 for i in range(1, 6)
+                                                for sign in (1, -1)))
+         if inner <= share + k * 0.06 <= 0.97
+         and sector.start + edge <= angle + a * span <= sector.end - edge),
+        key=lambda c: (c[0], -c[1]))  # ties: further out first
+
+    def room(share_: float, angle_: float) -> float:
+        x, y = _point(cx, cy, radius * share_, angle_)
+        gaps = [math.hypot(n.x - x, n.y - y) - 2 * NODE_RADIUS - NODE_GAP for n in placed]
+        gaps += [math.hypot(s.label_x - x, s.label_y - y) - LABEL_CLEAR for s in sectors]
+        return min(gaps, default=math.inf)
+
+    best = next(((c, a) for _, c, a in candidates if room(c, a) >= 0), None)
+    if best is None:
+        best = max(((c, a) for _, c, a in candidates), key=lambda ca: room(*ca))
+    return _point(cx, cy, radius * best[0], best[1])
 
 
 def hit(lay: Layout, x: float, y: float, slack: float = 10.0) -> Node | None:

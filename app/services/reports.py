@@ -32,7 +32,7 @@ from app.domain.models import (
     Team,
     Worker,
 )
-from app.i18n import t, vocab
+from app.i18n import change, t, vocab
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
 from app.services import works_report
@@ -150,20 +150,46 @@ class _Pdf(FPDF):
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
               widths: Sequence[float]) -> None:
-        self.set_font("Helvetica", "B", 9)
-        self.set_text_color(0)
-        for text, w in zip(header, widths, strict=True):
-            self.cell(w, 6, _latin(text), border="B")
-        self.ln(6)
-        self.set_font("Helvetica", size=9)
-        self.set_text_color(40)
+        """Rows under a header that is repeated at the top of every page the table runs on."""
+        self._table_header(header, widths)
         for row in rows:
             if self.get_y() > 275:
                 self.add_page()
+                self._table_header(header, widths)
             for value, w in zip(row, widths, strict=True):
-                self.cell(w, 5.5, _latin(str(value))[: int(w / 1.7)])
+                self._cell(str(value), w, 5.5)
             self.ln(5.5)
         self.ln(2)
+
+    def _table_header(self, header: Sequence[str], widths: Sequence[float]) -> None:
+        self.set_font("Helvetica", "B", 9)
+        self.set_text_color(0)
+        for text, w in zip(header, widths, strict=True):
+            self._cell(text, w, 6, border="B")
+        self.ln(6)
+        self.set_font("Helvetica", size=9)
+        self.set_text_color(40)
+
+    def _cell(self, text: str, width: float, height: float, border: str = "") -> None:
+        """One table cell; "2,5 → 3,0" gets a drawn arrow (the core font has none, and "->"
+        is not an arrow)."""
+        x, y = self.get_x(), self.get_y()
+        if "→" not in text:
+            self.cell(width, height, _latin(text)[: int(width / 1.7)], border=border)
+            return
+        first, latest = (_latin(part.strip()) for part in text.split("→", 1))
+        self.cell(width, height, "", border=border)  # the border under the whole cell
+        self.set_xy(x, y)
+        self.cell(self.get_string_width(first) + 1.5, height, first)
+        ax, ay = self.get_x() + 0.5, y + height / 2 + 0.1
+        self.set_draw_color(40)
+        self.set_fill_color(40)
+        self.set_line_width(0.25)
+        self.line(ax, ay, ax + 4, ay)
+        self.polygon([(ax + 4.6, ay), (ax + 3.2, ay - 0.9), (ax + 3.2, ay + 0.9)], style="F")
+        self.set_x(ax + 5.5)
+        self.cell(self.get_string_width(latest) + 1, height, latest)
+        self.set_xy(x + width, y)
 
 
 def _team_name(store: Store) -> str:
@@ -231,7 +257,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
     doc.table([t("outcomes.domain"), t("outcomes.residents"), t("outcomes.improved"),
                t("outcomes.same"), t("outcomes.worse"), t("outcomes.first_latest")],
               [(vocab("zrm", d.domain), d.residents, d.improved, d.same, d.worse,
-                f"{d.first_avg} -> {d.latest_avg}" if d.residents else "-")
+                change(d.first_avg, d.latest_avg) if d.residents else "-")
                for d in out.domains], [55, 22, 25, 22, 22, 34])
     doc.para(t("outcomes.held", held=len(out.activations_held), total=out.activations))
     works_report.pdf_sections(doc, store, period)
@@ -249,7 +275,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
                     a.what) for a in rows], [25, 55, 100])
         doc.h2(t("report.outcomes_by_name"))
         doc.table([t("report.resident"), t("outcomes.domains"), t("outcomes.first_latest")],
-                  [(r.name, r.domains, f"{r.first_avg} -> {r.latest_avg}")
+                  [(r.name, r.domains, change(r.first_avg, r.latest_avg))
                    for r in out.residents], [80, 30, 50])
     return bytes(doc.output())
 
@@ -268,9 +294,42 @@ def _day(value: datetime) -> str:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).date().isoformat()
 
 
+CODED = {"channel": "channel", "themes": "theme", "worker_role": "role", "outcome": "outcome",
+         "status": "status", "owner_kind": "owner", "category": "signal",
+         "severity": "severity", "signal_status": "signal_status", "domain": "zrm"}
+"""Columns holding vocabulary codes → their vocabulary: written in words, each followed by a
+``<column>_code`` column with the code itself, for scripts (codes do not change with the
+language; words do)."""
+
+
+def _table(columns: list[str], rows: list[list[object]]
+           ) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of one CSV: column names in the report's language, coded columns as
+    words plus their code; a list of codes (themes) joined with ";"."""
+    header: list[str] = []
+    for name in columns:
+        header += [t(f"csv.{name}"), f"{name}_code"] if name in CODED else [t(f"csv.{name}")]
+    out = []
+    for row in rows:
+        cells: list[object] = []
+        for name, value in zip(columns, row, strict=True):
+            if name not in CODED:
+                cells.append(value)
+                continue
+            items = value if isinstance(value, list) else [value]
+            cells += [";".join(vocab(CODED[name], v) for v in items if v != ""),
+                      ";".join(str(v) for v in items)]
+        out.append(cells)
+    return header, out
+
+
 def csv_files(store: Store, period: Period, out_dir: Path,
               include_personal: bool = False) -> list[CsvFile]:
-    """One CSV per record kind of the period in ``out_dir``; the number of rows of each."""
+    """One CSV per record kind of the period in ``out_dir``; the number of rows of each.
+
+    Headers and coded values in the report's language (Dutch by default), each coded column
+    followed by its code (see ``CODED``); dates as ISO (2026-03-01), which spreadsheets read.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     p = include_personal
     with store.session() as s:
@@ -289,35 +348,36 @@ def csv_files(store: Store, period: Period, out_dir: Path,
     def who(wid: str | None) -> list[str]:
         return [workers[wid].name if wid in workers else ""] if p else []
 
+    personal = ["worker", "resident_names", "note"] if p else []
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
-        "contacts": (
+        "contacts": _table(
             ["id", "date", "street", "channel", "themes", "residents", "group_size",
-             "follow_up", "worker_role", *(["worker", "resident_names", "note"] if p else [])],
-            [[c.id, _day(c.at), c.street, c.channel, ";".join(c.themes), len(c.resident_ids),
+             "follow_up", "worker_role", *personal],
+            [[c.id, _day(c.at), c.street, c.channel, c.themes, len(c.resident_ids),
               c.group_size or "", int(c.follow_up), role(c.worker_id),
               *(who(c.worker_id) + [";".join(names.get(r, "") for r in c.resident_ids), c.note]
                 if p else [])] for c in contacts]),
-        "activations": (
+        "activations": _table(
             ["id", "date", "outcome", "outcome_date", "people", "worker_role",
              *(["resident", "request"] if p else [])],
             [[a.id, a.date, a.outcome, a.outcome_date or "", len(a.person_ids),
               role(a.worker_id), *([names.get(a.resident_id, ""), a.request] if p else [])]
              for a in acts]),
-        "agreements": (
+        "agreements": _table(
             ["id", "due", "status", "owner_kind", *(["resident", "what"] if p else [])],
             [[a.id, a.due or "", a.status, a.owner_kind,
               *([names.get(a.resident_id or "", ""), a.what] if p else [])]
              for a in agreements]),
-        "signals": (
-            ["id", "date", "street", "category", "severity", "status",
+        "signals": _table(
+            ["id", "date", "street", "category", "severity", "signal_status",
              *(["note"] if p else [])],
             [[x.id, _day(x.at), x.street, x.category, x.severity, x.status,
               *([x.note] if p else [])] for x in signals]),
-        "initiatives": (
+        "initiatives": _table(
             ["id", "date", "street", *(["title", "carried_by"] if p else [])],
             [[i.id, i.at or "", i.street, *([i.title, i.carried_by] if p else [])]
              for i in initiatives]),
-        "outcome_scores": (
+        "outcome_scores": _table(
             ["id", "date", "domain", "score", *(["resident"] if p else [])],
             [[o.id, o.date, o.domain, o.score, *([names.get(o.resident_id, "")] if p else [])]
              for o in scores]),

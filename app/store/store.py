@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, event
 from sqlmodel import Session
 
 from app.domain.models import defaults, required
-from app.store import cipher, migrations
+from app.store import cipher, fold, migrations
 from app.store.convert import columns, db_converters, db_to_wire, to_wire, wire_to_db
 from app.store.queries import Queries
 from wijkweb_protocol import (
@@ -734,13 +734,13 @@ _REINDEX: dict[str, tuple[str, ...]] = {
     ),
     "resident": (
         "DELETE FROM resident_search WHERE id IN ({ids})",
-        "INSERT INTO resident_search SELECT r.id, coalesce(r.name, ''), coalesce(h.street, '') "
+        "INSERT INTO resident_search SELECT r.id, wijkweb_fold(r.name), wijkweb_fold(h.street) "
         "FROM resident r LEFT JOIN household h ON h.id = r.household_id "
         "WHERE r.id IN ({ids}) AND NOT r.deleted",
     ),
     "household": (
-        "UPDATE resident_search SET street = coalesce((SELECT h.street FROM resident r "
-        "JOIN household h ON h.id = r.household_id WHERE r.id = resident_search.id), '') "
+        "UPDATE resident_search SET street = wijkweb_fold((SELECT h.street FROM resident r "
+        "JOIN household h ON h.id = r.household_id WHERE r.id = resident_search.id)) "
         "WHERE id IN (SELECT id FROM resident WHERE household_id IN ({ids}))",
     ),
 }
@@ -758,6 +758,7 @@ def _configure(db: Any) -> None:
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA secure_delete = ON")
+    fold.register(db)
 
 
 @functools.cache

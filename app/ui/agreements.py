@@ -16,6 +16,7 @@ from app.ui.today import agreement_tile
 from app.ui.widgets import (
     Choice,
     ResidentPicker,
+    date_field,
     error_text,
     field,
     form_dialog,
@@ -96,7 +97,7 @@ class AgreementsScreen:
         what = field(t("agreement.what"), multiline=True, min_lines=1)
         owner = Choice("owner", ("worker", "resident"), ["worker"])
         owner_error = error_text()
-        due = field(t("agreement.due"))
+        due = date_field(self.app, t("agreement.due"))
         chosen: dict[str, str | None] = {"resident": self.resident_id}
         picked = ft.Text("", weight=ft.FontWeight.W_600)
 

@@ -1,5 +1,8 @@
 """Quick contact: who, where, channel, themes, note, follow-up — saved locally at once, with undo.
 
+The same form opens a saved contact (``contact_id``): the whole note readable, every field
+correctable, saved as a normal synced edit (``contacts.correct_contact``).
+
 Everything typed is written to the store's meta as a draft while typing (debounced), so a crash,
 a closed tab or a killed app loses nothing; the draft is restored when the form opens and cleared
 by the save itself (in the same transaction).
@@ -23,9 +26,11 @@ from app.ui.widgets import (
     TOUCH,
     Choice,
     ResidentPicker,
+    date_field,
     error_text,
     field,
     heading,
+    muted,
     primary_button,
     refresh,
     screen_column,
@@ -41,10 +46,11 @@ DRAFT_DELAY = 0.4  # s of quiet typing before the draft is written
 
 
 class ContactForm:
-    def __init__(self, app: App, resident_id: str | None = None):
+    def __init__(self, app: App, resident_id: str | None = None, contact_id: str | None = None):
         self.app = app
         self.preset = resident_id
-        self.title = t("contact.title")
+        self.contact_id = contact_id  # set: a saved contact, opened to read and correct
+        self.title = t("contact.edit_title") if contact_id else t("contact.title")
         self.picked: list[tuple[str, str]] = []
         self._edits = 0
         self._loaded = False
@@ -55,8 +61,8 @@ class ContactForm:
         self.chosen = ft.Row(wrap=True, spacing=8)
         self.picker = ResidentPicker(self.app, self._pick)
         self.who_error = error_text()
-        self.new_name = field(t("contact.new_resident_name"), on_change=self._edited,
-                              capitalization=ft.TextCapitalization.WORDS)
+        # No capitalization: Flet's formatter would rewrite "Henk de Groot" as "Henk De Groot".
+        self.new_name = field(t("contact.new_resident_name"), on_change=self._edited)
         self.new_street = field(t("contact.new_resident_street"), on_change=self._edited)
         self.new_block = ft.Column([self.new_name, self.new_street], visible=False)
         self.new_button = secondary_button(t("contact.add_new_resident"), self._toggle_new,
@@ -76,20 +82,31 @@ class ContactForm:
                                        icon=ft.Icons.MY_LOCATION)
         self.channel = Choice("channel", codes.CHANNELS, ["street"], on_change=self._edited)
         self.themes = Choice("theme", codes.THEMES, multi=True, on_change=self._edited)
+        editing = self.contact_id is not None
+        # A saved note is shown whole (the field grows with it and the screen scrolls).
         self.note = field(t("contact.note"), on_change=self._edited, multiline=True,
-                          min_lines=3, max_lines=8)
+                          min_lines=3, max_lines=None if editing else 8)
         self.follow_up = ft.Switch(label=t("contact.follow_up"), on_change=self._toggle_follow)
         self.follow_what = field(t("contact.follow_up_what"), on_change=self._edited)
-        self.follow_due = field(t("contact.follow_up_due"), on_change=self._edited)
+        self.follow_due = date_field(self.app, t("contact.follow_up_due"), on_change=self._edited)
         self.follow_owner = Choice("owner", ("worker", "resident"), ["worker"],
                                    on_change=self._edited)
         self.owner_error = error_text()
         self.follow_block = ft.Column(
             [self.follow_what, self.follow_due, ft.Text(t("contact.follow_up_owner")),
              self.follow_owner, self.owner_error], visible=False)
-        self.save_button = primary_button(t("action.save"), self._save, icon=ft.Icons.CHECK,
-                                          expand=True)
-        return screen_column([
+        self.save_button = primary_button(
+            t("contact.save_correction") if editing else t("action.save"), self._save,
+            icon=ft.Icons.CHECK, expand=True)
+        self.recorded = muted("", 14)  # when and by whom a saved contact was recorded
+        # A correction keeps its follow-up (an agreement of its own) and makes no new residents.
+        self.new_button.visible = self.follow_up.visible = not editing
+        clear = ft.TextButton(content=t("contact.clear"), on_click=self._clear, height=TOUCH,
+                              visible=not editing)
+        for name, target in self._error_targets().items():
+            target.key = ft.ScrollKey(f"contact.{name}")
+        self.body = screen_column([
+            self.recorded,
             heading(t("contact.who")), self.chosen, self.picker, self.who_error,
             ft.Row([self.new_button], wrap=True), self.new_block,
             self.anonymous, self.group_block,
@@ -99,19 +116,30 @@ class ContactForm:
             heading(t("contact.themes")), self.themes,
             self.note,
             self.follow_up, self.follow_block,
-            ft.Row([self.save_button,
-                    ft.TextButton(content=t("contact.clear"), on_click=self._clear,
-                                  height=TOUCH)]),
+            ft.Row([self.save_button, clear]),
             ft.Container(height=24),
         ], spacing=12)
+        return self.body
 
     # ------------------------------------------------------------------ draft in, draft out
 
     @guarded
     async def load(self) -> None:
         store, ctx = self.app.store, self.app.ctx
-        draft = await self.app.bg(service.load_draft, store)
+        draft = await self.app.bg(service.load_draft, store, self.contact_id)
         recent = await self.app.bg(reads.recent_streets, store, ctx.worker_id)
+        if self.contact_id:
+            saved = await self.app.bg(service.saved_contact, store, self.contact_id)
+            if saved is None:
+                self.recorded.value = t("contact.gone")
+                self.save_button.disabled = True
+                self.app.page.update()
+                return
+            local = saved.at.astimezone() if saved.at.tzinfo else saved.at
+            self.recorded.value = t("contact.recorded", day=f"{local:%d-%m-%Y %H:%M}",
+                                    by=saved.by or "—")
+            if draft.is_empty():  # no unsaved correction: the contact as it was saved
+                draft = saved.draft
         if self.preset and self.preset not in {rid for rid, _ in draft.residents}:
             resident = await self.app.bg(store.get, Resident, self.preset)
             if resident is not None:
@@ -167,13 +195,13 @@ class ContactForm:
         mine = self._edits
         await asyncio.sleep(DRAFT_DELAY)
         if mine == self._edits:
-            await self.app.bg(service.save_draft, self.app.store, self.draft())
+            await self.app.bg(service.save_draft, self.app.store, self.draft(), self.contact_id)
 
     async def leave(self) -> None:
         """Leaving the screen: keep what was typed, without waiting for the pause."""
         if self._loaded:
             self._edits += 1
-            await self.app.bg(service.save_draft, self.app.store, self.draft())
+            await self.app.bg(service.save_draft, self.app.store, self.draft(), self.contact_id)
 
     async def _locate(self, _e: Any) -> None:
         """Fill the location from the device; on refusal say why and keep what was typed."""
@@ -240,6 +268,21 @@ class ContactForm:
 
     # ------------------------------------------------------------------ save, undo, clear
 
+    def _error_targets(self) -> dict[str, ft.Control]:
+        """Each error's field (or the group it sits under), in the order of the form."""
+        return {"who": self.picker, "new_resident.0": self.new_name,
+                "group_size": self.group_size, "street": self.street,
+                "location": self.location, "note": self.note,
+                "follow_up_what": self.follow_what, "follow_up_due": self.follow_due,
+                "follow_up_owner": self.follow_owner}
+
+    def _scroll_to_first_error(self, errors: dict[str, str]) -> None:
+        """Bring the first error into view (at the top, as far as the form scrolls)."""
+        first = next((name for name in self._error_targets() if name in errors), None)
+        if first is not None:
+            self.app.page.run_task(self.body.scroll_to, scroll_key=f"contact.{first}",
+                                   duration=300)
+
     def _show_errors(self, errors: dict[str, str]) -> None:
         set_error_text(self.who_error, errors.get("who"))
         show_error(self.new_name, errors.get("new_resident.0"))
@@ -258,8 +301,13 @@ class ContactForm:
         self._show_errors(errors)
         if errors:
             self.app.page.update()
-            self.app.toast(t("form.check_fields"))
-            await self.app.bg(service.save_draft, self.app.store, draft)
+            self._scroll_to_first_error(errors)
+            # Said, not shown: a message bar would cover the errors low in the form.
+            self.app.announce(t("form.check_fields"))
+            await self.app.bg(service.save_draft, self.app.store, draft, self.contact_id)
+            return
+        if self.contact_id:
+            await self._save_correction(draft)
             return
         self.save_button.disabled = True
         refresh(self.save_button)
@@ -276,6 +324,17 @@ class ContactForm:
 
         message = t("contact.saved_follow_up") if recorded.agreement_id else t("contact.saved")
         self.app.toast(message, action=t("action.undo"), on_action=undo, seconds=6)
+        await self.app.saved()
+        self.app.back()
+
+    async def _save_correction(self, draft: ContactDraft) -> None:
+        self.save_button.disabled = True
+        refresh(self.save_button)
+        self._edits += 1
+        changed = await self.app.bg(service.correct_contact, self.app.store, self.contact_id,
+                                    draft)
+        self._loaded = False
+        self.app.toast(t("contact.corrected") if changed else t("contact.unchanged"))
         await self.app.saved()
         self.app.back()
 

@@ -10,7 +10,7 @@ import flet as ft
 import flet.canvas as cv
 
 from app.domain.models import Resident
-from app.i18n import t, vocab
+from app.i18n import t, tn, vocab
 from app.services import network as service
 from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
@@ -27,7 +27,7 @@ LINE = {"strong": (ft.Colors.BLACK_87, 3.0, None), "weak": (ft.Colors.GREY_500, 
 
 
 def shapes(lay: service.Layout, resident_name: str) -> list[cv.Shape]:
-    """Everything drawn, from the pure layout: guides, sector labels, spokes, people, centre."""
+    """Everything drawn, from the pure layout: guides, spokes, people, centre, sector labels."""
     out: list[cv.Shape] = []
     guide = ft.Paint(color=ft.Colors.GREY_300, style=ft.PaintingStyle.STROKE, stroke_width=1)
     for share in sorted(set(service.RADIUS_BY_STRENGTH.values())):
@@ -35,10 +35,6 @@ def shapes(lay: service.Layout, resident_name: str) -> list[cv.Shape]:
     for s in lay.sectors:
         x, y = service._point(lay.cx, lay.cy, lay.radius + service.NODE_RADIUS, s.start)
         out.append(cv.Line(lay.cx, lay.cy, x, y, paint=guide))
-        out.append(cv.Text(s.label_x, s.label_y, vocab("tie_plural", s.kind),
-                           style=ft.TextStyle(size=12, color=ft.Colors.GREY_700,
-                                              weight=ft.FontWeight.W_600),
-                           alignment=ft.Alignment.CENTER))
     for n in lay.nodes:
         colour, width, dash = LINE.get(n.strength, LINE["weak"])
         out.append(cv.Line(lay.cx, lay.cy, n.x, n.y, paint=ft.Paint(
@@ -56,10 +52,18 @@ def shapes(lay: service.Layout, resident_name: str) -> list[cv.Shape]:
         out.append(cv.Text(n.x, n.y + service.NODE_RADIUS + 9, n.name.split()[0],
                            alignment=ft.Alignment.CENTER, max_width=90,
                            style=ft.TextStyle(size=11, color=ft.Colors.BLACK_87)))
-    out.append(cv.Circle(lay.cx, lay.cy, 30, paint=ft.Paint(color=ft.Colors.TEAL_700)))
+    out.append(cv.Circle(lay.cx, lay.cy, service.CENTRE_RADIUS,
+                         paint=ft.Paint(color=ft.Colors.TEAL_700)))
     out.append(cv.Text(lay.cx, lay.cy, initials(resident_name), alignment=ft.Alignment.CENTER,
                        style=ft.TextStyle(size=15, color=ft.Colors.WHITE,
                                           weight=ft.FontWeight.W_700)))
+    for s in lay.sectors:  # last, on a light ground: no line or name covers a sector's word
+        out.append(cv.Text(s.label_x, s.label_y, vocab("tie_plural", s.kind),
+                           style=ft.TextStyle(size=12, color=ft.Colors.GREY_800,
+                                              weight=ft.FontWeight.W_600,
+                                              bgcolor=ft.Colors.with_opacity(0.85,
+                                                                             ft.Colors.WHITE)),
+                           alignment=ft.Alignment.CENTER))
     return out
 
 
@@ -110,7 +114,7 @@ class EcogramScreen:
         self.layout = service.layout(self.ties, self.size, self.size)
         self.heading.value = t("ecogram.of", name=self.name)
         self.canvas.shapes = shapes(self.layout, self.name)
-        self.drawing.label = t("ecogram.summary", name=self.name, n=len(self.ties))
+        self.drawing.label = tn("ecogram.summary", len(self.ties), name=self.name)
         self.list.controls = [self._tile(tie, person) for tie, person in self.ties] or [
             muted(t("resident.no_ties"), 15)]
         self.app.page.update()

@@ -1,5 +1,6 @@
 """The end of every form dialog's save: each field shows its error (or loses an old one); when
-nothing is wrong the dialog closes, a toast says so and sync is asked to push."""
+nothing is wrong the dialog closes, a toast says so (to a screen reader too) and sync is asked to
+push."""
 
 from __future__ import annotations
 
@@ -39,6 +40,6 @@ async def finish_form(app: App, dialog: ft.AlertDialog, errors: Mapping[str, str
         return False
     app.close_dialog(dialog)
     if toast:
-        app.toast(t(toast))
+        app.toast(t(toast), announce=True)
     await app.saved()
     return True

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t
+from app.i18n import t, tn
 from app.services import handover as service
 from app.ui.handover_card import card, summary_parts
 from app.ui.shell import guarded
 from app.ui.widgets import (
+    TOUCH,
     Choice,
     error_text,
     heading,
@@ -44,7 +45,7 @@ class HandoverScreen:
         self.orphans = ft.Text("", color=ft.Colors.RED_800, visible=False)
         self.summary = muted("", 15)
         self.households = ft.Column(spacing=0)
-        self.run = primary_button(t("handover.run"), self._run, icon=ft.Icons.SWAP_HORIZ,
+        self.run = primary_button(t("handover.run"), self._confirm, icon=ft.Icons.SWAP_HORIZ,
                                   disabled=True)
         self.result = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         return screen_column([
@@ -61,7 +62,7 @@ class HandoverScreen:
         self.names = {w.id: w.name for w in workers}
         self.source.set_options(list(self.names))
         self.target.set_options(list(self.names))
-        self.orphans.value = t("handover.orphans", count=len(orphans))
+        self.orphans.value = tn("handover.orphans", len(orphans))
         self.orphans.visible = bool(orphans)
         refresh(self.source, self.target, self.orphans)
 
@@ -82,8 +83,7 @@ class HandoverScreen:
         elif plan.empty:
             self.summary.value, self.households.controls = t("handover.nothing"), []
         else:
-            self.summary.value = t("handover.plan", households=len(plan.households),
-                                   agreements=len(plan.agreements), people=len(plan.people))
+            self.summary.value = t("handover.plan", **_counts(plan, "count.open_agreements"))
             rows: list[ft.Control] = [muted(t("handover.per_household"))] if (
                 plan.households) else []
             for h in plan.households:
@@ -103,6 +103,30 @@ class HandoverScreen:
         self.run.disabled = plan is None or plan.empty
         refresh(self.summary, self.households, self.run)
 
+    async def _confirm(self, _e: Any) -> None:
+        """A handover moves a colleague's whole caseload: it asks first, naming who and what."""
+        if self.plan is None:
+            return
+        to = self.target.first()
+
+        def close(_e: Any = None) -> None:
+            self.app.close_dialog(self.confirm_dialog)
+
+        @guarded
+        async def go(e: Any) -> None:
+            close()
+            await self._run(e)
+
+        self.confirm_dialog = ft.AlertDialog(
+            modal=True, title=ft.Text(t("handover.confirm_title")),
+            content=ft.Text(t("handover.confirm", source=self.names.get(self.plan.worker_id, ""),
+                              target=self.names.get(to, "") if to else t("handover.per_choice"),
+                              plan=self.summary.value)),
+            actions=[ft.TextButton(content=t("action.cancel"), on_click=close, height=TOUCH),
+                     ft.FilledButton(content=t("handover.confirm_run"), on_click=go,
+                                     height=TOUCH)])
+        self.app.dialog(self.confirm_dialog)
+
     @guarded
     async def _run(self, _e: Any) -> None:
         if self.plan is None:
@@ -116,8 +140,7 @@ class HandoverScreen:
         refresh(self.target_error)
         if result is None:
             return
-        self.app.toast(t("handover.done", households=len(result.households),
-                         agreements=len(result.agreements), people=len(result.people)))
+        self.app.toast(t("handover.done", **_counts(result, "count.agreements")), announce=True)
         await self.app.saved()
         summaries = [await self.app.bg(service.summary, self.app.store, hid)
                      for hid in result.households]
@@ -132,3 +155,10 @@ class HandoverScreen:
         parts.insert(1, muted(t("handover.new_worker",
                                 name=self.names.get(s.primary_worker_id or "", "?"))))
         return card(parts)
+
+
+def _counts(what: Any, agreements_key: str) -> dict[str, str]:
+    """Households, agreements and network contacts of a plan or result, each in words."""
+    return {"households": tn("count.households", len(what.households)),
+            "agreements": tn(agreements_key, len(what.agreements)),
+            "people": tn("count.network_contacts", len(what.people))}

@@ -28,6 +28,7 @@ from app.security import (
     pin_problem,
 )
 from app.store import Store
+from app.ui import theme
 from app.ui.widgets import ERROR, field, muted, primary_button
 
 if TYPE_CHECKING:
@@ -70,8 +71,7 @@ class LockGate:
     async def start(self) -> None:
         page = self.page
         page.title = "Wijkweb"
-        page.theme_mode = ft.ThemeMode.LIGHT
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        theme.apply(page)
         page.padding = 0
         page.on_keyboard_event = lambda _e: self.touch()
         from app.ui.lifecycle import PhoneLifecycle  # it imports this module

@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 
 def person_dialog(app: App, on_saved: Any, person: NetworkPerson | None = None) -> None:
     """Create or edit a network person or key figure."""
-    name = field(t("person.name"), value=person.name if person else "",
-                 capitalization=ft.TextCapitalization.WORDS)
+    name = field(t("person.name"), value=person.name if person else "")  # as typed
     organisation = field(t("person.organisation"),
                          value=(person.organisation or "") if person else "")
     offers = field(t("person.offers"), value=person.offers if person else "", multiline=True,

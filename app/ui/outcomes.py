@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.domain import vocab as codes
-from app.i18n import t, vocab
+from app.i18n import change, decimal, t, vocab
 from app.services import outcomes as service
 from app.services.overview import Figure
 from app.ui.shell import guarded
@@ -19,6 +19,7 @@ from app.ui.team_widgets import (
     legend,
     reload_period,
     section,
+    two_lines,
 )
 from app.ui.widgets import muted, screen_column
 
@@ -71,7 +72,7 @@ class OutcomesScreen:
                 [t("outcomes.domain"), t("outcomes.residents"), t("outcomes.improved"),
                  t("outcomes.same"), t("outcomes.worse"), t("outcomes.first_latest")],
                 [[vocab("zrm", d.domain), str(d.residents), str(d.improved), str(d.same),
-                  str(d.worse), f"{d.first_avg} -> {d.latest_avg}"] for d in domains])],
+                  str(d.worse), change(d.first_avg, d.latest_avg)] for d in domains])],
                 scroll=ft.ScrollMode.AUTO)])
         dist = section(
             t("outcomes.distribution"),
@@ -90,7 +91,8 @@ class OutcomesScreen:
         residents = section(t("outcomes.per_resident"), None, [ft.Row([_table(
             [t("report.resident"), t("outcomes.domains"), t("outcomes.first_latest"),
              t("outcomes.change")],
-            [[r.name, str(r.domains), f"{r.first_avg} -> {r.latest_avg}", f"{r.delta:+}"]
+            [[r.name, str(r.domains), change(r.first_avg, r.latest_avg),
+              ("+" if r.delta > 0 else "") + decimal(r.delta)]
              for r in out.residents])], scroll=ft.ScrollMode.AUTO)], wide)
         top = (ft.Row([ft.Container(dist, expand=1), ft.Container(months, expand=1)],
                       vertical_alignment=ft.CrossAxisAlignment.START)
@@ -102,17 +104,17 @@ class OutcomesScreen:
 
         groups = [fch.BarChartGroup(x=i, rods=[
             fch.BarChartRod(to_y=d.first_avg or 0, color=FIRST, width=10,
-                            tooltip=f"{t('outcomes.first')}: {d.first_avg}"),
+                            tooltip=f"{t('outcomes.first')}: {decimal(d.first_avg)}"),
             fch.BarChartRod(to_y=d.latest_avg or 0, color=LATEST, width=10,
-                            tooltip=f"{t('outcomes.latest')}: {d.latest_avg}")])
+                            tooltip=f"{t('outcomes.latest')}: {decimal(d.latest_avg)}")])
             for i, d in enumerate(domains)]
-        labels = [fch.ChartAxisLabel(value=i, label=ft.Text(vocab("zrm", d.domain)[:10],
-                                                            size=10))
-                  for i, d in enumerate(domains)]
-        return fch.BarChart(groups=groups, min_y=0, max_y=5, height=220,
-                            width=max(480, 70 * len(domains)),
+        labels = [fch.ChartAxisLabel(value=i, label=ft.Text(
+            two_lines(vocab("zrm", d.domain)), size=10, text_align=ft.TextAlign.CENTER))
+            for i, d in enumerate(domains)]
+        return fch.BarChart(groups=groups, min_y=0, max_y=5, height=230,
+                            width=max(480, 96 * len(domains)),
                             left_axis=fch.ChartAxis(label_size=28),
-                            bottom_axis=fch.ChartAxis(labels=labels, label_size=36))
+                            bottom_axis=fch.ChartAxis(labels=labels, label_size=40))
 
     def _month_chart(self, out: service.Outcomes) -> ft.Control:
         import flet_charts as fch

@@ -99,7 +99,7 @@ class OverviewScreen:
                          color=colours.get(f.key)) for f in ov.channels], wide,
             [legend([(vocab("channel", ch), colours[ch]) for ch in codes.CHANNELS])])
 
-        theme_parts = [(vocab("theme", f.key)[:12], [Part(f, vocab("theme", f.key), PALETTE[0])])
+        theme_parts = [(vocab("theme", f.key), [Part(f, vocab("theme", f.key), PALETTE[0])])
                        for f in ov.themes]
         themes = section(t("overview.by_theme"),
                          bar_chart(theme_parts, self._part_opener(t("overview.by_theme"))),
@@ -110,7 +110,7 @@ class OverviewScreen:
                            ft.Colors.RED_400]
         acts = section(
             t("overview.activations"),
-            bar_chart([(vocab("outcome", f.key)[:14], [Part(f, vocab("outcome", f.key), c)])
+            bar_chart([(vocab("outcome", f.key), [Part(f, vocab("outcome", f.key), c)])
                        for f, c in zip(ov.activations, outcome_colours, strict=False)],
                       self._part_opener(t("overview.activations")), height=180),
             [figure_tile(vocab("outcome", f.key), f, o(vocab("outcome", f.key)))
@@ -129,7 +129,7 @@ class OverviewScreen:
             [legend([(t(f"agreement_state.{s}"), c) for s, c in STATE_COLOURS.items()])])
 
         cat_colours = dict(zip(codes.SIGNAL_CATEGORIES, PALETTE, strict=False))
-        streets = [(s.street[:12], [Part(f, vocab("signal", f.key), cat_colours.get(f.key,
+        streets = [(s.street, [Part(f, vocab("signal", f.key), cat_colours.get(f.key,
                                                                                PALETTE[-1]))
                                     for f in s.by_category.values()]) for s in ov.signals]
         rising = ov.rising_streets

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t
+from app.i18n import t, tn
 from app.services import reports as service
 from app.ui.review_export import ReviewExportPanel
 from app.ui.shell import guarded
@@ -64,8 +64,8 @@ class ReportsScreen:
             refresh(self.busy, self.export)
         self.where.value = t("reports.handed_over", pdf=pdf.name, zip=csvs.name)
         self.where.visible = True
-        self.files.controls = [muted(t("reports.files", pdf=pdf.name, count=len(files),
-                                       rows=sum(f.rows for f in files)))]
+        self.files.controls = [muted(tn("reports.files", len(files), pdf=pdf.name,
+                                        rows=sum(f.rows for f in files)))]
         self.files.controls += [muted(f"{csvs.name}/{f.path.name}: {f.rows}") for f in files]
         refresh(self.where, self.files)
-        self.app.toast(self.where.value, seconds=8)
+        self.app.toast(self.where.value, seconds=8, announce=True)

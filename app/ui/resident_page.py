@@ -1,5 +1,6 @@
-"""A resident's page: ambitions, talents and obstacles first (PAK: start from dreams), then the
-timeline, then the network; primary worker and legal basis in the header."""
+"""A resident's page: name and address, then ambitions, talents and obstacles (PAK: start from
+dreams), the timeline and the network; the administration (primary worker, legal basis,
+retention) last, with only a missing consent flagged at the top."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.ui.widgets import (
     TOUCH,
     Choice,
     PagedList,
+    date_field,
     error_text,
     field,
     form_dialog,
@@ -64,6 +66,7 @@ class ResidentPage:
 
     def build(self) -> ft.Control:
         self.header = ft.Column(spacing=4)
+        self.admin = ft.Column(spacing=4)
         self.lists = ft.Column(spacing=12)
         self.timeline = PagedList(self.app, self._fetch_timeline, self._timeline_tile,
                                   t("resident.timeline_empty"))
@@ -82,10 +85,11 @@ class ResidentPage:
                              icon=ft.Icons.ASSIGNMENT),
         ], wrap=True, spacing=8, run_spacing=8)
         return screen_column([
-            self.header, actions, self.lists,
+            self.header, self.lists, actions,
             heading(t("resident.timeline")), self.timeline,
             heading(t("resident.network")), self.network,
             heading(t("resident.activations")), self.activations,
+            heading(t("resident.admin")), self.admin,
             ft.Container(height=80),
         ], spacing=12)
 
@@ -99,6 +103,7 @@ class ResidentPage:
         self._render_header()
         self._render_lists()
         refresh(self.header)
+        refresh(self.admin)
         refresh(self.lists)
         await self.timeline.reload()
         await self._load_network()
@@ -110,30 +115,48 @@ class ResidentPage:
         assert p is not None
         h = p.household
         address = f"{h.street} {h.house_number or ''}".strip() if h else ""
-        basis = vocab("legal_basis", h.legal_basis) if h else t("resident.no_household")
-        if h and h.consent_date:
-            basis += " " + t("resident.since", day=h.consent_date.strftime("%d-%m-%Y"))
         rows: list[ft.Control] = [
             ft.Text(p.resident.name, size=26, weight=ft.FontWeight.W_700),
             muted(" · ".join(x for x in (address, t("resident.born", year=p.resident.birth_year)
                                          if p.resident.birth_year else "") if x), 15),
+        ]
+        if p.members:
+            rows.append(muted(t("resident.household", names=", ".join(m.name for m in p.members))))
+        if p.consent_missing and h:
+            rows.append(ft.TextButton(
+                content=ft.Text(t("resident.consent_missing"), color=OVERDUE),
+                on_click=self._change_basis, tooltip=t("resident.change_basis")))
+        self.header.controls = rows
+        self.admin.controls = self._admin_rows()
+
+    def _admin_rows(self) -> list[ft.Control]:
+        """Primary worker, legal basis and retention: one consistent line for the basis."""
+        p = self.profile
+        assert p is not None
+        h = p.household
+        if h is None:
+            basis = t("resident.no_household")
+        elif p.consent_missing:
+            basis = t("resident.consent_not_recorded")
+        else:
+            basis = vocab("legal_basis", h.legal_basis)
+            if h.consent_date:
+                basis += " " + t("resident.since", day=h.consent_date.strftime("%d-%m-%Y"))
+        rows: list[ft.Control] = [
             ft.Row([ft.Icon(ft.Icons.PERSON_PIN, color=MUTED),
                     ft.Text(t("resident.primary_worker",
                               name=p.primary_worker or t("resident.nobody"))),
                     ft.TextButton(content=t("action.change"), on_click=self._change_worker,
                               tooltip=t("resident.change_worker"), height=TOUCH)], wrap=True),
-            ft.Row([ft.Icon(ft.Icons.GAVEL, color=MUTED),
-                    ft.Text(t("resident.legal_basis", basis=basis)),
+            ft.Row([ft.Icon(ft.Icons.GAVEL, color=OVERDUE if p.consent_missing else MUTED),
+                    ft.Text(t("resident.legal_basis", basis=basis),
+                            color=OVERDUE if p.consent_missing else None),
                     ft.TextButton(content=t("action.change"), on_click=self._change_basis,
                               tooltip=t("resident.change_basis"), height=TOUCH)], wrap=True),
         ]
         if h:
             rows.append(muted(t("retention.term", years=retention.term_years(h.legal_basis))))
-        if p.consent_missing:
-            rows.append(ft.Text(t("resident.consent_missing"), color=OVERDUE))
-        if p.members:
-            rows.append(muted(t("resident.household", names=", ".join(m.name for m in p.members))))
-        self.header.controls = rows
+        return rows
 
     async def _change_worker(self, _e: Any) -> None:
         p = self.profile
@@ -170,8 +193,8 @@ class ResidentPage:
         basis = Choice("legal_basis", codes.LEGAL_BASES, [h.legal_basis],
                        on_change=basis_chosen)
         basis_error = error_text()
-        day = field(t("resident.consent_date"),
-                    value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
+        day = date_field(self.app, t("resident.consent_date"),
+                         value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
 
         @self.app.guard
         async def save(_e: Any) -> None:
@@ -235,9 +258,26 @@ class ResidentPage:
         return service.timeline_page(self.app.store, self.rid, offset)
 
     def _timeline_tile(self, item: TimelineItem) -> ft.ListTile:
+        """An entry shows three lines; a tap opens the whole record where it can be corrected."""
         title, subtitle, icon = timeline_text(item)
         return ft.ListTile(leading=ft.Icon(icon), title=ft.Text(title),
-                           subtitle=ft.Text(subtitle, max_lines=3), min_height=TOUCH)
+                           subtitle=ft.Text(subtitle, max_lines=3,
+                                            overflow=ft.TextOverflow.ELLIPSIS),
+                           min_height=TOUCH, on_click=self._opener(item, title, subtitle))
+
+    def _opener(self, item: TimelineItem, title: str, text: str) -> Any:
+        route = {"contact": f"contact_edit/{item.row.id}", "agreement": f"agreements/{self.rid}",
+                 "outcome_score": f"scores/{self.rid}"}.get(item.kind)
+        if route:
+            return lambda _e: self.app.go(route)
+
+        def read(_e: Any) -> None:  # an activation: its outcome is set further down this page
+            dialog = ft.AlertDialog(
+                title=ft.Text(title), content=ft.Text(text, selectable=True),
+                actions=[ft.TextButton(content=t("action.close"), height=TOUCH,
+                                       on_click=lambda _e: self.app.close_dialog(dialog))])
+            self.app.dialog(dialog)
+        return read
 
     # ------------------------------------------------------------------ network and activations
 
@@ -288,7 +328,7 @@ class ResidentPage:
         who = Choice("person", list(names), multi=True, label=lambda pid: names[pid])
         who_error = error_text()
         request = field(t("activation.request"), multiline=True, min_lines=2)
-        day = field(t("activation.date"))
+        day = date_field(self.app, t("activation.date"))
 
         @self.app.guard
         async def save(_e: Any) -> None:

@@ -56,7 +56,7 @@ class ResidentsScreen(ListDetailScreen):
         return ResidentPage(self.app, item_id)
 
     async def _new(self, _e: Any) -> None:
-        name = field(t("resident.name"), capitalization=ft.TextCapitalization.WORDS)
+        name = field(t("resident.name"))  # as typed: "de Groot" stays "de Groot"
         street = field(t("resident.street"))
         number = field(t("resident.house_number"))
         year = field(t("resident.birth_year"), keyboard_type=ft.KeyboardType.NUMBER)

@@ -37,6 +37,7 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
     screens = {
         "today": lambda: today.TodayScreen(app),
         "contact": lambda: contact_form.ContactForm(app, resident_id=arg or None),
+        "contact_edit": lambda: contact_form.ContactForm(app, contact_id=arg),
         "residents": lambda: residents.ResidentsScreen(app, selected=arg or None),
         "resident": lambda: resident_page.ResidentPage(app, arg),
         "network": lambda: network.NetworkScreen(app, selected=arg or None),

@@ -17,8 +17,8 @@ from app.ui.widgets import (
     MUTED,
     TOUCH,
     Choice,
+    date_field,
     error_text,
-    field,
     form_dialog,
     heading,
     muted,
@@ -87,7 +87,7 @@ class ScoresScreen:
         domain_error = error_text()
         score = Choice("zrm_score", codes.ZRM_SCORES, [])
         score_error = error_text()
-        day = field(t("scores.date"))
+        day = date_field(self.app, t("scores.date"))
 
         @self.app.guard
         async def save(_e: Any) -> None:

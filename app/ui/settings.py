@@ -54,14 +54,18 @@ class SettingsScreen:
         self.old_pin = field(t("settings.old_pin"), **pin)
         self.new_pin = field(t("settings.new_pin"), **pin)
         self.pin_message = ft.Text("", visible=False)  # read by screen readers, unlike .error
+        self.linked = muted("", 15)  # an enrolled device: which server, instead of the form
+        self.enroll_block = ft.Column([
+            heading(t("settings.enroll")), muted(t("settings.enroll_explain")),
+            self.server, self.code,
+            ft.Row([secondary_button(t("settings.enroll_button"), self._enroll,
+                                     icon=ft.Icons.LINK)])], spacing=12, visible=False)
         return screen_column([
             heading(t("settings.sync")), self.result, self.pending, self.refused,
             ft.Row([self.refused_button]), self.progress,
             ft.Row([primary_button(t("settings.sync_now"), self._sync_now, icon=ft.Icons.SYNC)]),
-            heading(t("settings.enroll")), muted(t("settings.enroll_explain")),
-            self.server, self.code,
-            ft.Row([secondary_button(t("settings.enroll_button"), self._enroll,
-                                     icon=ft.Icons.LINK)]),
+            self.linked,
+            self.enroll_block,
             heading(t("settings.language")), self.language,
             heading(t("settings.security")),
             muted(t("settings.security_explain" if cipher.STORAGE == "sqlcipher"
@@ -80,6 +84,7 @@ class SettingsScreen:
     async def load(self) -> None:
         store = self.app.store
         self.server.value = await self.app.bg(store.meta, "server_url") or ""
+        self._show_enrolled()
         self.language.set_value([await self.app.bg(store.meta, "language") or "nl"])
         self.idle.set_value([round(await self.app.bg(idle_minutes, store))])
         ctx = self.app.ctx
@@ -123,9 +128,18 @@ class SettingsScreen:
         if error is None:
             await self.app.bg(self.app.store.set_meta, "server_url", self.server.value.strip())
             self.code.value = ""
+            self._show_enrolled()
             self.app.toast(t("settings.enrolled"))
         await self.refresh()
         self.app.page.update()
+
+    def _show_enrolled(self) -> None:
+        """An enrolled device says where it syncs; only a device without a server offers the
+        enrollment form ("Apparaat koppelen")."""
+        url = (self.server.value or "").strip()
+        enrolled = bool(url) and self.app.ctx.ready
+        self.linked.value = t("settings.linked_to", server=url) if enrolled else ""
+        self.linked.visible, self.enroll_block.visible = enrolled, not enrolled
 
     async def _idle(self) -> None:
         self.app.touch()

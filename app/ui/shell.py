@@ -19,6 +19,7 @@ from app.i18n import set_language, t
 from app.services import context
 from app.services.sync import Sync
 from app.store import Store
+from app.ui import theme
 from app.ui.widgets import SyncBadge, refresh
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ NAV = [  # (route, label key, icon, selected icon); the phone bar shows the firs
     ("settings", "nav.settings", ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 ]
 TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
-    ("overview", "nav.overview", ft.Icons.INSIGHTS_OUTLINED, ft.Icons.INSIGHTS),
+    ("overview", "nav.overview", ft.Icons.DASHBOARD_OUTLINED, ft.Icons.DASHBOARD),
     ("outcomes", "nav.outcomes", ft.Icons.TRENDING_UP_OUTLINED, ft.Icons.TRENDING_UP),
     ("what_works", "nav.what_works", ft.Icons.SCIENCE_OUTLINED, ft.Icons.SCIENCE),
     ("streets", "nav.streets", ft.Icons.ADD_ROAD_OUTLINED, ft.Icons.ADD_ROAD),
@@ -58,6 +59,8 @@ TEAM_LEAD_NAV = [  # a team lead's laptop screens, before settings
 TEAM_LEAD_ROUTES = {route for route, *_ in TEAM_LEAD_NAV}
 RAIL_STEP = 72
 """Height of one rail destination with its label (Material 3)."""
+EXTENDED_RAIL_WIDTH = 1200
+"""From this window width the rail shows its labels beside the icons."""
 
 
 def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]:
@@ -66,8 +69,8 @@ def nav_for(role: str | None) -> list[tuple[str, str, ft.IconData, ft.IconData]]
     return [*NAV[:-1], *TEAM_LEAD_NAV, NAV[-1]] if role == "team_lead" else list(NAV)
 
 
-SECTION = {"contact": "today", "resident": "residents", "ecogram": "residents",
-           "scores": "residents", "person": "network"}
+SECTION = {"contact": "today", "contact_edit": "today", "resident": "residents",
+           "ecogram": "residents", "scores": "residents", "person": "network"}
 """Which navigation destination stays selected on a screen that is not one itself."""
 
 
@@ -133,11 +136,20 @@ class App:
         return await asyncio.to_thread(fn, *args)
 
     def toast(self, text: str, action: str | None = None,
-              on_action: Callable[..., Any] | None = None, seconds: float = 4) -> None:
+              on_action: Callable[..., Any] | None = None, seconds: float = 4,
+              announce: bool = False) -> None:
+        """A message bar; ``announce`` also hands it to the screen reader, for a message shown
+        as a dialog closes (the bar's own live region is not read then)."""
         bar = ft.SnackBar(ft.Text(text), action=action, on_action=on_action,
                           duration=ft.Duration(milliseconds=int(seconds * 1000)),
                           show_close_icon=action is None)
         self.page.show_dialog(bar)
+        if announce:
+            self.announce(text)
+
+    def announce(self, text: str) -> None:
+        """Say ``text`` to a screen reader (a polite announcement), without showing anything."""
+        self.page.run_task(self.semantics.announce_message, text)
 
     def guard(self, fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None]]:
         """``guarded`` for a closure: errors are logged and shown as a plain message."""
@@ -183,14 +195,14 @@ class App:
         set_language(await self.bg(self.store.meta, "language"))
         self.role = await self.bg(self.store.meta, "role")
         page.title = "Wijkweb"
-        page.theme_mode = ft.ThemeMode.LIGHT
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        theme.apply(page)
         page.padding = 0
         page.on_resize = self._resized
         page.on_disconnect = lambda _e: self._unlisten()
         self._unlisten = self.sync.add_listener(self._sync_news)
         # kept on self: a service nobody references is unregistered from the page
         self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
+        self.semantics = ft.SemanticsService()
         self.layout()
         await self.show("today")
         await self.refresh_badge()
@@ -230,8 +242,8 @@ class App:
                 destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=sel,
                                                            label=t(key))
                               for _, key, icon, sel in self.nav],
-                selected_index=0, label_type=self._rail_labels(),
-                on_change=self._nav, min_width=96)
+                selected_index=0, on_change=self._nav, min_width=96, min_extended_width=200)
+            self._set_rail_labels()
             page.navigation_bar = None
             page.controls = [ft.Row([self.rail, ft.VerticalDivider(width=1), self.body],
                                     expand=True, spacing=0,
@@ -245,18 +257,22 @@ class App:
             page.navigation_bar = self.bar
             page.controls = [self.body]
 
-    def _rail_labels(self) -> ft.NavigationRailLabelType:
-        """Every label when the rail fits the window's height (a team lead's fourteen places need
-        ~1,090 px); otherwise only the selected one, so that no destination falls off a 768 px
-        laptop screen."""
+    def _set_rail_labels(self) -> bool:
+        """Every place named: on a laptop (≥ 1200 px wide) the rail is extended, labels beside
+        the icons (fourteen places need ~830 px); narrower, labels under the icons when they fit
+        the height, else only the selected one. True if the rail changed."""
+        extended = (self.page.width or 0) >= EXTENDED_RAIL_WIDTH
         fits = (self.page.height or 0) >= RAIL_STEP * len(self.nav) + 80
-        return ft.NavigationRailLabelType.ALL if fits else ft.NavigationRailLabelType.SELECTED
+        labels = (ft.NavigationRailLabelType.NONE if extended else
+                  ft.NavigationRailLabelType.ALL if fits else
+                  ft.NavigationRailLabelType.SELECTED)
+        changed = (self.rail.extended, self.rail.label_type) != (extended, labels)
+        self.rail.extended, self.rail.label_type = extended, labels
+        return changed
 
     async def _resized(self, _e: Any) -> None:
         if self._wide and self.wide and getattr(self, "rail", None) is not None:
-            labels = self._rail_labels()
-            if self.rail.label_type != labels:
-                self.rail.label_type = labels
+            if self._set_rail_labels():
                 self.rail.update()
         if self.wide != self._wide:
             if self.screen is not None and hasattr(self.screen, "leave"):
@@ -267,6 +283,7 @@ class App:
     async def relayout(self) -> None:
         """Rebuild everything (after a language switch, or an enrollment that changed the role)."""
         self.role = await self.bg(self.store.meta, "role")
+        theme.apply(self.page)  # Flutter's own labels in the new language too
         self.layout()
         await self.show(self.route)
         await self.refresh_badge()
@@ -316,6 +333,6 @@ class App:
             self.bar.selected_index = index
         self.back_button.visible = bool(self.history) and name not in (
             "today", "residents", "network", "agreements", "signals")
-        self.fab.visible = name != "contact"
+        self.fab.visible = name not in ("contact", "contact_edit")
         self.page.update()
         await screen.load()

@@ -13,7 +13,7 @@ import flet_charts as fch
 
 from app.i18n import t
 from app.services import overview as service
-from app.services.overview import Figure, Period
+from app.services.overview import Figure, Period, RecordLine
 from app.ui.widgets import (
     MUTED,
     TOUCH,
@@ -135,7 +135,8 @@ def bar_chart(groups: Sequence[tuple[str, Sequence[Part]]], on_open: Callable[[P
             stack_items=items, color=parts[0].color if len(parts) == 1 else None,
             tooltip=tip or "0", border_radius=2)]))
     labels = [fch.ChartAxisLabel(value=x, label=ft.Container(ft.Text(
-        label, size=10, color=(label_color[x] if x < len(label_color) else None) or MUTED,
+        two_lines(label), size=10, text_align=ft.TextAlign.CENTER,
+        color=(label_color[x] if x < len(label_color) else None) or MUTED,
         no_wrap=True), padding=ft.Padding.only(top=4)))
         for x, (label, _) in enumerate(groups)]
 
@@ -157,6 +158,15 @@ def bar_chart(groups: Sequence[tuple[str, Sequence[Part]]], on_open: Callable[[P
         bottom_axis=fch.ChartAxis(labels=labels, label_size=40),
         horizontal_grid_lines=fch.ChartGridLines(color=ft.Colors.OUTLINE_VARIANT, width=1,
                                                  dash_pattern=[3, 3]))
+
+
+def two_lines(label: str) -> str:
+    """A bar's label whole, on two lines when long ("Gezondheid\n& zorg"), never cut off."""
+    if len(label) <= 10 or " " not in label:
+        return label
+    middle = len(label) / 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return f"{label[:cut]}\n{label[cut + 1:]}"
 
 
 def legend(parts: Sequence[tuple[str, str]]) -> ft.Row:
@@ -195,7 +205,7 @@ def section(title: str, chart: ft.Control | None, rows: Sequence[ft.Control], wi
 
 
 class RecordsDialog:
-    """The records behind a figure: date and a line each; a resident's record opens them."""
+    """The records behind a figure: date and a line each; each opens (see ``_opener``)."""
 
     def __init__(self, app: App):
         self.app = app
@@ -207,7 +217,7 @@ class RecordsDialog:
             tiles.append(ft.ListTile(
                 title=ft.Text(line.text, size=14),
                 subtitle=ft.Text(line.day.strftime("%d-%m-%Y") if line.day else ""),
-                dense=True, on_click=self._opener(line.resident_id)))
+                dense=True, on_click=self._opener(line)))
         if not tiles:
             tiles = [muted(t("overview.no_records"))]
         if figure.value > len(lines):
@@ -224,11 +234,16 @@ class RecordsDialog:
         self.dialog.open = False
         refresh(self.dialog)
 
-    def _opener(self, resident_id: str | None) -> Callable[[Any], None] | None:
-        if not resident_id:
+    def _opener(self, line: RecordLine) -> Callable[[Any], None] | None:
+        """A contact opens to be read whole and corrected; a signal its list; the rest their
+        resident."""
+        route = {"contact": f"contact_edit/{line.id}", "signal": "signals"}.get(line.kind)
+        if route is None and line.resident_id:
+            route = f"resident/{line.resident_id}"
+        if route is None:
             return None
 
         def go(_e: Any) -> None:
             self._close()
-            self.app.go(f"resident/{resident_id}")
+            self.app.go(route)
         return go

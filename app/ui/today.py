@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t, vocab
+from app.i18n import t, tn, vocab
 from app.services import agreements as agreements_service
 from app.services import today as today_service
 from app.ui.shell import guarded
@@ -88,7 +88,9 @@ class TodayScreen:
     @guarded
     async def load(self) -> None:
         view = await self.app.bg(today_service.today, self.app.store, self.app.ctx)
-        self.contacts.controls = [contact_tile(r) for r in view.contacts] or [
+        self.contacts.controls = [
+            contact_tile(r, lambda _e, cid=r.contact.id: self.app.go(f"contact_edit/{cid}"))
+            for r in view.contacts] or [
             muted(t("today.no_contacts"), 15)]
         self.agreements.controls = [self._agreement(r) for r in view.agreements] or [
             muted(t("today.no_agreements"), 15)]
@@ -96,7 +98,7 @@ class TodayScreen:
             muted(t("today.no_signals"), 15)]
         self.handed.content = ft.ListTile(
             leading=ft.Icon(ft.Icons.SWAP_HORIZ), min_height=TOUCH,
-            title=ft.Text(t("handed_over.banner", count=view.handed_over)),
+            title=ft.Text(tn("handed_over.banner", view.handed_over)),
             on_click=lambda _e: self.app.go("handed_over"))
         self.handed.bgcolor, self.handed.border_radius = ft.Colors.AMBER_50, 8
         self.handed.visible = view.handed_over > 0

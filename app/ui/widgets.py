@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -13,6 +14,7 @@ import flet as ft
 from app.i18n import t, vocab
 from app.services import residents as residents_service
 from app.services import sync as sync_service
+from app.services.forms import Invalid, optional_date
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -49,6 +51,44 @@ def field(label: str, value: str = "", on_change: Callable[..., Any] | None = No
           **kw: Any) -> ft.TextField:
     """A text field with its label (its accessible name) and room for an error below it."""
     return ft.TextField(label=label, value=value, on_change=on_change, dense=False, **kw)
+
+
+def date_field(app: App, label: str, value: str = "",
+               on_change: Callable[..., Any] | None = None, **kw: Any) -> ft.TextField:
+    """A date field: typed as dd-mm-jjjj, or picked from a calendar (the button beside it).
+
+    Typing stays the way in: the picker only fills the text in, and cancelling it leaves what
+    was typed alone.
+    """
+    box = field(label, value, on_change, keyboard_type=ft.KeyboardType.DATETIME, **kw)
+
+    async def picked(_e: Any) -> None:
+        day = picker.value
+        if day is None:
+            return
+        if isinstance(day, datetime) and day.tzinfo:
+            day = day.astimezone()  # the picked calendar day, not the UTC one before it
+        box.value = f"{day:%d-%m-%Y}"
+        show_error(box, None)
+        refresh(box)
+        if on_change is not None and asyncio.iscoroutine(result := on_change(None)):
+            await result
+
+    def open_picker(_e: Any) -> None:
+        try:
+            typed = optional_date(box.value)
+        except Invalid:
+            typed = None
+        today = date.today()
+        picker.value = typed or today
+        picker.first_date = min(typed or today, today) - timedelta(days=366 * 5)
+        picker.last_date = max(typed or today, today) + timedelta(days=366 * 5)
+        app.page.show_dialog(picker)
+
+    picker = ft.DatePicker(on_change=picked, help_text=label)
+    box.suffix_icon = ft.IconButton(ft.Icons.CALENDAR_MONTH, tooltip=t("date.pick"),
+                                    on_click=open_picker)
+    return box
 
 
 def show_error(ctl: ft.Control, key: str | None) -> None:

@@ -15,7 +15,6 @@ from app.demo import seed
 from app.domain.models import Household
 from tests.e2e.harness import (
     AppServer,
-    announced,
     choose,
     device_store,
     fill,
@@ -78,8 +77,10 @@ def test_overview_handover_and_export(browser, server):
     target.click()
     expect(target).to_be_checked()
     page.get_by_role("button", name="Overdragen", exact=True).click()
-    announced(page, "Overgedragen:")
-    host.get_by_text("Overdracht per huishouden").first.wait_for()
+    page.get_by_text("Overdracht bevestigen").first.wait_for()  # asks first
+    assert [h for h in server.rows(Household) if h.primary_worker_id == leaving]
+    page.get_by_role("button", name="Ja, overdragen", exact=True).click()
+    host.get_by_text("Overdracht per huishouden").first.wait_for()  # the summaries: done
     homes = server.rows(Household)
     assert not [h for h in homes if h.primary_worker_id in (None, leaving)]
     assert any(h.primary_worker_id == taker for h in homes)
@@ -90,7 +91,8 @@ def test_overview_handover_and_export(browser, server):
     downloads = []
     page.on("download", lambda d: downloads.append(d))  # save_file: a download in a browser
     page.get_by_role("button", name="PDF en CSV maken", exact=True).click()
-    announced(page, "aangeboden om op te slaan", timeout=60_000)  # charts, on 2 busy cores
+    # a PDF with charts, on 2 busy cores; the lines under the button say what was made
+    host.get_by_text(re.compile(r"en 10 CSV-bestanden")).first.wait_for(timeout=60_000)
     [pdf, packed] = sorted(downloads, key=lambda d: d.suggested_filename)
     assert pdf.suggested_filename.startswith("rapportage-")
     assert open(pdf.path(), "rb").read(5) == b"%PDF-"

@@ -1,2 +1,0 @@
--- Reserved for the search-fold migration of branch h13ui (003_search_fold.sql): this branch
--- (h13sets) needs its 004 to follow a 003. Delete this file when both are merged.
