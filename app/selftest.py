@@ -113,7 +113,7 @@ def _open(data_dir: Path, state: dict[str, Any]) -> str:
 
 
 def _enroll(store: Store, server: str, code: str | None, data_dir: Path) -> str:
-    if DeviceConfig.load(data_dir) is not None:
+    if DeviceConfig.exists(data_dir):
         return "enrolled before"
     if not code:
         raise ValueError("--code is needed to enroll on the first run")
@@ -151,7 +151,7 @@ def _merge(state: dict[str, Any]) -> str:
 
 
 def _sync(store: Store, data_dir: Path) -> str:
-    config = DeviceConfig.load(data_dir)
+    config = DeviceConfig.load(data_dir, store.data_key)
     if config is None:
         raise ValueError("not enrolled")
     with SyncClient(store, config) as client:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from server_fixtures import both_backends
 
 from sync_server import policy
-from wijkweb_protocol import PROTOCOL_HEADER, STORAGE_HEADER
+from wijkweb_protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, STORAGE_HEADER
 
 if TYPE_CHECKING:
     from server_fixtures import Harness
 
 pytest_plugins = ["server_fixtures"]
-PROTO = {PROTOCOL_HEADER: "1"}
+PROTO = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
 
 
 def _code(server: Harness, team: str) -> str:
