@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from app.i18n import t, vocab
+from app.i18n import decimal, t, vocab
 from app.services import familiar_faces, quarterly, street_alarms, what_works
 from app.services.overview import Period
 from app.store import Store
@@ -57,15 +57,16 @@ def pdf_sections(doc: Doc, store: Store, period: Period) -> None:
     doc.para(t("streets.explain"), 8)
     doc.table([t("report.street"), t("report.state"), t("report.recent"), t("report.normal"),
                t("report.test")],
-              [(a.street, _state(a), f"{a.recent:.1f}", f"{a.detector.baseline:.1f}",
-                f"{a.level:.1f}") for a in alarms[:20]], [50, 25, 35, 35, 30])
+              [(a.street, _state(a), decimal(a.recent), decimal(a.detector.baseline),
+                decimal(a.level)) for a in alarms[:20]], [50, 25, 35, 35, 30])
 
     faces = familiar_faces.compute(store, today=period.end)
     doc.h2(t("faces.title"))
     doc.table([t("faces.quarter"), t("faces.long"), t("faces.handovers"),
                t("faces.out_of_sight", weeks=faces.now.weeks)],
-              [(f"{f.day:%d-%m-%Y}", _cell(f.long_share and f"{f.long_share:.0%}"),
-                _cell(f.handovers_per_100), len(f.out_of_sight))
+              [(f"{f.day:%d-%m-%Y}",
+                _cell(None if f.long_share is None else f"{f.long_share:.0%}"),
+                decimal(f.handovers_per_100), len(f.out_of_sight))
                for f in [*faces.trend, faces.now]], [30, 55, 55, 40])
 
     doc.h2(t("quarterly.title"))

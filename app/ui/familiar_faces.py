@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.i18n import t
+from app.i18n import decimal, t
 from app.services import familiar_faces as service
 from app.services.forms import Invalid, parse_int
 from app.ui.household_list import HouseholdsDialog
@@ -26,7 +26,7 @@ def percent(share: float | None) -> str:
 
 
 def per_100(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}".replace(".", ",")
+    return "–" if value is None else decimal(value)
 
 
 def quarter(day: Any) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from app.i18n import t
+from app.i18n import decimal, t
 from app.services import street_alarms as service
 from app.ui.shell import guarded
 from app.ui.team_widgets import RISING, RecordsDialog
@@ -64,9 +64,9 @@ class StreetsScreen:
                                     weight=ft.FontWeight.W_600),
                             bgcolor=colour, border_radius=10,
                             padding=ft.Padding.symmetric(horizontal=8, vertical=2))
-        figures = t("streets.figures", recent=f"{a.recent:.1f}".replace(".", ","),
-                    normal=f"{a.detector.baseline:.1f}".replace(".", ","),
-                    level=f"{a.level:.1f}".replace(".", ","),
+        figures = t("streets.figures", recent=decimal(a.recent),
+                    normal=decimal(a.detector.baseline),
+                    level=decimal(a.level),
                     limit=f"{service.LIMIT:g}")
 
         async def signals(_e: object) -> None:
