@@ -8,7 +8,6 @@ the overdue agreements and the residents' outcomes by name, and the CSVs names a
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 import unicodedata
@@ -33,9 +32,9 @@ from app.domain.models import (
     Worker,
 )
 from app.i18n import change, t, vocab
+from app.services import csv_tables, works_report
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
-from app.services import works_report
 from app.services.overview import Period, in_period
 from app.store import Store
 from app.sync import exports_log
@@ -382,14 +381,7 @@ def csv_files(store: Store, period: Period, out_dir: Path,
             [[o.id, o.date, o.domain, o.score, *([names.get(o.resident_id, "")] if p else [])]
              for o in scores]),
     }
-    files = []
-    for name, (header, rows) in tables.items():
-        path = out_dir / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(rows)
-        files.append(CsvFile(path, len(rows)))
+    files = [CsvFile(path, n) for path, n in csv_tables.write(out_dir, tables)]
     files += [CsvFile(path, n, records=False)
               for path, n in works_report.csv_files(store, period, out_dir)]
     return files

@@ -6,13 +6,12 @@ counts only, households are counted, not listed.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from app.i18n import decimal, t, vocab
-from app.services import familiar_faces, quarterly, street_alarms, what_works
+from app.services import csv_tables, familiar_faces, quarterly, street_alarms, what_works
 from app.services.overview import Period
 from app.store import Store
 
@@ -109,15 +108,7 @@ def csv_files(store: Store, period: Period, out_dir: Path) -> list[tuple[Path, i
         ["quarter", "frozen", *names],
         [[q.label, int(q.frozen), *(_blank(q.figures.get(n)) for n in names)]
          for q in quarters])
-    out = []
-    for name, (header, rows) in tables.items():
-        path = out_dir / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(rows)
-        out.append((path, len(rows)))
-    return out
+    return csv_tables.write(out_dir, tables)
 
 
 def _blank(value: object) -> object:

@@ -10,7 +10,7 @@ import flet as ft
 
 from app.i18n import t
 from app.services import household_lines
-from app.ui.widgets import TOUCH, muted, refresh
+from app.ui.widgets import close_dialog, muted, records_dialog
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -34,23 +34,14 @@ class HouseholdsDialog:
             tiles = [muted(t("overview.no_records"))]
         if len(ids) > len(found):
             tiles.insert(0, muted(t("overview.first_shown", count=len(found))))
-        self.dialog = ft.AlertDialog(
-            title=ft.Text(t("overview.records", label=label, count=len(ids))),
-            content=ft.Container(ft.Column(tiles, scroll=ft.ScrollMode.AUTO, tight=True),
-                                 width=640, height=440),
-            actions=[ft.TextButton(content=t("action.back"), on_click=self._close,
-                                   height=TOUCH)])
+        self.dialog = records_dialog(t("overview.records", label=label, count=len(ids)), tiles)
         self.app.dialog(self.dialog)
-
-    def _close(self, _e: Any = None) -> None:
-        self.dialog.open = False
-        refresh(self.dialog)
 
     def _opener(self, resident_id: str | None) -> Callable[[Any], None] | None:
         if not resident_id:
             return None
 
         def go(_e: Any) -> None:
-            self._close()
+            close_dialog(self.dialog)
             self.app.go(f"resident/{resident_id}")
         return go

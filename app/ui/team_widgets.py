@@ -18,9 +18,11 @@ from app.ui.widgets import (
     MUTED,
     TOUCH,
     Choice,
+    close_dialog,
     field,
     heading,
     muted,
+    records_dialog,
     refresh,
     secondary_button,
     show_error,
@@ -222,17 +224,8 @@ class RecordsDialog:
             tiles = [muted(t("overview.no_records"))]
         if figure.value > len(lines):
             tiles.insert(0, muted(t("overview.first_shown", count=len(lines))))
-        self.dialog = ft.AlertDialog(
-            title=ft.Text(t("overview.records", label=label, count=figure.value)),
-            content=ft.Container(ft.Column(tiles, scroll=ft.ScrollMode.AUTO, tight=True),
-                                 width=640, height=440),
-            actions=[ft.TextButton(content=t("action.back"), on_click=self._close,
-                                   height=TOUCH)])
+        self.dialog = records_dialog(t("overview.records", label=label, count=figure.value), tiles)
         self.app.dialog(self.dialog)
-
-    def _close(self, _e: Any = None) -> None:
-        self.dialog.open = False
-        refresh(self.dialog)
 
     def _opener(self, line: RecordLine) -> Callable[[Any], None] | None:
         """A contact opens to be read whole and corrected; a signal its list; the rest their
@@ -244,6 +237,6 @@ class RecordsDialog:
             return None
 
         def go(_e: Any) -> None:
-            self._close()
+            close_dialog(self.dialog)
             self.app.go(route)
         return go

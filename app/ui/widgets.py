@@ -314,17 +314,29 @@ class SyncBadge(ft.Container):
         self.label.color = ft.Colors.BLACK_87
 
 
+def close_dialog(dialog: ft.AlertDialog) -> None:
+    dialog.open = False
+    refresh(dialog)
+
+
+def records_dialog(title: str, tiles: list[ft.Control]) -> ft.AlertDialog:
+    """What lies behind a figure: a scrolling list of records, closed with "Terug"."""
+    dialog = ft.AlertDialog(
+        title=ft.Text(title),
+        content=ft.Container(ft.Column(tiles, scroll=ft.ScrollMode.AUTO, tight=True),
+                             width=640, height=440))
+    dialog.actions = [ft.TextButton(content=t("action.back"),
+                                    on_click=lambda _e: close_dialog(dialog), height=TOUCH)]
+    return dialog
+
+
 def form_dialog(title: str, content: ft.Control, on_save: Callable[..., Any],
                 save_label: str | None = None) -> ft.AlertDialog:
     """A modal form: its own fields show errors; Cancel closes without saving."""
     dialog = ft.AlertDialog(modal=True, title=ft.Text(title), scrollable=True,
                             content=ft.Container(content, width=480))
-
-    def cancel(_e: Any) -> None:
-        dialog.open = False
-        refresh(dialog)
-
-    dialog.actions = [ft.TextButton(content=t("action.cancel"), on_click=cancel, height=TOUCH),
+    dialog.actions = [ft.TextButton(content=t("action.cancel"),
+                                    on_click=lambda _e: close_dialog(dialog), height=TOUCH),
                       ft.FilledButton(content=save_label or t("action.save"), on_click=on_save,
                                       height=TOUCH)]
     return dialog
