@@ -180,7 +180,7 @@ def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
     fill(page, "Huidige pincode", PIN)
     fill(page, "Nieuwe pincode", "86420975")
     change.click()
-    page.get_by_role("button", name="Close").wait_for()  # the snackbar "Pincode gewijzigd."
+    page.get_by_role("button", name="Sluiten").wait_for()  # the snackbar "Pincode gewijzigd."
     assert (seeded.data_dir / "key.json").read_text() != slot  # rewrapped
     page.get_by_role("button", name="Nu vergrendelen", exact=True).click()
     _lock_screen(page)
