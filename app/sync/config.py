@@ -11,11 +11,11 @@ keeps a token in clear.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.security.files import write_json
 from app.security.sealed import Unsealable, seal, unseal
 
 CONFIG_NAME = "device.json"
@@ -61,20 +61,13 @@ class DeviceConfig:
         return config
 
     def save(self, data_dir: str | Path, key: bytes | None = None) -> None:
-        """Write atomically (temp file + rename) and readable by this user only; the token
-        sealed with ``key`` (in clear only without one)."""
+        """Write atomically and readable by this user only (``write_json``: a temp file of each
+        write's own, so two writers at once cannot break it); the token sealed with ``key``
+        (in clear only without one)."""
         data: dict[str, Any] = asdict(self)
         if key is not None:
             data["token_sealed"] = seal(key, data.pop("token").encode("utf-8"), _PURPOSE)
-        path = Path(data_dir) / CONFIG_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_json(Path(data_dir) / CONFIG_NAME, data)
 
     @staticmethod
     def exists(data_dir: str | Path) -> bool:
