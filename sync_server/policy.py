@@ -57,9 +57,7 @@ def set_team_policy(store: ServerStore, team: str, allow_os: bool) -> None:
 
 def team_policies(store: ServerStore) -> dict[str, bool]:
     """Team id → True when it requires encrypted storage (every team, unless allowed)."""
-    with store._read() as db:
-        allowed = {k[len(_ALLOW):] for (k,) in db.execute(
-            "SELECT key FROM meta WHERE key LIKE ?", (_ALLOW + "%",))}
+    allowed = set(store.meta_under(_ALLOW))
     return {t["id"]: t["id"] not in allowed for t in store.teams()}
 
 
@@ -90,21 +88,14 @@ def record(store: ServerStore, device: str, storage: str) -> None:
     known = _known.setdefault(store, {})
     if known.get(device) == storage:
         return
-    key = _DEVICE + device
-    with store._read() as db:
-        found = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    if found is None or found[0] != storage:
-        with store._write() as db:
-            db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                       "value = excluded.value", (key, storage))
+    if store.meta_value(_DEVICE + device) != storage:
+        store.put_meta(_DEVICE + device, storage)
     known[device] = storage
 
 
 def device_storage(store: ServerStore) -> dict[str, str]:
     """Device id → its reported storage class (devices that never said: ``sqlcipher``)."""
-    with store._read() as db:
-        return {k[len(_DEVICE):]: v for k, v in db.execute(
-            "SELECT key, value FROM meta WHERE key LIKE ?", (_DEVICE + "%",))}
+    return store.meta_under(_DEVICE)
 
 
 def add_admin_parser(cmds: Any) -> None:

@@ -9,21 +9,20 @@ personal data): no schema change; the latest report wins.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sync_server.store import ServerStore
 
 PREFIX = "refused:"
 MAX_COUNT = 10**9
 
 
-def record(store: Any, device: str, count: int) -> None:
-    """Remember ``device``'s latest count (``store`` is a ``ServerStore``)."""
-    with store._write() as db:
-        db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                   "value = excluded.value", (PREFIX + device, str(count)))
+def record(store: ServerStore, device: str, count: int) -> None:
+    """Remember ``device``'s latest count."""
+    store.put_meta(PREFIX + device, str(count))
 
 
-def counts(store: Any) -> dict[str, int]:
+def counts(store: ServerStore) -> dict[str, int]:
     """Device id → the refused changes it last reported (devices that never did: absent)."""
-    with store._read() as db:
-        rows = db.execute("SELECT key, value FROM meta WHERE key LIKE ?", (PREFIX + "%",))
-        return {key[len(PREFIX):]: int(value) for key, value in rows}
+    return {device: int(value) for device, value in store.meta_under(PREFIX).items()}

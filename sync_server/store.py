@@ -386,6 +386,25 @@ class ServerStore:
                 db.execute("UPDATE rows SET team = ?, version = ? WHERE rid = ?",
                            (first[0], self._next_version(db), filed.rid))
 
+    # ------------------------------------------------------------------ settings (meta)
+
+    def meta_value(self, key: str) -> str | None:
+        """One server-side setting or figure kept in ``meta`` (None: never set)."""
+        with self._read() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if found is None else found[0]
+
+    def put_meta(self, key: str, value: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                       "value = excluded.value", (key, value))
+
+    def meta_under(self, prefix: str) -> dict[str, str]:
+        """Every ``meta`` value whose key starts with ``prefix``, by the rest of its key."""
+        with self._read() as db:
+            rows = db.execute("SELECT key, value FROM meta WHERE key LIKE ?", (prefix + "%",))
+            return {k[len(prefix):]: v for k, v in rows if k.startswith(prefix)}
+
     def teams(self) -> list[dict[str, Any]]:
         with self._read() as db:
             return [{"id": i, "name": n, "created_at": c}
