@@ -26,7 +26,7 @@ from sqlalchemy import DateTime
 from sqlmodel import Session, col, select
 
 from app.domain import vocab
-from app.domain.models import Activation, Agreement, Contact, Initiative, Signal
+from app.domain.models import Activation, Agreement, Contact, Initiative, OutcomeScore, Signal
 from app.services.forms import Errors, Invalid, parse_date
 from app.store import Store
 
@@ -154,6 +154,28 @@ def in_period(s: Session, model: type, when: Any, period: Period, *where: Any) -
         inside = (column >= period.start) & (column <= period.end)
     query = select(model).where(~col(model.deleted), inside, *where)
     return s.exec(query.order_by(column, col(model.id))).all()
+
+
+@dataclass(frozen=True)
+class PeriodRecords:
+    """Every live record of a period, each kind by its own date: what the exports write out."""
+
+    contacts: Sequence[Contact]
+    activations: Sequence[Activation]
+    agreements: Sequence[Agreement]
+    signals: Sequence[Signal]
+    initiatives: Sequence[Initiative]
+    scores: Sequence[OutcomeScore]
+
+
+def period_records(s: Session, period: Period) -> PeriodRecords:
+    return PeriodRecords(
+        contacts=in_period(s, Contact, Contact.at, period),
+        activations=in_period(s, Activation, Activation.date, period),
+        agreements=in_period(s, Agreement, Agreement.due, period),
+        signals=in_period(s, Signal, Signal.at, period),
+        initiatives=in_period(s, Initiative, Initiative.at, period),
+        scores=in_period(s, OutcomeScore, OutcomeScore.date, period))
 
 
 def compute(store: Store, period: Period, today: date | None = None) -> Overview:

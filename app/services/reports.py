@@ -21,13 +21,9 @@ from fpdf import FPDF
 from sqlmodel import col, select
 
 from app.domain.models import (
-    Activation,
     Agreement,
-    Contact,
     Initiative,
-    OutcomeScore,
     Resident,
-    Signal,
     Team,
     Worker,
 )
@@ -35,7 +31,7 @@ from app.i18n import change, t, vocab
 from app.services import csv_tables, works_report
 from app.services import outcomes as outcomes_service
 from app.services import overview as overview_service
-from app.services.overview import Period, in_period
+from app.services.overview import Period, period_records
 from app.store import Store
 from app.sync import exports_log
 
@@ -334,12 +330,9 @@ def csv_files(store: Store, period: Period, out_dir: Path,
     with store.session() as s:
         workers = {w.id: w for w in s.exec(select(Worker))}
         names = {r.id: r.name for r in s.exec(select(Resident))} if p else {}
-        contacts = in_period(s, Contact, Contact.at, period)
-        acts = in_period(s, Activation, Activation.date, period)
-        agreements = in_period(s, Agreement, Agreement.due, period)
-        signals = in_period(s, Signal, Signal.at, period)
-        initiatives = in_period(s, Initiative, Initiative.at, period)
-        scores = in_period(s, OutcomeScore, OutcomeScore.date, period)
+        records = period_records(s, period)
+    contacts, acts, agreements = records.contacts, records.activations, records.agreements
+    signals, initiatives, scores = records.signals, records.initiatives, records.scores
 
     def role(wid: str | None) -> str:
         return workers[wid].role if wid in workers else ""

@@ -25,20 +25,14 @@ from typing import Any
 from sqlmodel import col, select
 
 from app.domain.models import (
-    Activation,
-    Agreement,
     Area,
-    Contact,
     Household,
-    Initiative,
     NetworkPerson,
-    OutcomeScore,
     Resident,
-    Signal,
     Worker,
 )
 from app.services import context
-from app.services.overview import Period, in_period
+from app.services.overview import Period, period_records
 from app.services.reports import exports_dir
 from app.store import Store
 from app.sync import exports_log
@@ -171,12 +165,9 @@ def export(store: Store, period: Period, out_dir: Path | None = None) -> ReviewE
             ~col(Household.deleted)))}
         roles = {w.id: w.role for w in s.exec(select(Worker))}
         keys = set(s.exec(select(NetworkPerson.id).where(NetworkPerson.key_figure)).all())
-        contacts = in_period(s, Contact, Contact.at, period)
-        acts = in_period(s, Activation, Activation.date, period)
-        agreements = in_period(s, Agreement, Agreement.due, period)
-        scores = in_period(s, OutcomeScore, OutcomeScore.date, period)
-        signals = in_period(s, Signal, Signal.at, period)
-        initiatives = in_period(s, Initiative, Initiative.at, period)
+        records = period_records(s, period)
+    contacts, acts, agreements = records.contacts, records.activations, records.agreements
+    signals, initiatives, scores = records.signals, records.initiatives, records.scores
 
     involved = ({r for c in contacts for r in c.resident_ids} | {a.resident_id for a in acts}
                 | {a.resident_id for a in agreements if a.resident_id}
