@@ -54,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
     body_timeout = timeouts.BODY_S
     server_version = "Wijkweb"
     sys_version = ""
-    rfile: timeouts.DeadlineReader  # type: ignore[assignment]
+    rfile: timeouts.DeadlineReader  # type: ignore[assignment]  # setup() wraps the base's reader
     _length: int | None = 0
     """The body's framing, decided by ``framing.body_length``: its length, None for chunked."""
 

@@ -564,7 +564,9 @@ class Store(Queries):
                     merged = merge_items(st[4].get(name), _as_items(reg[0]))
                     if merged != st[4].get(name):
                         st[4][name] = merged
-                        values[name] = conv[name](present(merged))  # type: ignore[misc]
+                        to_db = conv[name]
+                        assert to_db is not None  # a list field is stored as JSON text
+                        values[name] = to_db(present(merged))
                         changed.add(row_id)
                     if have is None or stamp > have:
                         stamps[name] = stamp
