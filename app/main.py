@@ -11,31 +11,47 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.security import Vault
 from app.store import Store, default_data_dir
 
+if TYPE_CHECKING:
+    from app.services.sync import Sync
+
 log = logging.getLogger(__name__)
-_process: dict[str, object] = {}
+
+
+@dataclass
+class _Process:
+    """What every session of this process shares, each made once."""
+
+    data_dir: str | None = None
+    vault: Vault | None = None
+    sync: Sync | None = None
+
+
+_process = _Process()
 
 
 def vault(data_dir: str | Path | None = None) -> Vault:
     """The vault of this process (made once; the store inside opens at the first unlock)."""
-    if "vault" not in _process:
-        _process["vault"] = Vault(Path(data_dir or default_data_dir()))
-    return _process["vault"]  # type: ignore[return-value]
+    if _process.vault is None:
+        _process.vault = Vault(Path(data_dir or default_data_dir()))
+    return _process.vault
 
 
-def _sync(store: Store, data_dir: Path):  # noqa: ANN202 - app.services.sync.Sync
+def _sync(store: Store, data_dir: Path) -> Sync:
     from app.services.sync import Sync
 
-    if "sync" not in _process:
+    if _process.sync is None:
         from app.services import quarterly
 
         store.before_purge = quarterly.before_purge  # erasures leave their quarterly counts
-        _process["sync"] = Sync(store, data_dir)
-    return _process["sync"]
+        _process.sync = Sync(store, data_dir)
+    return _process.sync
 
 
 async def main(page) -> None:  # noqa: ANN001 - flet.Page, imported lazily (see run)
@@ -43,7 +59,7 @@ async def main(page) -> None:  # noqa: ANN001 - flet.Page, imported lazily (see 
     from app.ui.lock import LockGate
     from app.ui.shell import App
 
-    data_dir = Path(_process.get("data_dir") or default_data_dir())
+    data_dir = Path(_process.data_dir or default_data_dir())
     await LockGate(page, vault(data_dir),
                    lambda page, store: App(page, store, _sync(store, data_dir))).start()
 
@@ -55,8 +71,8 @@ def run(web: bool = False, port: int = 0, data_dir: str | Path | None = None) ->
         os.environ["FLET_WEB_NO_CDN"] = "true"
     import flet as ft
 
-    _process["data_dir"] = str(data_dir or default_data_dir())
-    vault(_process["data_dir"])
+    _process.data_dir = str(data_dir or default_data_dir())
+    vault(_process.data_dir)
     # loopback only: the web mode serves resident data to a browser on this machine, no further
     from app.ui.theme import ASSETS_DIR
 

@@ -61,7 +61,8 @@ def from_environment(env_file: Path = Path(__file__).parent.parent / ENV_FILE) -
     env = dict(os.environ)
     if env_file.is_file():
         lines = env_file.read_text().splitlines()
-        env.update(line.split("=", 1) for line in lines if "=" in line)
+        pairs = (line.partition("=") for line in lines if "=" in line)
+        env.update((key, value) for key, _, value in pairs)
     if env.get(ENV) == "1":
         run(Path(default_data_dir()) / "selftest", env.get(f"{ENV}_SERVER") or None,
             env.get(f"{ENV}_CODE") or None)

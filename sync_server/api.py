@@ -185,7 +185,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     body = read_json(req)
     if not isinstance(body, dict):
         raise bad_request("The body must be a JSON object.")
-    code, device, label = body.get("code"), body.get("device"), body.get("label") or ""
+    code, device, label = body.get("code"), body.get("device", ""), body.get("label") or ""
     if not isinstance(code, str) or not code or len(code) > 64:
         raise bad_request("'code' must be the enrollment code, a string.")
     storage = policy.storage_class(body.get("storage"))
@@ -362,7 +362,7 @@ def admin_teams(store: ServerStore, req: Request) -> Answer:
 
 def admin_add_team(store: ServerStore, req: Request) -> Answer:
     _require_admin(req)
-    name = _object(req).get("name")
+    name = _object(req).get("name", "")
     return {"id": store.add_team(name, _actor(req)), "name": name.strip()}
 
 
@@ -376,7 +376,7 @@ def admin_add_worker(store: ServerStore, req: Request) -> Answer:
     role, email = body.get("role"), body.get("email")
     if not isinstance(role, str) or (email is not None and not isinstance(email, str)):
         raise bad_request("'role' must be a role and 'email' text.")
-    worker = store.add_worker(body.get("name"), role, teams, email=email or None,
+    worker = store.add_worker(body.get("name", ""), role, teams, email=email or None,
                               actor=_actor(req))
     return {"id": worker}
 

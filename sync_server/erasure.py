@@ -90,12 +90,12 @@ class Graph:
                     out[(node.kind, node.id)] = node
         for person in {p for node in list(out.values())
                        for p in _refs(node, ("person_id",), ("person_ids",))}:
-            found = self.nodes.get(("network_person", person))
-            if (found is not None and found.team == team
-                    and found.values.get("key_figure") is not True
+            person_node = self.nodes.get(("network_person", person))
+            if (person_node is not None and person_node.team == team
+                    and person_node.values.get("key_figure") is not True
                     and all((n.kind, n.id) in out for n in self.person_refs[person]
                             if n.team == team)):
-                out[("network_person", person)] = found
+                out[("network_person", person)] = person_node
         return list(out.values())
 
 

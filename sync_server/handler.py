@@ -9,13 +9,14 @@ accepts it and the body is over 1 KB. Nothing a client sends can produce a 500: 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import sqlite3
 import time
 import zlib
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl
 
 from sync_server import api, framing, policy, timeouts
@@ -53,13 +54,14 @@ class Handler(BaseHTTPRequestHandler):
     body_timeout = timeouts.BODY_S
     server_version = "Wijkweb"
     sys_version = ""
-    rfile: timeouts.DeadlineReader  # type: ignore[assignment]
+    rfile: timeouts.DeadlineReader  # type: ignore[assignment]  # setup() wraps the base's reader
     _length: int | None = 0
     """The body's framing, decided by ``framing.body_length``: its length, None for chunked."""
 
     def setup(self) -> None:
         super().setup()
-        self.rfile = timeouts.DeadlineReader(self.rfile, self.connection)
+        # until here rfile is the socket's makefile("rb") of StreamRequestHandler.setup
+        self.rfile = timeouts.DeadlineReader(cast(io.BufferedReader, self.rfile), self.connection)
 
     def handle_one_request(self) -> None:
         """Wait (idle) for a request's first byte, then give its head ``head_timeout``."""
@@ -143,14 +145,14 @@ class Handler(BaseHTTPRequestHandler):
             status = self._refuse(ApiError(408, "request_timeout",
                                            "The body came in too slowly."))
         except Exception as exc:
-            err = _storage_trouble(exc)
-            if err is None:
+            trouble = _storage_trouble(exc)
+            if trouble is None:
                 log.exception("internal error on %s %s", self.command, _printable(path))
-                err = ApiError(500, "internal", "The server failed. Try again.")
+                trouble = ApiError(500, "internal", "The server failed. Try again.")
             else:
                 log.warning("storage unavailable on %s %s: %s", self.command, _printable(path),
                             exc)
-            status = self._refuse(err)
+            status = self._refuse(trouble)
         finally:
             self.server.leave(bool(slot))
             self._log(status, started, device)

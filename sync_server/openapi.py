@@ -246,7 +246,7 @@ SCHEMAS: dict[str, Any] = {
                  "properties": {"recorded": {"type": "boolean", "enum": [True]}}},
 }
 
-_SECURE = [{"bearer": []}]
+_SECURE: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _op(summary: str, description: str, response: str, errors: dict[str, Any],

@@ -185,8 +185,9 @@ class PgBackend:
                 listening = not listening
                 conn.execute(f"LISTEN {CHANNEL}" if listening else f"UNLISTEN {CHANNEL}")
                 if listening:  # what committed before LISTEN took effect
-                    found = conn.execute("SELECT value FROM meta WHERE key = 'version'")
-                    on_version(int(found.fetchone()[0]))
+                    found = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+                    assert found is not None  # the store writes the row when it first opens
+                    on_version(int(found[0]))
             if listening:
                 for note in conn.notifies(timeout=0.5):
                     on_version(int(note.payload))

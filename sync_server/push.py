@@ -114,13 +114,13 @@ def load_scopes(db: sqlite3.Connection, items: Iterable[Item]) -> Scopes:
                 if kind == "worker":
                     workers.append(row_id)
     for start in range(0, len(workers), _CHUNK):
-        chunk = workers[start:start + _CHUNK]
+        some = workers[start:start + _CHUNK]
         member: dict[str, set[str]] = {}
         for worker, team in db.execute(
                 f"SELECT worker, team FROM worker_teams WHERE worker IN "
-                f"({','.join('?' * len(chunk))})", chunk):
+                f"({','.join('?' * len(some))})", some):
             member.setdefault(worker, set()).add(team)
-        out.update({w: frozenset(member.get(w, ())) for w in chunk})
+        out.update({w: frozenset(member.get(w, ())) for w in some})
     return out
 
 

@@ -21,7 +21,7 @@ from sync_server.schema import SCHEMA_VERSION
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; the operator must stop the server first
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None: the platform has no fcntl
 
 
 class DatabaseInUse(RuntimeError):

@@ -112,6 +112,7 @@ class SyncServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET/AF_INET6 server's address: (host text, port)
         return f"{'https' if self._ssl else 'http'}://{host}:{port}"
 
     # ------------------------------------------------------------------ request accounting
@@ -169,7 +170,7 @@ class SyncServer(ThreadingHTTPServer):
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
-            super().process_request_thread(request, client_address)  # type: ignore[misc]
+            super().process_request_thread(request, client_address)
         finally:
             self._forget(client_address[0])
 

@@ -31,6 +31,7 @@ from sync_server import audit, auth, erasure, feed, push
 from sync_server.audit import CLI, Actor
 from sync_server.backend import open_backend
 from sync_server.errors import ApiError, bad_request, not_found, unavailable
+from sync_server.push import Current
 from sync_server.validate import Batch
 from wijkweb_protocol import KINDS, Clock, merge, retention
 
@@ -64,7 +65,7 @@ class Page(NamedTuple):
 class PageInfo(NamedTuple):
     """A page that was streamed (``ServerStore.pull_into``): how many rows, and what follows."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # the field shadows tuple.count; nothing calls that
     cursor: str
     more: bool
     version: int
@@ -792,7 +793,7 @@ class ServerStore:
         self.scrub()
 
     def _purge_rows(self, db: sqlite3.Connection,
-                    rows: Sequence[tuple[str, str, push.Current]], actor: Actor) -> None:
+                    rows: Sequence[tuple[str, str, Current]], actor: Actor) -> None:
         """Purge ``rows`` (kind, id, current) in the running write transaction, in one commit
         version, and audit each. ``secure_delete`` zeroes the dropped bytes in the file."""
         version = self._next_version(db) if any(not cur.purged for *_, cur in rows) else 0

@@ -35,7 +35,7 @@ class DeadlineReader:
     timeouts). While ``head`` is a list, the lines read are kept in it (strict framing checks
     need the raw head: bare LF, folded lines)."""
 
-    def __init__(self, raw: io.BufferedIOBase, sock: socket.socket):
+    def __init__(self, raw: io.BufferedReader, sock: socket.socket):
         self._raw = raw
         self._sock = sock
         self.deadline: float | None = None

@@ -28,7 +28,7 @@ def _unencodable(o: Any) -> Any:
     raise TypeError(f"{type(o).__name__} is not JSON")
 
 
-_make_encoder = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_make_encoder = json.encoder.c_make_encoder  # type: ignore[attr-defined]  # private; not in typeshed
 if _make_encoder is not None:
     # json's own C encoder, made once: ``JSONEncoder.encode`` builds one per call, a third of
     # the cost of encoding a change's fields. Same output; no cycle check (parsed JSON has none).

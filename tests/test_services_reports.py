@@ -189,7 +189,7 @@ def test_pdf_scores_use_decimal_commas_and_a_drawn_arrow(seeded):
 def test_a_long_table_repeats_its_header_on_every_page():
     doc = reports._Pdf("Test")
     doc.add_page()
-    doc.table(["Kolom een", "Kolom twee"], [(f"regel {i}", change(1.26, 2.5))
+    doc.paged_table(["Kolom een", "Kolom twee"], [(f"regel {i}", change(1.26, 2.5))
                                             for i in range(150)], [60, 60])
     text = pdf_text(bytes(doc.output()))
     assert doc.pages_count >= 3

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from wijkweb_protocol.errors import ProtocolError
 from wijkweb_protocol.limits import MAX_LIST, MAX_TEXT, is_text
@@ -101,7 +101,7 @@ _DATETIME_RE = re.compile(
     r"(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
-def is_uuid(text: Any) -> bool:
+def is_uuid(text: Any) -> TypeGuard[str]:
     if not isinstance(text, str) or len(text) != 36:
         return False
     try:

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+_Date = date  # for the fields after a field named ``date``, which hides the type in its class
+
 
 def _list() -> list[str]:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
@@ -110,7 +112,7 @@ class Activation(Synced, table=True):
     request: str = ""
     date: date
     outcome: str = "agreed"
-    outcome_date: date | None = None
+    outcome_date: _Date | None = None
     worker_id: str | None = None
 
 
@@ -190,11 +192,11 @@ MODELS: dict[str, type[Synced]] = {
 
 def defaults(kind: str) -> dict[str, object]:
     """The default value of every optional field of ``kind`` (what a new row starts with)."""
-    out = {}
+    out: dict[str, object] = {}
     for name, info in MODELS[kind].model_fields.items():
         if name in Synced.model_fields or info.is_required():
             continue
-        out[name] = info.default_factory() if info.default_factory else info.default
+        out[name] = info.get_default(call_default_factory=True)
     return out
 
 

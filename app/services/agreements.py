@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from app.domain import vocab
-from app.domain.models import Agreement
+from app.domain.models import Agreement, NetworkPerson, Resident
 from app.services import reads
 from app.services.context import Context
 from app.services.forms import Errors, check, optional_date, require_text
@@ -34,6 +35,12 @@ def rows(store: Store, ctx: Context, which: str = "mine", resident_id: str | Non
     return describe(store, found, today)
 
 
+def _name(rows: Mapping[str, Resident] | Mapping[str, NetworkPerson], row_id: str | None) -> str:
+    """The name of ``row_id`` among ``rows``; empty for none or one not (or no longer) there."""
+    row = rows.get(row_id) if row_id else None
+    return row.name if row is not None else ""
+
+
 def describe(store: Store, found, today: date) -> list[AgreementRow]:  # noqa: ANN001
     """Agreements with the names of owner and resident, fetched in two queries."""
     residents = reads.residents_by_id(store, [a.resident_id for a in found if a.resident_id] +
@@ -45,12 +52,12 @@ def describe(store: Store, found, today: date) -> list[AgreementRow]:  # noqa: A
     out = []
     for a in found:
         if a.owner_kind == "resident":
-            owner = residents.get(a.owner_id).name if a.owner_id in residents else ""
+            owner = _name(residents, a.owner_id)
         elif a.owner_kind == "network_person":
-            owner = people.get(a.owner_id).name if a.owner_id in people else ""
+            owner = _name(people, a.owner_id)
         else:
             owner = workers.get(a.owner_id or "", "")
-        resident = residents.get(a.resident_id).name if a.resident_id in residents else ""
+        resident = _name(residents, a.resident_id)
         out.append(AgreementRow(a, owner, resident,
                                 a.due is not None and a.due < today and a.status == "open",
                                 a.due == today and a.status == "open"))

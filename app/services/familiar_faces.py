@@ -82,9 +82,9 @@ def read(store: Store) -> History:
             select(Resident).where(~col(Resident.deleted))).all() if r.household_id}
         contacts = s.exec(select(Contact.at, Contact.resident_ids).where(
             ~col(Contact.deleted))).all()
-        scores = s.exec(select(OutcomeScore.resident_id, OutcomeScore.date).where(
+        scores = s.exec(select(OutcomeScore.resident_id, col(OutcomeScore.date)).where(
             ~col(OutcomeScore.deleted))).all()
-        acts = s.exec(select(Activation.resident_id, Activation.date).where(
+        acts = s.exec(select(Activation.resident_id, col(Activation.date)).where(
             ~col(Activation.deleted))).all()
         handovers = s.exec(select(Handover).where(~col(Handover.deleted))).all()
     known: dict[str, date] = {}
@@ -97,9 +97,9 @@ def read(store: Store) -> History:
         for hh in {household_of[r] for r in resident_ids if r in household_of}:
             seen[hh].append(_day(at))
     for rid, day in [*scores, *acts]:
-        hh = household_of.get(rid)
-        if hh in known:
-            known[hh] = min(known[hh], day)
+        home = household_of.get(rid)
+        if home is not None and home in known:
+            known[home] = min(known[home], day)
     for hh, days in seen.items():
         days.sort()
         if hh in known:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlmodel import col, func, select
 
 from app.domain.models import (
@@ -58,9 +58,9 @@ class Result:
 def _open_agreements(s, worker_id: str) -> list[Agreement]:  # noqa: ANN001 - a Session
     return list(s.exec(select(Agreement).where(
         ~col(Agreement.deleted), Agreement.status == "open",
-        or_(Agreement.worker_id == worker_id,
-            (Agreement.owner_kind == "worker") & (Agreement.owner_id == worker_id)))
-        .order_by(Agreement.due, Agreement.id)).all())
+        or_(col(Agreement.worker_id) == worker_id,
+            and_(col(Agreement.owner_kind) == "worker", col(Agreement.owner_id) == worker_id)))
+        .order_by(col(Agreement.due), Agreement.id)).all())
 
 
 def plan(store: Store, worker_id: str) -> Plan:
@@ -193,7 +193,7 @@ def summary(store: Store, household_id: str, contacts: int = 3) -> Summary | Non
             .order_by(NetworkPerson.name)).all()
         agreements = s.exec(select(Agreement).where(
             ~col(Agreement.deleted), Agreement.status == "open",
-            col(Agreement.resident_id).in_(ids)).order_by(Agreement.due, Agreement.id)).all()
+            col(Agreement.resident_id).in_(ids)).order_by(col(Agreement.due), Agreement.id)).all()
         acts = s.exec(select(Activation).where(
             ~col(Activation.deleted), col(Activation.resident_id).in_(ids),
             col(Activation.outcome).in_(["happened", "held"]))

@@ -82,7 +82,8 @@ def layout(ties: Sequence[tuple[Tie, NetworkPerson]], width: float, height: floa
     radius = max(half - NODE_RADIUS - 4, NODE_RADIUS * 2)
     kinds = vocab.TIE_KINDS
     span = 2 * math.pi / len(kinds)
-    sectors, nodes = [], []
+    sectors: list[Sector] = []
+    nodes: list[Node] = []
     for i, kind in enumerate(kinds):
         start = i * span
         lx, ly = _point(cx, cy, half - LABEL_HALF_HEIGHT - 2, start + span / 2)
@@ -211,6 +212,7 @@ def save_tie(store: Store, ctx: Context, resident_id: str | None, person_id: str
     if tie_id:
         store.update("tie", tie_id, values)
         return tie_id, {}
+    assert resident_id and person_id  # a new tie without them is refused above
     existing = [t for t, _ in store.ties(resident_id) if t.person_id == person_id]
     if existing:  # one tie per pair: adding again from the other side edits the same spoke
         store.update("tie", existing[0].id, values)

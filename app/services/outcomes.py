@@ -80,7 +80,7 @@ def compute(store: Store, period: Period, personal: bool = True) -> Outcomes:
     with store.session() as s:
         scores = s.exec(select(OutcomeScore).where(
             ~col(OutcomeScore.deleted), OutcomeScore.date <= period.end)
-            .order_by(OutcomeScore.date, OutcomeScore.id)).all()
+            .order_by(col(OutcomeScore.date), OutcomeScore.id)).all()
         acts = s.exec(select(Activation).where(
             ~col(Activation.deleted), Activation.date >= period.start,
             Activation.date <= period.end)).all()

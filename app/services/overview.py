@@ -20,13 +20,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime
+from sqlalchemy.orm import QueryableAttribute
 from sqlmodel import Session, col, select
 
 from app.domain import vocab
-from app.domain.models import Activation, Agreement, Contact, Initiative, OutcomeScore, Signal
+from app.domain.models import (
+    Activation,
+    Agreement,
+    Contact,
+    Initiative,
+    OutcomeScore,
+    Signal,
+    Synced,
+)
 from app.services.forms import Errors, Invalid, parse_date
 from app.store import Store
 
@@ -143,10 +152,14 @@ def _day(value: datetime) -> date:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
-def in_period(s: Session, model: type, when: Any, period: Period, *where: Any) -> Sequence[Any]:
+RowT = TypeVar("RowT", bound=Synced)
+
+
+def in_period(s: Session, model: type[RowT], when: Any, period: Period,
+              *where: Any) -> Sequence[RowT]:
     """Live rows of ``model`` whose ``when`` (a date or a datetime column) falls in ``period``,
     oldest first."""
-    column = col(when)
+    column: QueryableAttribute[Any] = when  # one of model's columns, e.g. Contact.at
     if isinstance(getattr(column.type, "impl", column.type), DateTime):
         lo, hi = period.bounds
         inside = (column >= lo) & (column < hi)
@@ -211,11 +224,11 @@ def compute(store: Store, period: Period, today: date | None = None) -> Overview
         outcomes.setdefault(a.outcome, Figure(a.outcome, "activation")).ids.append(a.id)
 
     by_owner = {k: _figures(AGREEMENT_STATES, "agreement") for k in vocab.OWNER_KINDS}
-    for a in agreements:
-        state = ("kept" if a.status == "done" else
-                 "overdue" if a.due is not None and a.due < today else "open")
-        by_owner.setdefault(a.owner_kind, _figures(AGREEMENT_STATES, "agreement"))
-        by_owner[a.owner_kind][state].ids.append(a.id)
+    for g in agreements:
+        state = ("kept" if g.status == "done" else
+                 "overdue" if g.due is not None and g.due < today else "open")
+        by_owner.setdefault(g.owner_kind, _figures(AGREEMENT_STATES, "agreement"))
+        by_owner[g.owner_kind][state].ids.append(g.id)
 
     middle = period.middle
     streets: dict[str, StreetSignals] = {}

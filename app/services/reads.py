@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlmodel import col, func, select
 
@@ -26,7 +26,16 @@ from app.domain.models import (
 )
 from app.store import Store
 
-Row = TypeVar("Row", Resident, NetworkPerson)
+
+class _Named(Protocol):
+    """A table whose rows have a name people know them by."""
+
+    id: str
+    name: str
+    deleted: bool
+
+
+Row = TypeVar("Row", bound=_Named)
 
 
 def recent_streets(store: Store, worker_id: str | None, limit: int = 6,
@@ -91,7 +100,8 @@ def names_by_id(store: Store, ids: Iterable[str]) -> dict[str, str]:
     (for showing a reference field as people know it, not as a UUID)."""
     wanted = list(set(ids))
     names: dict[str, str] = {}
-    for model in (Worker, Resident, NetworkPerson, Household, Area, Team):
+    models: tuple[type[_Named], ...] = (Worker, Resident, NetworkPerson, Household, Area, Team)
+    for model in models:
         names.update({i: r.name for i, r in _by_id(store, model, wanted).items()})
     return names
 
@@ -108,7 +118,7 @@ def scores(store: Store, resident_id: str) -> Sequence[OutcomeScore]:
     with store.session() as s:
         return s.exec(select(OutcomeScore).where(
             ~col(OutcomeScore.deleted), OutcomeScore.resident_id == resident_id)
-            .order_by(OutcomeScore.date, OutcomeScore.id)).all()
+            .order_by(col(OutcomeScore.date), OutcomeScore.id)).all()
 
 
 def activations(store: Store, resident_id: str | None = None) -> Sequence[Activation]:

@@ -143,8 +143,8 @@ class _Pdf(FPDF):
             self.cell(width, 4, _latin(label), align="C")
         self.set_xy(self.l_margin, y0 + height + 7)
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
-              widths: Sequence[float]) -> None:
+    def paged_table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
+                    widths: Sequence[float]) -> None:
         """Rows under a header that is repeated at the top of every page the table runs on."""
         self._table_header(header, widths)
         for row in rows:
@@ -208,7 +208,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
 
     doc.h2(t("report.key_figures"))
     agreements = [f for figures in ov.agreements.values() for f in figures]
-    doc.table([t("report.figure"), t("report.count")], [
+    doc.paged_table([t("report.figure"), t("report.count")], [
         (t("overview.contacts"), ov.contacts.value),
         (t("overview.anonymous"), ov.anonymous.value),
         (t("overview.anonymous_people"), ov.anonymous.extra),
@@ -228,7 +228,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
     doc.h2(t("overview.activations"))
     doc.bars([(vocab("outcome", f.key), f.value) for f in ov.activations])
     doc.h2(t("overview.agreements"))
-    doc.table([t("overview.owner"), *(t(f"agreement_state.{s}") for s in
+    doc.paged_table([t("overview.owner"), *(t(f"agreement_state.{s}") for s in
                                      overview_service.AGREEMENT_STATES)],
               [(vocab("team_owner", kind), *(f.value for f in figures))
                for kind, figures in ov.agreements.items()], [55, 35, 35, 35])
@@ -249,7 +249,7 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
 
     doc.h2(t("outcomes.title"))
     doc.para(t("outcomes.explain"), 9)
-    doc.table([t("outcomes.domain"), t("outcomes.residents"), t("outcomes.improved"),
+    doc.paged_table([t("outcomes.domain"), t("outcomes.residents"), t("outcomes.improved"),
                t("outcomes.same"), t("outcomes.worse"), t("outcomes.first_latest")],
               [(vocab("zrm", d.domain), d.residents, d.improved, d.same, d.worse,
                 change(d.first_avg, d.latest_avg) if d.residents else "-")
@@ -263,13 +263,13 @@ def pdf(store: Store, period: Period, include_personal: bool = False,
         overdue = [i for f in agreements if f.key == "overdue" for i in f.ids]
         with store.session() as s:
             rows = s.exec(select(Agreement).where(col(Agreement.id).in_(overdue))
-                          .order_by(Agreement.due)).all() if overdue else []
+                          .order_by(col(Agreement.due))).all() if overdue else []
             names = {r.id: r.name for r in s.exec(select(Resident))}
-        doc.table([t("report.due"), t("report.resident"), t("report.what")],
+        doc.paged_table([t("report.due"), t("report.resident"), t("report.what")],
                   [(f"{a.due:%d-%m-%Y}" if a.due else "", names.get(a.resident_id or "", ""),
                     a.what) for a in rows], [25, 55, 100])
         doc.h2(t("report.outcomes_by_name"))
-        doc.table([t("report.resident"), t("outcomes.domains"), t("outcomes.first_latest")],
+        doc.paged_table([t("report.resident"), t("outcomes.domains"), t("outcomes.first_latest")],
                   [(r.name, r.domains, change(r.first_avg, r.latest_avg))
                    for r in out.residents], [80, 30, 50])
     return bytes(doc.output())

@@ -201,9 +201,9 @@ def export(store: Store, period: Period, out_dir: Path | None = None) -> ReviewE
             tables["activations"].append([
                 n, _month(a.date), a.outcome, len(a.person_ids),
                 sum(p in keys for p in a.person_ids), roles.get(a.worker_id or "", ""), *who])
-    for n, a in enumerate(agreements, 1):
-        if (who := person(a.resident_id)) is not None:
-            tables["agreements"].append([n, _month(a.due), a.status, a.owner_kind, *who])
+    for n, g in enumerate(agreements, 1):
+        if (who := person(g.resident_id)) is not None:
+            tables["agreements"].append([n, _month(g.due), g.status, g.owner_kind, *who])
     for o in scores:
         if (who := person(o.resident_id)) is not None:
             tables["outcome_scores"].append([_month(o.date), o.domain, o.score, *who])

@@ -27,8 +27,8 @@ class Doc(Protocol):
 
     def para(self, text: str, size: int = 10) -> None: ...
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
-              widths: Sequence[float]) -> None: ...
+    def paged_table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
+                    widths: Sequence[float]) -> None: ...
 
 
 def _state(alarm: street_alarms.StreetAlarm) -> str:
@@ -47,21 +47,21 @@ def pdf_sections(doc: Doc, store: Store, period: Period) -> None:
     doc.para(t("works.not_cause"), 9)
     for i in range(1, 5):
         doc.para(t(f"works.method_{i}"), 8)
-    doc.table([t("works.practice"), t("works.n_sides"), t("works.difference")],
+    doc.paged_table([t("works.practice"), t("works.n_sides"), t("works.difference")],
               [(vocab("practice", r.practice), f"{r.overall.n_with} / {r.overall.n_without}",
                 what_works.estimate_text(r.overall)) for r in works.results], [75, 30, 75])
 
     alarms = [a for a in street_alarms.compute(store, period.end) if a.level > 0]
     doc.h2(t("streets.title"))
     doc.para(t("streets.explain"), 8)
-    doc.table([t("report.street"), t("report.state"), t("report.recent"), t("report.normal"),
+    doc.paged_table([t("report.street"), t("report.state"), t("report.recent"), t("report.normal"),
                t("report.test")],
               [(a.street, _state(a), decimal(a.recent), decimal(a.detector.baseline),
                 decimal(a.level)) for a in alarms[:20]], [50, 25, 35, 35, 30])
 
     faces = familiar_faces.compute(store, today=period.end)
     doc.h2(t("faces.title"))
-    doc.table([t("faces.quarter"), t("faces.long"), t("faces.handovers"),
+    doc.paged_table([t("faces.quarter"), t("faces.long"), t("faces.handovers"),
                t("faces.out_of_sight", weeks=faces.now.weeks)],
               [(f"{f.day:%d-%m-%Y}",
                 _cell(None if f.long_share is None else f"{f.long_share:.0%}"),
@@ -71,7 +71,7 @@ def pdf_sections(doc: Doc, store: Store, period: Period) -> None:
     doc.h2(t("quarterly.title"))
     doc.para(t("quarterly.explain"), 8)
     quarters = quarterly.snapshot(store)
-    doc.table([t("faces.quarter"), *(t(f"quarterly.{c}") for c in QUARTER_COLUMNS)],
+    doc.paged_table([t("faces.quarter"), *(t(f"quarterly.{c}") for c in QUARTER_COLUMNS)],
               [(q.label, *(_cell(q.figures.get(c)) for c in QUARTER_COLUMNS))
                for q in quarters[-12:]], [25, 31, 31, 31, 31, 31])
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.domain.models import (
@@ -99,8 +99,9 @@ class Queries:
         """Open agreements by due date (undated last); ``overdue_only`` keeps those past due."""
         q = select(Agreement).where(~col(Agreement.deleted), Agreement.status == "open")
         if worker_id:
-            q = q.where(or_(Agreement.worker_id == worker_id,
-                            (Agreement.owner_kind == "worker") & (Agreement.owner_id == worker_id)))
+            q = q.where(or_(col(Agreement.worker_id) == worker_id,
+                            and_(col(Agreement.owner_kind) == "worker",
+                                 col(Agreement.owner_id) == worker_id)))
         if resident_id:
             q = q.where(Agreement.resident_id == resident_id)
         if overdue_only:

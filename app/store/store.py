@@ -520,10 +520,12 @@ class Store(Queries):
                 by_kind.setdefault(row["kind"], []).append(row)
             for kind, batch in by_kind.items():
                 changed += self._apply_kind(kind, batch)
-            known = ",".join(sorted(teams)) if teams is not None else None
-            if known is not None and known != self.meta("teams"):
-                self._drop_other_teams(set(teams))  # scans every table: only when teams change
-                self._set_meta("teams", known)
+            if teams is not None:
+                held = set(teams)  # once: ``teams`` may be an iterator
+                known = ",".join(sorted(held))
+                if known != self.meta("teams"):
+                    self._drop_other_teams(held)  # scans every table: only when teams change
+                    self._set_meta("teams", known)
             if cursor is not None:
                 self._set_meta("cursor", cursor)
         if any(row.get("purged") for row in rows):
@@ -562,7 +564,9 @@ class Store(Queries):
                     merged = merge_items(st[4].get(name), _as_items(reg[0]))
                     if merged != st[4].get(name):
                         st[4][name] = merged
-                        values[name] = conv[name](present(merged))  # type: ignore[misc]
+                        to_db = conv[name]
+                        assert to_db is not None  # a list field is stored as JSON text
+                        values[name] = to_db(present(merged))
                         changed.add(row_id)
                     if have is None or stamp > have:
                         stamps[name] = stamp
@@ -706,9 +710,9 @@ class Store(Queries):
     def _meta_default(self, key: str, make: Any) -> str:
         value = self.meta(key)
         if value is None:
-            value = make()
-            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, make()))
             value = self.meta(key)
+            assert value is not None  # written just now, or by whoever was first
         return value
 
     def all_rows(self, kind: str) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.services import context
 from app.store import Store
 from wijkweb_protocol import EXPORTS
 
@@ -22,7 +21,7 @@ def queue(store: Store, what: str, count: int) -> None:
     PDF report counts 0: it holds figures, not records)."""
     if what not in EXPORTS:
         raise ValueError(f"unknown export kind {what!r}")
-    team = context.current(store).team_id
+    team = store.meta("team_id")  # the device's team, written at enrollment (client.enroll)
     if not team:
         return  # a device that never joined a team has no server to tell
     with store.transaction():

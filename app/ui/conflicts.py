@@ -79,7 +79,7 @@ class ConflictsScreen(OnlineScreen):
     def _card(self, row: service.ConflictRow) -> ft.Control:
         title = row.label or t(f"kind.{row.kind}")
         value = lambda v: field_text.text(row.kind, row.field, v, self.names)  # noqa: E731
-        lines = [
+        lines: list[ft.Control] = [
             heading(title, 16),
             muted(t("conflicts.field", kind=t(f"kind.{row.kind}"),
                     field=field_text.label(row.field), when=show_when(row.at))),

@@ -31,6 +31,8 @@ def last_sync(device: service.DeviceRow) -> str:
 class DevicesScreen(OnlineScreen):
     title_key = "devices.title"
     explain_key = "devices.explain"
+    code_dialog: ft.AlertDialog  # the open dialogs, set when they are shown
+    confirm_dialog: ft.AlertDialog
 
     def __init__(self, app: App):
         super().__init__(app)

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 KIND_COLOURS = {"family": ft.Colors.DEEP_ORANGE_400, "friend": ft.Colors.BLUE_400,
                 "neighbour": ft.Colors.GREEN_600, "professional": ft.Colors.PURPLE_400,
                 "organisation": ft.Colors.BROWN_400}
-LINE = {"strong": (ft.Colors.BLACK_87, 3.0, None), "weak": (ft.Colors.GREY_500, 1.5, [6, 6]),
-        "strained": (ft.Colors.RED_700, 2.5, [10, 6])}
+LINE: dict[str, tuple[str, float, list[int | float] | None]] = {
+    "strong": (ft.Colors.BLACK_87, 3.0, None), "weak": (ft.Colors.GREY_500, 1.5, [6, 6]),
+    "strained": (ft.Colors.RED_700, 2.5, [10, 6])}
 
 
 def shapes(lay: service.Layout, resident_name: str) -> list[cv.Shape]:

@@ -82,7 +82,7 @@ class FamiliarFacesCard(ft.Column):
             self._tile(t("faces.all"), str(len(now.households)), t("faces.all_detail"),
                        now.households, tenure)]
         trend = ft.DataTable(
-            columns=[ft.DataColumn(ft.Text(h), numeric=i > 0) for i, h in enumerate(
+            columns=[ft.DataColumn(label=ft.Text(h), numeric=i > 0) for i, h in enumerate(
                 [t("faces.quarter"), t("faces.long"), t("faces.handovers"),
                  t("faces.out_of_sight", weeks=now.weeks)])],
             rows=[ft.DataRow(cells=[ft.DataCell(ft.Text(c)) for c in (

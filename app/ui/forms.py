@@ -15,7 +15,7 @@ from app.ui.widgets import refresh, set_error_text, show_error
 if TYPE_CHECKING:
     from app.ui.shell import App
 
-ErrorSlots = Iterable[tuple[ft.Control, str | tuple[str, ...]]]
+ErrorSlots = Iterable[tuple[ft.FormFieldControl | ft.Text, str | tuple[str, ...]]]
 """(control, error key(s)): a text field (its own error slot) or an ``error_text`` under chips,
 with the service's error key it shows; of several keys, the first that has an error."""
 

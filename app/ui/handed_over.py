@@ -53,7 +53,8 @@ class HandedOverScreen:
             await self.app.saved()
             await self.load()
 
-        buttons = [secondary_button(t("handed_over.seen"), seen, icon=ft.Icons.DONE)]
+        buttons: list[ft.Control] = [
+            secondary_button(t("handed_over.seen"), seen, icon=ft.Icons.DONE)]
         if first:
             buttons.insert(0, secondary_button(
                 t("handed_over.open"), lambda _e: self.app.go(f"resident/{first}"),

@@ -38,7 +38,9 @@ class HandoverScreen:
         self.overrides: dict[str, ft.Dropdown] = {}
 
     def build(self) -> ft.Control:
-        label = lambda wid: self.names.get(wid, wid)  # noqa: E731
+        def label(wid: str) -> str:
+            return self.names.get(wid, wid)
+
         self.source = Choice("worker", [], on_change=self._source_changed, label=label)
         self.target = Choice("worker", [], label=label)
         self.target_error = error_text()

@@ -166,13 +166,13 @@ class LockGate:
             await self.app.show(self.app.route)
             await self.app.refresh_badge()
         if self._watch is None or self._watch.done():
-            self._watch = asyncio.create_task(self._idle_watch())
+            self._watch = asyncio.create_task(self._idle_watch(self.app))
 
-    async def _idle_watch(self) -> None:
+    async def _idle_watch(self, app: App) -> None:
         """Lock when the idle time has passed since the last use (checked at least every 5 s)."""
         while not self.locked:
             try:
-                minutes = await asyncio.to_thread(idle_minutes, self.app.store)
+                minutes = await asyncio.to_thread(idle_minutes, app.store)
             except Exception:  # the store closed with the process: nothing left to guard
                 log.debug("idle watch stopped", exc_info=True)
                 return
@@ -191,7 +191,7 @@ class LockView(ft.Container):
 
     def __init__(self, set_up: bool, on_submit: Callable[[str, str | None], Any]):
         self.set_up, self.on_submit = set_up, on_submit
-        kw = {"password": True, "can_reveal_password": True,
+        kw: dict[str, Any] = {"password": True, "can_reveal_password": True,
               "keyboard_type": ft.KeyboardType.NUMBER, "on_submit": self._submit}
         self.pin = field(t("lock.pin"), **kw)
         self.again = field(t("lock.pin_again"), visible=not set_up, **kw)

@@ -31,7 +31,7 @@ FIRST, LATEST = ft.Colors.BLUE_GREY_300, ft.Colors.TEAL_500
 
 def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> ft.DataTable:
     return ft.DataTable(
-        columns=[ft.DataColumn(ft.Text(h), numeric=i >= numeric_from)
+        columns=[ft.DataColumn(label=ft.Text(h), numeric=i >= numeric_from)
                  for i, h in enumerate(header)],
         rows=[ft.DataRow(cells=[ft.DataCell(ft.Text(c)) for c in row]) for row in rows],
         column_spacing=24, data_row_min_height=36, data_row_max_height=40,

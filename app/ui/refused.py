@@ -44,7 +44,7 @@ class RefusedScreen:
         ]
         if row.at:
             lines.append(muted(t("refused.when", when=when(row.at))))
-        buttons = []
+        buttons: list[ft.Control] = []
         if row.route:
             route = row.route
             buttons.append(secondary_button(t("refused.open"), lambda _e: self.app.go(route),
@@ -63,6 +63,7 @@ class RefusedScreen:
 
     def _confirm(self, row: service.Refused) -> None:
         self.app.touch()
+        dialog: ft.AlertDialog
         dialog = ft.AlertDialog(
             modal=True, title=ft.Text(t("refused.discard_title")),
             content=ft.Text(t("refused.discard_text", record=row.record)),

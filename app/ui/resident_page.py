@@ -162,15 +162,16 @@ class ResidentPage:
         p = self.profile
         if p is None or p.household is None:
             return
+        household = p.household
         workers = await self.app.bg(reads.workers, self.app.store)
         names = {w.id: w.name for w in workers}
-        choice = Choice("worker", list(names), [p.household.primary_worker_id],
+        choice = Choice("worker", list(names), [household.primary_worker_id],
                         label=lambda wid: names[wid])
 
         @self.app.guard
         async def save(_e: Any) -> None:
             if choice.value:
-                await self.app.bg(service.set_primary_worker, self.app.store, p.household.id,
+                await self.app.bg(service.set_primary_worker, self.app.store, household.id,
                                   choice.value[0])
                 await self.app.saved()
             self.app.close_dialog(dialog)
@@ -272,6 +273,7 @@ class ResidentPage:
             return lambda _e: self.app.go(route)
 
         def read(_e: Any) -> None:  # an activation: its outcome is set further down this page
+            dialog: ft.AlertDialog
             dialog = ft.AlertDialog(
                 title=ft.Text(title), content=ft.Text(text, selectable=True),
                 actions=[ft.TextButton(content=t("action.close"), height=TOUCH,

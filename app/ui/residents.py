@@ -69,6 +69,7 @@ class ResidentsScreen(ListDetailScreen):
             if await finish_form(self.app, dialog, errors, [
                     (name, "name"), (street, "street"), (year, "birth_year")],
                     "resident.created"):
+                assert rid is not None  # saved without errors
                 await self.list.reload()
                 await self.open(rid)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def make_screen(app: App, name: str, arg: str) -> Screen:
     )
     from app.ui.shell import TEAM_LEAD_ROUTES
 
-    screens = {
+    screens: dict[str, Callable[[], Screen]] = {
         "today": lambda: today.TodayScreen(app),
         "contact": lambda: contact_form.ContactForm(app, resident_id=arg or None),
         "contact_edit": lambda: contact_form.ContactForm(app, contact_id=arg),

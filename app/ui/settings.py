@@ -49,7 +49,7 @@ class SettingsScreen:
         self.language = Choice("language", LANGUAGES, [], on_change=self._language)
         self.idle = Choice("idle", IDLE_CHOICES, [], on_change=self._idle,
                            label=lambda n: t("lock.idle_minutes", n=n))
-        pin = {"password": True, "can_reveal_password": True,
+        pin: dict[str, Any] = {"password": True, "can_reveal_password": True,
                "keyboard_type": ft.KeyboardType.NUMBER}
         self.old_pin = field(t("settings.old_pin"), **pin)
         self.new_pin = field(t("settings.new_pin"), **pin)
@@ -83,7 +83,8 @@ class SettingsScreen:
     @guarded
     async def load(self) -> None:
         store = self.app.store
-        self.server.value = await self.app.bg(store.meta, "server_url") or ""
+        server_url = await self.app.bg(store.meta, "server_url")
+        self.server.value = server_url or ""
         self._show_enrolled()
         self.language.set_value([await self.app.bg(store.meta, "language") or "nl"])
         self.idle.set_value([round(await self.app.bg(idle_minutes, store))])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import flet as ft
@@ -74,7 +74,7 @@ SECTION = {"contact": "today", "contact_edit": "today", "resident": "residents",
 """Which navigation destination stays selected on a screen that is not one itself."""
 
 
-def guarded(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None]]:
+def guarded(fn: Callable[..., Awaitable[R]]) -> Callable[..., Coroutine[Any, Any, R | None]]:
     """An event handler that never takes the app down: the error is logged and shown plainly."""
 
     @functools.wraps(fn)

@@ -61,13 +61,13 @@ class SignalsScreen:
                 controls.append(heading(street, 17))
                 controls += [self._signal(s) for s in items]
         else:
-            for street, items in await self.app.bg(service.initiatives, store):
+            for street, ideas in await self.app.bg(service.initiatives, store):
                 controls.append(heading(street, 17))
                 controls += [ft.ListTile(
                     leading=ft.Icon(ft.Icons.LIGHTBULB_OUTLINE), title=ft.Text(i.title),
                     subtitle=ft.Text(" · ".join(x for x in (t("initiative.by", who=i.carried_by)
                                                             if i.carried_by else "", i.note) if x)))
-                    for i in items]
+                    for i in ideas]
         self.rows.controls = controls or [muted(t("signals.none"), 15)]
         refresh(self.open_only)
         refresh(self.rows)

@@ -33,7 +33,7 @@ def sparkline(alarm: service.StreetAlarm) -> ft.Control:
     """The weekly series as thin bars; the monitored weeks in the state's colour."""
     top = max([*alarm.series, 1.0])
     colour = state(alarm)[1]
-    bars = [ft.Container(width=4, height=max(1.0, SPARK_HEIGHT * v / top),
+    bars: list[ft.Control] = [ft.Container(width=4, height=max(1.0, SPARK_HEIGHT * v / top),
                          bgcolor=colour if i >= service.BASELINE_WEEKS else NORMAL,
                          tooltip=f"{alarm.weeks[i]:%d-%m}: {v:g}")
             for i, v in enumerate(alarm.series)]

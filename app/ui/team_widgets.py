@@ -61,6 +61,7 @@ class PeriodPicker(ft.Column):
     def period(self) -> Period | None:
         """The chosen period; None (with the errors shown) while the typed days are wrong."""
         code = self.choice.first("3m")
+        found: Period | None
         if code != CUSTOM:
             found = Period.last(service.PRESETS[code])
         else:

@@ -71,8 +71,8 @@ class TodayScreen:
             content=ft.Text(t("contact.new"), size=20, weight=ft.FontWeight.W_600),
             icon=ft.Icons.ADD_COMMENT, height=72, expand=True,
             on_click=lambda _e: self.app.go("contact"))
-        contacts = [heading(t("today.contacts")), self.contacts]
-        rest = [heading(t("today.agreements")), self.agreements,
+        contacts: list[ft.Control] = [heading(t("today.contacts")), self.contacts]
+        rest: list[ft.Control] = [heading(t("today.agreements")), self.agreements,
                 heading(t("today.signals")), self.signals]
         if self.app.wide:  # tablet and laptop: today's contacts beside what is due
             body: list[ft.Control] = [ft.Row(

@@ -91,7 +91,7 @@ def date_field(app: App, label: str, value: str = "",
     return box
 
 
-def show_error(ctl: ft.Control, key: str | None) -> None:
+def show_error(ctl: ft.FormFieldControl, key: str | None) -> None:
     """Put the translated error next to the field (or clear it); the typed value stays."""
     ctl.error = t(key) if key else None
 
