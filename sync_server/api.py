@@ -222,7 +222,7 @@ def pull(store: ServerStore, req: Request) -> Answer:
     deadline = time.monotonic() + (wait if teams else 0)  # in no team: nothing will come
     out = feed.PageWriter(req.gzip, GZIP_MIN)
     page = store.pull_into(teams, cursor, limit, out.row)
-    while not page.count and not store.closing and (left := deadline - time.monotonic()) > 0:
+    while not page.row_count and not store.closing and (left := deadline - time.monotonic()) > 0:
         with req.park():
             changed = store.wait_for_change(page.version, left)
         if store.closing:
