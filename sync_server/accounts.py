@@ -17,7 +17,7 @@ from sync_server import audit, auth, push
 from sync_server.audit import CLI, Actor
 from sync_server.backend import Connection
 from sync_server.core import StoreCore
-from sync_server.errors import ApiError, bad_request, not_found
+from sync_server.errors import Refusal, bad_request, not_found
 from wijkweb_protocol import merge
 
 log = logging.getLogger("wijkweb.server")
@@ -45,9 +45,9 @@ def _name(value: Any, what: str = "name") -> str:
     return value.strip()
 
 
-def _administrator_in_team() -> ApiError:
-    return ApiError(409, "administrator_in_team", "An administrator holds no resident data, so "
-                    "it cannot be a member of a team. Use a worker of the team instead.")
+def _administrator_in_team() -> Refusal:
+    return Refusal("An administrator holds no resident data, so it cannot be a member of a "
+                   "team. Use a worker of the team instead.", code="administrator_in_team")
 
 
 def _utf8(text: str) -> bool:
@@ -215,13 +215,12 @@ class Accounts(StoreCore):
             found = db.execute("SELECT worker, expires_at, used_at FROM enrollments "
                                "WHERE code_hash = ?", (auth.code_digest(code),)).fetchone()
             if found is None or found[2] is not None or found[1] <= self._wall() / 1000:
-                raise ApiError(401, "enrollment_invalid",
-                               "This enrollment code is unknown, used or expired. Ask your "
-                               "team lead for a new one.")
+                raise Refusal("This enrollment code is unknown, used or expired. Ask your "
+                              "team lead for a new one.", code="enrollment_invalid")
             worker = found[0]
             taken = db.execute("SELECT 1 FROM devices WHERE id = ?", (device,)).fetchone()
             if taken or auth.reserved_device_id(device):
-                raise ApiError(409, "device_exists", "A device with this id is already enrolled.")
+                raise Refusal("A device with this id is already enrolled.", code="device_exists")
             now = self.now_iso()
             db.execute("INSERT INTO devices (id, worker, token_hash, label, created_at, "
                        "last_seen) VALUES (?, ?, ?, ?, ?, ?)",

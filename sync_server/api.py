@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 
 from sync_server import auth, feed, nesting, openapi, policy, refusals
 from sync_server.audit import Actor
-from sync_server.errors import ApiError, bad_request, not_found
+from sync_server.errors import Refusal, bad_request, not_found
+from sync_server.http_errors import ApiError
 from sync_server.ratelimit import RateLimits
 from sync_server.store import Device, ServerStore
 from sync_server.validate import parse_push
@@ -194,7 +195,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     try:
         policy.check_enrollment(store, code, storage)
         enrolled = store.enroll(code, device, label)
-    except ApiError as err:
+    except Refusal as err:
         if err.code == "enrollment_invalid":
             req.limits.enroll.fail(keys)
         raise

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sync_server.backend import Backend, Connection
-from sync_server.errors import ApiError, unavailable
+from sync_server.errors import Refusal, unavailable
 
 log = logging.getLogger("wijkweb.server")
 
@@ -46,7 +46,7 @@ class Connections:
         """Set while a long-poll waits: only then does the backend listen to other processes
         (notices to a listening process slowed a morning rush on PostgreSQL 3.5-fold)."""
         self._listener: threading.Thread | None = None
-        self._failures: tuple[type[Exception], ...] = (ApiError, *backend.errors)
+        self._failures: tuple[type[Exception], ...] = (Refusal, *backend.errors)
         """A refusal or a driver error: the database failing, where the caller carries on."""
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
                                               name="wal-checkpoint")

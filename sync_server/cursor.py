@@ -22,7 +22,7 @@ import json
 import secrets
 from typing import Any, NamedTuple
 
-from sync_server.errors import ApiError, bad_request
+from sync_server.errors import Refusal, bad_request
 
 RESET_MESSAGE = "Download everything again: the server cannot continue from this cursor."
 SEALED = "1."
@@ -72,7 +72,7 @@ def encode_cursor(keys: CursorKeys, positions: dict[str, int]) -> str:
     return SEALED + base64.urlsafe_b64encode(body + _tag(keys.current, body)).decode().rstrip("=")
 
 
-def _bad_cursor() -> ApiError:
+def _bad_cursor() -> Refusal:
     return bad_request("The cursor is not one this server made.", code="bad_cursor")
 
 
@@ -130,6 +130,7 @@ def _unsealed(cursor: str, epoch: str, previous_epoch: str) -> dict[str, int]:
     raise reset_required("server_restored" if restored else "other_server")
 
 
-def reset_required(reason: str) -> ApiError:
-    """410: the client must drop its synced rows and pull from the start (keeping its outbox)."""
-    return ApiError(410, "reset_required", RESET_MESSAGE, reason=reason)
+def reset_required(reason: str) -> Refusal:
+    """``reset_required``: the client must drop its synced rows and pull from the start
+    (keeping its outbox)."""
+    return Refusal(RESET_MESSAGE, code="reset_required", reason=reason)

@@ -14,7 +14,7 @@ from sync_server import push
 from sync_server.audit import Actor
 from sync_server.backend import Connection
 from sync_server.core import StoreCore
-from sync_server.errors import ApiError
+from sync_server.errors import Refusal
 from sync_server.validate import Batch
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ class Sync(StoreCore):
             fresh = items[split:]
             if fresh:
                 if fresh[0].seq != last + 1:
-                    raise ApiError(409, "gap", f"The next change must have seq {last + 1}.",
-                                   expected=last + 1)
+                    raise Refusal(f"The next change must have seq {last + 1}.", code="gap",
+                                  expected=last + 1)
                 now = self.now_iso()
                 logged_before = db.execute("SELECT coalesce(max(rowid), 0) FROM changes"
                                            ).fetchone()[0]
@@ -96,9 +96,9 @@ class Sync(StoreCore):
             for seq in range(max(first, lo), min(last, hi) + 1):
                 at = (seq - first) * 8
                 if digests[at:at + 8] != old[seq - lo].digest:
-                    raise ApiError(409, "epoch_stale",
-                                   f"Change {seq} differs from the one this server already "
-                                   "has under that seq: start a new epoch.", seq=seq)
+                    raise Refusal(f"Change {seq} differs from the one this server already "
+                                  "has under that seq: start a new epoch.", code="epoch_stale",
+                                  seq=seq)
             rejected += [r for r in json.loads(answered) if lo <= r["seq"] <= hi]
         rejected.sort(key=lambda r: r["seq"])
         return rejected

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 import wijkweb_protocol as protocol
 from sync_server import nesting
-from sync_server.errors import ApiError, bad_request
+from sync_server.errors import bad_request
+from sync_server.http_errors import ApiError
 from wijkweb_protocol import DELETED, KINDS, MAX_TEXT, ProtocolError
 
 MAX_CHANGES = 1000
