@@ -202,7 +202,7 @@ class Accounts(StoreCore):
             audit.record(db, now, actor, "code_issued", "worker", worker, teams)
         return code
 
-    def enroll(self, code: str, device: str, label: str = "") -> dict[str, Any]:
+    def redeem_enrollment(self, code: str, device: str, label: str = "") -> dict[str, Any]:
         """Redeem ``code`` for ``device``: returns its token (shown once, stored as a hash)."""
         if not auth.valid_device_id(device):
             raise bad_request("'device' must be 1 to 64 letters, digits, '-' or '_', starting "

@@ -194,7 +194,7 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     req.limits.enroll.check(keys[1:])  # the address was checked before the body was read
     try:
         policy.check_enrollment(store, code, storage)
-        enrolled = store.enroll(code, device, label)
+        enrolled = store.redeem_enrollment(code, device, label)
     except Refusal as err:
         if err.code == "enrollment_invalid":
             req.limits.enroll.fail(keys)

@@ -46,13 +46,13 @@ class StoreCore(Connections):
                                    "epoch", "previous_epoch", "cursor_key",
                                    "previous_cursor_key")])
                 db.execute("DELETE FROM meta WHERE key = 'restored'")
-        self.epoch: str = meta["epoch"]
-        """Random id of this database's timeline: made when it was created, and again when a
-        backup of it is first opened (devices' cursors then point into a future that the
-        restored server never had: they must reset)."""
-        self._previous_epoch = meta.get("previous_epoch", "")
+        self.timeline: str = meta["epoch"]
+        """Random id of this database's feed timeline (kept as ``meta.epoch``): made when it
+        was created, and again when a backup of it is first opened (devices' cursors then point
+        into a future that the restored server never had: they must reset)."""
+        self._previous_timeline = meta.get("previous_epoch", "")
         self.cursor_keys = CursorKeys(meta["cursor_key"], meta.get("previous_cursor_key", ""))
-        """The secrets that seal feed cursors: this epoch's, and the restored backup's."""
+        """The secrets that seal feed cursors: this timeline's, and the restored backup's."""
         self.clock = Clock(auth.SERVER_DEVICE, last=meta["clock"] or None, wall=self._wall)
         self._listen(int(meta["version"]))
 

@@ -4,7 +4,7 @@ A cursor is ``"1." + base64url(kid ‖ nonce ‖ ciphertext ‖ tag)``.
 The plaintext is ``{"p": {team: version}}`` with positions for the caller's teams only, encrypted
 (HMAC-SHA256 as a keystream in counter mode) and authenticated (HMAC-SHA256, encrypt-then-MAC)
 with a random secret kept in the server's database (``meta.cursor_key``), made anew with every
-feed epoch. ``kid`` names the secret without revealing it, so a cursor of a restored backup's
+feed timeline. ``kid`` names the secret without revealing it, so a cursor of a restored backup's
 timeline or of another server is told from a forged one. A device learns no server-wide figure,
 and a cursor changed by one bit is ``400 bad_cursor``.
 
@@ -36,7 +36,7 @@ def new_cursor_key() -> str:
 
 
 class CursorKeys(NamedTuple):
-    """The secret of this epoch and of the one a restored backup came from ('' if none)."""
+    """The secret of this timeline and of the one a restored backup came from ('' if none)."""
 
     current: str
     previous: str = ""
@@ -76,14 +76,14 @@ def _bad_cursor() -> Refusal:
     return bad_request("The cursor is not one this server made.", code="bad_cursor")
 
 
-def decode_cursor(cursor: str | None, keys: CursorKeys, epoch: str,
-                  previous_epoch: str = "") -> dict[str, int]:
+def decode_cursor(cursor: str | None, keys: CursorKeys, timeline: str,
+                  previous_timeline: str = "") -> dict[str, int]:
     """Team positions of ``cursor`` ({} for none); 400 ``bad_cursor`` for a cursor changed or
     made up, 410 for one of another timeline (or an unsealed one from before cursors were)."""
     if not cursor:
         return {}
     if not cursor.startswith(SEALED):
-        return _unsealed(cursor, epoch, previous_epoch)
+        return _unsealed(cursor, timeline, previous_timeline)
     text = cursor[len(SEALED):]
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -112,8 +112,8 @@ def _positions(data: Any) -> dict[str, int]:
     return positions
 
 
-def _unsealed(cursor: str, epoch: str, previous_epoch: str) -> dict[str, int]:
-    """A cursor of the older, unsealed form (base64 JSON naming the epoch): never trusted. One
+def _unsealed(cursor: str, timeline: str, previous_timeline: str) -> dict[str, int]:
+    """A cursor of the older, unsealed form (base64 JSON naming the timeline): never trusted. One
     this server made asks for a fresh download (``cursor_upgrade``); anything else is refused
     as before."""
     try:
@@ -124,9 +124,9 @@ def _unsealed(cursor: str, epoch: str, previous_epoch: str) -> dict[str, int]:
     _positions(data)
     if not isinstance(data.get("e"), str):
         raise _bad_cursor()
-    if data["e"] == epoch:
+    if data["e"] == timeline:
         raise reset_required("cursor_upgrade")
-    restored = previous_epoch and data["e"] == previous_epoch
+    restored = previous_timeline and data["e"] == previous_timeline
     raise reset_required("server_restored" if restored else "other_server")
 
 

@@ -62,7 +62,8 @@ class Feed(StoreCore):
         the ``(team, version)`` index); then its rows are streamed in version order, so a page
         is never held in memory whole. ``emit`` runs inside the read transaction.
         """
-        positions = decode_cursor(cursor, self.cursor_keys, self.epoch, self._previous_epoch)
+        positions = decode_cursor(cursor, self.cursor_keys, self.timeline,
+                                  self._previous_timeline)
         with self._read() as db:
             self.backend.begin_read(db)
             newest, floor = (int(v) for (v,) in db.execute(

@@ -64,7 +64,7 @@ def team_policies(store: ServerStore) -> dict[str, bool]:
 def check_enrollment(store: ServerStore, code: str, storage: str) -> None:
     """Refuse a device with ``storage`` when a team of the code's worker requires encryption.
 
-    An unknown, used or expired code passes here: ``store.enroll`` refuses it as before.
+    An unknown, used or expired code passes here: ``store.redeem_enrollment`` refuses it as before.
     """
     if storage != "os":
         return

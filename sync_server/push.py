@@ -17,7 +17,14 @@ from typing import Any, NamedTuple
 
 from sync_server.backend import Connection
 from sync_server.validate import UUID_MATCH, Item
-from wijkweb_protocol import brings, is_set, is_uuid, merge_register, referenced_ids
+from wijkweb_protocol import (
+    brings,
+    is_set,
+    is_uuid,
+    merge_register,
+    referenced_ids,
+    split_stamp,
+)
 
 SERVER_KINDS = frozenset({"team", "worker"})
 """Kinds the server publishes itself; devices may not write them."""
@@ -285,7 +292,7 @@ def apply(db: Connection, device: str, teams: frozenset[str], items: list[Item],
                 continue
             incoming_wins = brings(reg, old)
             base = reg[2] if len(reg) == 3 else None
-            if (old[1] != stamp and old[1] != base and old[1][17:] != device
+            if (old[1] != stamp and old[1] != base and split_stamp(old[1])[1] != device
                     and old[0] != reg[0]):
                 winner, loser = ([reg[0], stamp], old) if incoming_wins else (old, [reg[0], stamp])
                 conflicts.append((it.kind, it.id, name, _encode(winner), _encode(loser),

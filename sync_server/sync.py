@@ -1,4 +1,4 @@
-"""Receiving a push exactly once: the per-device epoch's last seq, the digests of what was
+"""Receiving a push exactly once: the device's push epoch's last seq, the digests of what was
 answered, and the audit of what was stored.
 
 The merge of the changes themselves is ``sync_server.push``; this module is the bookkeeping
@@ -29,7 +29,7 @@ class Sync(StoreCore):
         items = batch.items
         with self._write() as db:
             found = db.execute("SELECT last_seq FROM epochs WHERE device = ? AND epoch = ?",
-                               (device.id, batch.epoch)).fetchone()
+                               (device.id, batch.push_epoch)).fetchone()
             last = found[0] if found else 0
             split = min(max(last - items[0].seq + 1, 0), len(items)) if items else 0
             rejected = self._replayed(db, device.id, batch, split)
@@ -52,12 +52,12 @@ class Sync(StoreCore):
                     self._ratchet(db, outcome.newest)
                 last = fresh[-1].seq
                 db.execute("INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?)",
-                           (device.id, batch.epoch, fresh[0].seq, last,
+                           (device.id, batch.push_epoch, fresh[0].seq, last,
                             b"".join(it.digest for it in fresh),
                             json.dumps(outcome.rejected, separators=(",", ":"))))
                 db.execute("INSERT INTO epochs VALUES (?, ?, ?) ON CONFLICT (device, epoch) "
                            "DO UPDATE SET last_seq = excluded.last_seq",
-                           (device.id, batch.epoch, last))
+                           (device.id, batch.push_epoch, last))
                 db.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now, device.id))
         # Acknowledge this batch, not beyond: a device restored from a copy of its database
         # numbers new changes with seqs the server already has; only seqs it sent now were
@@ -92,7 +92,7 @@ class Sync(StoreCore):
         for first, last, digests, answered in db.execute(
                 "SELECT first_seq, last_seq, digests, rejected FROM pushes WHERE device = ? "
                 "AND epoch = ? AND first_seq <= ? AND last_seq >= ?",
-                (device, batch.epoch, hi, lo)):
+                (device, batch.push_epoch, hi, lo)):
             for seq in range(max(first, lo), min(last, hi) + 1):
                 at = (seq - first) * 8
                 if digests[at:at + 8] != old[seq - lo].digest:

@@ -167,7 +167,8 @@ def test_pages_are_those_of_the_plain_algorithm(server_store: ServerStore) -> No
         ids, ends, more = _reference_page(rows, mine, start, limit, newest)
         assert [json.loads(r)["id"] for r in page.rows] == ids
         assert page.more == more
-        assert feed.decode_cursor(page.cursor, server_store.cursor_keys, server_store.epoch) == ends
+        keys, timeline = server_store.cursor_keys, server_store.timeline
+        assert feed.decode_cursor(page.cursor, keys, timeline) == ends
 
 
 def test_feed_queries_read_indexes_in_order(server_store: ServerStore) -> None:
