@@ -8,7 +8,7 @@ import sqlite3
 import sys
 
 from sync_server import admin, proxy
-from sync_server.errors import ApiError
+from sync_server.errors import Refusal
 from sync_server.restore import DatabaseInUse
 from sync_server.schema import SchemaTooNew
 from sync_server.server import MAX_PER_ADDRESS, serve
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, sqlite3.Error, SchemaTooNew, DatabaseInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except ApiError as err:  # e.g. a PostgreSQL server that cannot be reached
+    except Refusal as err:  # e.g. a PostgreSQL server that cannot be reached
         print(f"error: {err.message}", file=sys.stderr)
         return 2
 

@@ -15,7 +15,7 @@ from typing import Any
 from sync_server import policy, restore
 from sync_server.auth import ROLES
 from sync_server.backend import is_postgres
-from sync_server.errors import ApiError
+from sync_server.errors import Refusal
 from sync_server.migrate_store import migrate_store
 from sync_server.store import ServerStore
 from wijkweb_protocol import retention
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         print(_run(store, args))
-    except ApiError as err:
+    except Refusal as err:
         print(f"error: {err.message} ({err.code})", file=sys.stderr)
         return 2
     except (ValueError, sqlite3.Error) as exc:  # e.g. undecodable bytes in an argument
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
 def _migrate_store(source: str, target: str) -> int:
     try:
         counts = migrate_store(source, target)
-    except ApiError as err:
+    except Refusal as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 2
     except (restore.DatabaseInUse, OSError, sqlite3.Error) as exc:
@@ -211,7 +211,7 @@ def _restore(source: str, db: str) -> int:
         return 2
     try:
         saved = restore.restore(source, db)
-    except ApiError as err:
+    except Refusal as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 2
     except (restore.DatabaseInUse, OSError, sqlite3.Error) as exc:

@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 
 from sync_server import auth, feed, nesting, openapi, policy, refusals
 from sync_server.audit import Actor
-from sync_server.errors import ApiError, bad_request, not_found
+from sync_server.errors import Refusal, bad_request, not_found
+from sync_server.http_errors import ApiError
 from sync_server.ratelimit import RateLimits
 from sync_server.store import Device, ServerStore
 from sync_server.validate import parse_push
@@ -193,8 +194,8 @@ def enroll(store: ServerStore, req: Request) -> Answer:
     req.limits.enroll.check(keys[1:])  # the address was checked before the body was read
     try:
         policy.check_enrollment(store, code, storage)
-        enrolled = store.enroll(code, device, label)
-    except ApiError as err:
+        enrolled = store.redeem_enrollment(code, device, label)
+    except Refusal as err:
         if err.code == "enrollment_invalid":
             req.limits.enroll.fail(keys)
         raise
@@ -222,7 +223,7 @@ def pull(store: ServerStore, req: Request) -> Answer:
     deadline = time.monotonic() + (wait if teams else 0)  # in no team: nothing will come
     out = feed.PageWriter(req.gzip, GZIP_MIN)
     page = store.pull_into(teams, cursor, limit, out.row)
-    while not page.count and not store.closing and (left := deadline - time.monotonic()) > 0:
+    while not page.row_count and not store.closing and (left := deadline - time.monotonic()) > 0:
         with req.park():
             changed = store.wait_for_change(page.version, left)
         if store.closing:

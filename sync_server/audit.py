@@ -7,9 +7,10 @@ itself holds no resident data and survives an erasure without undoing it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
+
+from sync_server.backend import Connection
 
 ACTIONS = ("created", "changed", "pulled", "exported", "purged", "enrolled", "revoked",
            "reviewed", "code_issued")
@@ -29,21 +30,21 @@ _INSERT = ("INSERT INTO audit (at, device, worker, action, kind, row_id, team, c
 _COLUMNS = ("id", "at", "device", "worker", "action", "kind", "row_id", "team", "count")
 
 
-def record(db: sqlite3.Connection, at: str, actor: Actor, action: str, kind: str,
+def record(db: Connection, at: str, actor: Actor, action: str, kind: str,
            row_id: str, teams: Iterable[str], count: int = 1) -> None:
     """One entry per team (an action on a worker's device concerns each of its teams)."""
     db.executemany(_INSERT, [(at, actor.device, actor.worker, action, kind, row_id, team, count)
                              for team in (list(teams) or [""])])
 
 
-def record_rows(db: sqlite3.Connection, at: str, actor: Actor, action: str,
+def record_rows(db: Connection, at: str, actor: Actor, action: str,
                 rows: Iterable[tuple[str, str, str]]) -> None:
     """One entry per ``(kind, row_id, team)``: a push's created or changed rows."""
     db.executemany(_INSERT, [(at, actor.device, actor.worker, action, kind, row_id, team, 1)
                              for kind, row_id, team in rows])
 
 
-def read(db: sqlite3.Connection, teams: Sequence[str] | None, after: int,
+def read(db: Connection, teams: Sequence[str] | None, after: int,
          limit: int) -> list[dict[str, Any]]:
     """Entries with id > ``after``, oldest first; only ``teams``' entries unless None (all)."""
     sql = f"SELECT {', '.join(_COLUMNS)} FROM audit WHERE id > ?"

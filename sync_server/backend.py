@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sync_server import schema
 
@@ -37,7 +37,66 @@ def is_postgres(db: str) -> bool:
     return db.startswith(POSTGRES_SCHEMES)
 
 
-def open_backend(db: str, durability: str = "full") -> Any:
+class Connection(Protocol):
+    """What the store uses of a connection: a ``sqlite3.Connection``, or ``PgConnection``."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, params: Any, /) -> Any: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+
+class Backend(Protocol):
+    """What differs between a SQLite file and a PostgreSQL database; the store asks only this."""
+
+    name: str
+    path: str
+    shared: bool
+    """Whether several server processes may serve the database at once."""
+    checkpoints: bool
+    """Whether the store runs its WAL checkpointer thread."""
+    errors: tuple[type[Exception], ...]
+    """The driver's exceptions (a failing database, not a refused request)."""
+
+    def connect(self, role: str) -> Connection:
+        """A new connection for ``role``: ``writer``, ``reader`` or ``checkpoint``."""
+        ...
+
+    def migrate(self, db: Connection) -> None:
+        """Bring the schema up to date."""
+        ...
+
+    def begin_write(self, db: Connection) -> None:
+        """Open a write transaction that holds the database's write lock."""
+        ...
+
+    def begin_read(self, db: Connection) -> None:
+        """Open a read transaction on one snapshot."""
+        ...
+
+    def commit(self, db: Connection, version: int) -> None:
+        """Commit a write that made feed version ``version`` (0: none)."""
+        ...
+
+    def listen(self, on_version: Callable[[int], None], wanted: threading.Event,
+               stop: threading.Event) -> threading.Thread | None:
+        """Hear other server processes' new versions while ``wanted`` is set (or None)."""
+        ...
+
+    def broken(self, db: Connection) -> bool:
+        """Whether ``db`` lost its link and must be replaced."""
+        ...
+
+    def scrub(self, db: Connection) -> bool:
+        """Leave no old page with erased data behind; False if that could not finish."""
+        ...
+
+
+def open_backend(db: str, durability: str = "full") -> Backend:
     """The backend for ``db``: a ``postgresql://`` address or the path of a SQLite file."""
     if durability not in DURABILITY:
         raise ValueError(f"durability must be one of {sorted(DURABILITY)}")
@@ -80,18 +139,18 @@ class SqliteBackend:
             db.execute("PRAGMA journal_size_limit = 67108864")
         return db
 
-    def migrate(self, db: sqlite3.Connection) -> None:
+    def migrate(self, db: Connection) -> None:
         schema.migrate(db)
 
-    def begin_write(self, db: sqlite3.Connection) -> None:
+    def begin_write(self, db: Connection) -> None:
         """The write lock of the file: other processes (the admin CLI) queue behind it."""
         db.execute("BEGIN IMMEDIATE")
 
-    def begin_read(self, db: sqlite3.Connection) -> None:
+    def begin_read(self, db: Connection) -> None:
         """A snapshot: WAL readers see one commit state until COMMIT."""
         db.execute("BEGIN")
 
-    def commit(self, db: sqlite3.Connection, version: int) -> None:
+    def commit(self, db: Connection, version: int) -> None:
         """Commit a write transaction that made feed version ``version`` (0: none). One process
         serves the file: its own commits wake its long-polls."""
         db.execute("COMMIT")
@@ -101,9 +160,9 @@ class SqliteBackend:
         """No other server process to hear from (the admin CLI is noticed by polling)."""
         return None
 
-    def broken(self, db: sqlite3.Connection) -> bool:
+    def broken(self, db: Connection) -> bool:
         return False
 
-    def scrub(self, db: sqlite3.Connection) -> bool:
+    def scrub(self, db: Connection) -> bool:
         """Copy the WAL into the file and truncate it; False if a reader kept it from that."""
         return not db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]

@@ -15,11 +15,11 @@ network person from going. (A push cannot make such a reference to a row the ser
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from sync_server.backend import Connection
 from wijkweb_protocol import shown
 
 _LINKED = ("household", "resident", "contact", "tie", "activation", "agreement",
@@ -37,7 +37,7 @@ class Node(NamedTuple):
 class Graph:
     """Every live row that can belong to a household, with its references (one table scan)."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: Connection):
         marks = ",".join("?" * len(_LINKED))
         self.nodes: dict[tuple[str, str], Node] = {}
         for rid, kind, row_id, team, fields in db.execute(
@@ -108,6 +108,6 @@ def _refs(node: Node, single: Iterable[str], lists: Iterable[str]) -> list[str]:
     return out
 
 
-def last_activity(db: sqlite3.Connection) -> dict[int, str]:
+def last_activity(db: Connection) -> dict[int, str]:
     """Per row (rid): when the server last received a change of it."""
     return dict(db.execute("SELECT row, max(received_at) FROM changes GROUP BY row"))

@@ -1,40 +1,42 @@
-"""The one error type of the server: an HTTP status plus the machine-readable answer body.
+"""Refusals the server's storage and rules decide, named by a code of the catalogue.
 
-The store raises it too, so a refusal decided deep inside a transaction (a gap, a stale epoch)
-reaches the client with its precise code, and the admin CLI prints its plain-English message.
+``Refusal`` carries a code of ``wijkweb_protocol.CODES``, a plain-English message and details;
+it knows nothing of HTTP, so the store raises it deep inside a transaction (a gap, a stale
+push epoch) and the admin CLI prints its message. The HTTP layer gives it its status from the
+catalogue (``sync_server.http_errors``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from wijkweb_protocol import CODES
 
-class ApiError(Exception):
-    """A refusal: ``status`` is the HTTP status, ``body()`` the JSON answer."""
 
-    def __init__(self, status: int, code: str, message: str, **detail: Any):
+class Refusal(Exception):
+    """A refusal: ``code`` is machine-readable (a key of ``CODES``), ``body()`` the answer."""
+
+    def __init__(self, message: str, *, code: str, **detail: Any):
+        if code not in CODES:
+            raise ValueError(f"'{code}' is not in the error catalogue")
         super().__init__(message)
-        self.status = status
         self.code = code
         self.message = message
         self.detail = detail
-        self.headers: dict[str, str] = {}
 
     def body(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **self.detail}
 
 
-def bad_request(message: str, code: str = "bad_request", **detail: Any) -> ApiError:
-    return ApiError(400, code, message, **detail)
+def bad_request(message: str, code: str = "bad_request", **detail: Any) -> Refusal:
+    return Refusal(message, code=code, **detail)
 
 
-def not_found(message: str = "There is nothing at this address.") -> ApiError:
-    return ApiError(404, "not_found", message)
+def not_found(message: str = "There is nothing at this address.") -> Refusal:
+    return Refusal(message, code="not_found")
 
 
-def unavailable(message: str, code: str = "unavailable") -> ApiError:
+def unavailable(message: str, code: str = "unavailable") -> Refusal:
     """The server cannot serve now (stopping; ``storage_full``, ``storage_readonly``): the
     client retries later."""
-    err = ApiError(503, code, message)
-    err.headers["Retry-After"] = "5"
-    return err
+    return Refusal(message, code=code)

@@ -1,139 +1,114 @@
-"""The pull feed's cursor and row rendering.
+"""The pull feed: pages of the rows of a device's teams in commit-version order, rendered
+row by row as JSON.
 
-A cursor is opaque to clients, and sealed: ``"1." + base64url(kid ‖ nonce ‖ ciphertext ‖ tag)``.
-The plaintext is ``{"p": {team: version}}`` with positions for the caller's teams only, encrypted
-(HMAC-SHA256 as a keystream in counter mode) and authenticated (HMAC-SHA256, encrypt-then-MAC)
-with a random secret kept in the server's database (``meta.cursor_key``), made anew with every
-feed epoch. ``kid`` names the secret without revealing it, so a cursor of a restored backup's
-timeline or of another server is told from a forged one. A device learns no server-wide figure,
-and a cursor changed by one bit is ``400 bad_cursor``.
-
-Positions are per team so that a device which joins a team later still receives that team's
-older rows (from version 0) while its other teams continue where they were.
+Cursors are sealed in ``sync_server.cursor``; the page itself is read here, inside one read
+snapshot, and streamed to the answer (``PageWriter``) so that a page is never whole in memory.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
-import secrets
+import heapq
 import zlib
+from collections.abc import Callable, Sequence
+from itertools import islice
+from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sync_server.errors import ApiError, bad_request
+from sync_server import audit
+from sync_server.audit import Actor
+from sync_server.core import StoreCore
+from sync_server.cursor import decode_cursor, encode_cursor, reset_required
 
-RESET_MESSAGE = "Download everything again: the server cannot continue from this cursor."
-SEALED = "1."
-"""The prefix of a sealed cursor (a dot never occurs in base64url, so no older cursor has it)."""
-_KID, _NONCE, _TAG = 4, 12, 16
-
-
-def new_cursor_key() -> str:
-    """A fresh cursor secret, as stored in ``meta``."""
-    return secrets.token_hex(32)
+__all__ = ["Feed", "Page", "PageInfo", "PageWriter", "decode_cursor", "encode_cursor",
+           "render_row", "reset_required"]
 
 
-class CursorKeys(NamedTuple):
-    """The secret of this epoch and of the one a restored backup came from ('' if none)."""
-
-    current: str
-    previous: str = ""
-
-
-def _subkey(key: str, purpose: bytes) -> bytes:
-    return hmac.new(bytes.fromhex(key), purpose, hashlib.sha256).digest()
+class Page(NamedTuple):
+    rows: list[str]
+    """Feed rows as JSON texts."""
+    cursor: str
+    more: bool
+    version: int
+    """The server's newest commit version when the page was read."""
 
 
-def _kid(key: str) -> bytes:
-    return _subkey(key, b"kid")[:_KID]
+class PageInfo(NamedTuple):
+    """A page that was streamed (``ServerStore.pull_into``): how many rows, and what follows."""
+
+    row_count: int
+    cursor: str
+    more: bool
+    version: int
+    """The server's newest commit version when the page was read."""
+    per_team: dict[str, int]
+    """How many of the rows each team gave (for the audit log)."""
 
 
-def _keystream(key: str, nonce: bytes, length: int) -> bytes:
-    enc = _subkey(key, b"enc")
-    blocks = (hmac.new(enc, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
-              for i in range((length + 31) // 32))
-    return b"".join(blocks)[:length]
 
+class Feed(StoreCore):
+    """Reading the feed: what ``GET /v1/pull`` serves."""
 
-def _xor(data: bytes, stream: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+    def pull(self, teams: Sequence[str], cursor: str | None, limit: int) -> Page:
+        """The next page of the feed for ``teams``, its rows as JSON texts (see ``pull_into``)."""
+        rows: list[str] = []
+        info = self.pull_into(teams, cursor, limit, rows.append)
+        return Page(rows, info.cursor, info.more, info.version)
 
+    def pull_into(self, teams: Sequence[str], cursor: str | None, limit: int,
+                  emit: Callable[[str], Any]) -> PageInfo:
+        """Pass the next page of the feed for ``teams`` to ``emit``, row by row (as JSON text).
 
-def _tag(key: str, data: bytes) -> bytes:
-    return hmac.new(_subkey(key, b"mac"), data, hashlib.sha256).digest()[:_TAG]
+        A page never splits a commit version. Its bounds come from the versions alone (read from
+        the ``(team, version)`` index); then its rows are streamed in version order, so a page
+        is never held in memory whole. ``emit`` runs inside the read transaction.
+        """
+        positions = decode_cursor(cursor, self.cursor_keys, self.timeline,
+                                  self._previous_timeline)
+        with self._read() as db:
+            self.backend.begin_read(db)
+            newest, floor = (int(v) for (v,) in db.execute(
+                "SELECT value FROM meta WHERE key IN ('version', 'floor') ORDER BY key DESC"))
+            if positions and max(positions.values()) > newest:
+                raise reset_required("server_restored")
+            if any(0 < v < floor for t, v in positions.items() if t in teams):
+                raise reset_required("compacted")
+            start = {t: positions.get(t, 0) for t in teams}
+            heads = [[v for (v,) in db.execute(
+                "SELECT version FROM rows WHERE team = ? AND version > ? ORDER BY version LIMIT ?",
+                (t, start[t], limit + 1))] for t in teams]
+            first = list(islice(heapq.merge(*heads), limit + 1))
+            del heads
+            if len(first) <= limit:
+                last, more = newest, False
+            else:  # up to the limit-th row's version, and all of that version (whole commits)
+                last = first[limit - 1]
+                more = first[limit] > last or any(db.execute(
+                    "SELECT 1 FROM rows WHERE team = ? AND version > ? LIMIT 1",
+                    (t, max(start[t], last))).fetchone() for t in teams)
+            ends = ({t: max(start[t], last) for t in teams} if more
+                    else dict.fromkeys(teams, newest))
+            count = 0
+            per_team: dict[str, int] = {}
+            if first:
+                streams = [db.execute(
+                    "SELECT version, kind, id, team, fields, purged FROM rows "
+                    "WHERE team = ? AND version > ? AND version <= ? ORDER BY version",
+                    (t, start[t], last)) for t in teams if start[t] < last]
+                render = render_row
+                for _, k, i, t, f, p in heapq.merge(*streams, key=itemgetter(0)):
+                    emit(render(k, i, t, f, p))
+                    per_team[t] = per_team.get(t, 0) + 1
+                count = sum(per_team.values())
+            db.execute("COMMIT")
+        return PageInfo(count, encode_cursor(self.cursor_keys, ends), more, newest, per_team)
 
-
-def encode_cursor(keys: CursorKeys, positions: dict[str, int]) -> str:
-    plain = json.dumps({"p": positions}, separators=(",", ":"), sort_keys=True).encode()
-    nonce = secrets.token_bytes(_NONCE)
-    body = _kid(keys.current) + nonce + _xor(plain, _keystream(keys.current, nonce, len(plain)))
-    return SEALED + base64.urlsafe_b64encode(body + _tag(keys.current, body)).decode().rstrip("=")
-
-
-def _bad_cursor() -> ApiError:
-    return bad_request("The cursor is not one this server made.", code="bad_cursor")
-
-
-def decode_cursor(cursor: str | None, keys: CursorKeys, epoch: str,
-                  previous_epoch: str = "") -> dict[str, int]:
-    """Team positions of ``cursor`` ({} for none); 400 ``bad_cursor`` for a cursor changed or
-    made up, 410 for one of another timeline (or an unsealed one from before cursors were)."""
-    if not cursor:
-        return {}
-    if not cursor.startswith(SEALED):
-        return _unsealed(cursor, epoch, previous_epoch)
-    text = cursor[len(SEALED):]
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, binascii.Error):
-        raise _bad_cursor() from None
-    if len(raw) < _KID + _NONCE + _TAG:
-        raise _bad_cursor()
-    body, tag, kid = raw[:-_TAG], raw[-_TAG:], raw[:_KID]
-    for key, reason in ((keys.current, ""), (keys.previous, "server_restored")):
-        if key and hmac.compare_digest(kid, _kid(key)):
-            if not hmac.compare_digest(tag, _tag(key, body)):
-                raise _bad_cursor()
-            if reason:
-                raise reset_required(reason)
-            nonce, sealed = body[_KID:_KID + _NONCE], body[_KID + _NONCE:]
-            plain = _xor(sealed, _keystream(key, nonce, len(sealed)))
-            return _positions(json.loads(plain))
-    raise reset_required("other_server")
-
-
-def _positions(data: Any) -> dict[str, int]:
-    positions = data.get("p") if isinstance(data, dict) else None
-    if (not isinstance(positions, dict)
-            or not all(type(v) is int and v >= 0 for v in positions.values())):
-        raise _bad_cursor()
-    return positions
-
-
-def _unsealed(cursor: str, epoch: str, previous_epoch: str) -> dict[str, int]:
-    """A cursor of the older, unsealed form (base64 JSON naming the epoch): never trusted. One
-    this server made asks for a fresh download (``cursor_upgrade``); anything else is refused
-    as before."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data: Any = json.loads(raw)
-    except (ValueError, binascii.Error, RecursionError):
-        raise _bad_cursor() from None
-    _positions(data)
-    if not isinstance(data.get("e"), str):
-        raise _bad_cursor()
-    if data["e"] == epoch:
-        raise reset_required("cursor_upgrade")
-    restored = previous_epoch and data["e"] == previous_epoch
-    raise reset_required("server_restored" if restored else "other_server")
-
-
-def reset_required(reason: str) -> ApiError:
-    """410: the client must drop its synced rows and pull from the start (keeping its outbox)."""
-    return ApiError(410, "reset_required", RESET_MESSAGE, reason=reason)
+    def record_pull(self, actor: Actor, per_team: dict[str, int]) -> None:
+        """Audit: which device pulled how many rows of which team (before they are sent)."""
+        if per_team:
+            with self._write() as db:
+                now = self.now_iso()
+                for team, count in per_team.items():
+                    audit.record(db, now, actor, "pulled", "", "", [team], count)
 
 
 def render_row(kind: str, row_id: str, team: str, fields: str, purged: int) -> str:

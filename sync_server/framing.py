@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from sync_server.errors import ApiError
+from sync_server.http_errors import ApiError
 from sync_server.timeouts import ClientGone, DeadlineReader
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"

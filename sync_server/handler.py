@@ -3,7 +3,8 @@ minimum pace, auth headers, JSON errors, request log.
 
 Every answer is JSON with a ``Content-Length`` (keep-alive needs it), gzipped when the client
 accepts it and the body is over 1 KB. Nothing a client sends can produce a 500: refusals are
-``ApiError``s, and an unexpected exception becomes ``internal`` only as a last resort.
+``Refusal`` (answered with their status from ``http_errors``), and an unexpected exception
+becomes ``internal`` only as a last resort.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl
 
 from sync_server import api, framing, policy, timeouts
-from sync_server.errors import ApiError, bad_request, unavailable
+from sync_server.errors import Refusal, bad_request, unavailable
+from sync_server.http_errors import ApiError, as_api_error
 from wijkweb_protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -86,7 +88,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             framing.check_head(head)
             self._length = framing.body_length(self.headers, self.request_version, MAX_BODY)
-        except ApiError as err:
+        except Refusal as refusal:
+            err = as_api_error(refusal)
             self.close_connection = True  # where this request ends is unknown
             started = time.perf_counter()
             try:
@@ -130,13 +133,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise unavailable("The server is stopping.")
             if not slot:
                 self.close_connection = True
-                err = ApiError(429, "overloaded", "The server is busy; try again in a second.")
-                err.headers["Retry-After"] = "1"
-                raise err
+                busy = ApiError(429, "overloaded", "The server is busy; try again in a second.")
+                busy.headers["Retry-After"] = "1"
+                raise busy
             answer = route.endpoint(self.server.store, req)
             status = 200
             self._send(200, answer)
-        except ApiError as err:
+        except Refusal as err:
             status = self._refuse(err)
         except (timeouts.ClientGone, BrokenPipeError, ConnectionResetError):
             status = CLIENT_GONE
@@ -162,7 +165,8 @@ class Handler(BaseHTTPRequestHandler):
                  _printable(self.path.split("?", 1)[0]), status,
                  (time.perf_counter() - started) * 1000, device)
 
-    def _refuse(self, err: ApiError) -> int:
+    def _refuse(self, refusal: Refusal) -> int:
+        err = as_api_error(refusal)
         if not self._body_read and self._length != 0:
             self.close_connection = True  # the unread body would be taken for the next request
         try:
@@ -316,7 +320,7 @@ class Handler(BaseHTTPRequestHandler):
         """Silence http.server's own log: it prints query strings. ``_serve`` logs instead."""
 
 
-def _storage_trouble(exc: Exception) -> ApiError | None:
+def _storage_trouble(exc: Exception) -> Refusal | None:
     """A full disk or a locked file is the server's trouble, not the request's: 503, retry."""
     if not isinstance(exc, sqlite3.OperationalError):
         return None

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from sync_server import pg_schema, restore
 from sync_server.backend import is_postgres, open_backend
 from sync_server.errors import bad_request
 from sync_server.store import ServerStore
+
+if TYPE_CHECKING:
+    from sync_server.pg_backend import PgConnection
 
 TABLES = ("meta", "teams", "workers", "worker_teams", "devices", "enrollments", "rows",
           "changes", "epochs", "pushes", "conflicts", "audit")
@@ -38,7 +41,7 @@ def migrate_store(source: str, target: str) -> dict[str, int]:
             backend.migrate(db)
             backend.begin_write(db)
             try:
-                counts = _copy(src, db)
+                counts = _copy(src, cast("PgConnection", db))  # a postgresql:// target
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -49,7 +52,7 @@ def migrate_store(source: str, target: str) -> dict[str, int]:
     return counts
 
 
-def _copy(src: sqlite3.Connection, db: Any) -> dict[str, int]:
+def _copy(src: sqlite3.Connection, db: PgConnection) -> dict[str, int]:
     for table in TABLES[1:]:
         if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
             raise bad_request("The target database holds a deployment already; migrate into "

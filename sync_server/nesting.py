@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sync_server.errors import ApiError
+from sync_server.http_errors import ApiError
 
 MAX_DEPTH = 32
 

@@ -14,10 +14,12 @@ from sync_server.audit import ACTIONS
 from sync_server.auth import ADMINISTRATOR, ROLES
 from wijkweb_protocol import (
     EXPORTS,
+    HLC_RE,
     KINDS,
     MAX_FUTURE_MS,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    STAMP_RE,
     STORAGE_HEADER,
 )
 
@@ -61,9 +63,9 @@ _BODY_ERRORS = ((400, "bad_json"), (400, "bad_request"), (400, "too_deep"),
                 (408, "request_timeout"), (413, "body_too_large"), (415, "unsupported_encoding"))
 _ROUTING_ERRORS = ((404, "not_found"), (405, "method_not_allowed"))
 
-_STAMP = {"type": "string", "pattern": "^[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}$",
+_STAMP = {"type": "string", "pattern": f"^{STAMP_RE.pattern}$",
           "description": "`<16 hex digits of hybrid logical clock>@<device id>`"}
-_HLC = {"type": "string", "pattern": "^[0-9a-f]{16}$",
+_HLC = {"type": "string", "pattern": f"^{HLC_RE.pattern}$",
         "description": "The server's hybrid logical clock; clients ratchet past it."}
 _UUID = {"type": "string", "format": "uuid"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 200,
@@ -195,7 +197,7 @@ SCHEMAS: dict[str, Any] = {
                                                  "nullable": True},
                                    "revoked": {"type": "boolean"},
                                    "refused": {"type": "integer", "minimum": 0,
-                                               "description": "Refused changes the device "
+                                               "description": "Refusal changes the device "
                                                "last said it holds set aside."},
                                    "storage": _STORAGE}}}}}}}},
     "EnrollmentRequest": {"type": "object", "required": ["worker"], "properties": {

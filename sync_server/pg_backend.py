@@ -27,6 +27,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from sync_server import pg_schema
+from sync_server.backend import Connection
 from sync_server.errors import unavailable
 
 log = logging.getLogger("wijkweb.server")
@@ -139,17 +140,17 @@ class PgBackend:
     def connect(self, role: str) -> PgConnection:
         return PgConnection(self.path, self._synchronous)
 
-    def migrate(self, db: PgConnection) -> None:
+    def migrate(self, db: Connection) -> None:
         pg_schema.migrate(db)
 
-    def begin_write(self, db: PgConnection) -> None:
+    def begin_write(self, db: Connection) -> None:
         """READ COMMITTED after the lock: every statement sees all earlier writers' commits."""
         db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")  # one round trip
 
-    def begin_read(self, db: PgConnection) -> None:
+    def begin_read(self, db: Connection) -> None:
         db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
-    def commit(self, db: PgConnection, version: int) -> None:
+    def commit(self, db: Connection, version: int) -> None:
         """Commit; a new feed version is announced to every listening process (PostgreSQL
         delivers the notice when, and only if, the transaction commits)."""
         db.execute(f"NOTIFY {CHANNEL}, '{int(version)}'; COMMIT" if version else "COMMIT")
@@ -194,10 +195,10 @@ class PgBackend:
             else:
                 wanted.wait(0.5)
 
-    def broken(self, db: PgConnection) -> bool:
-        return db.broken
+    def broken(self, db: Connection) -> bool:
+        return isinstance(db, PgConnection) and db.broken
 
-    def scrub(self, db: PgConnection) -> bool:
+    def scrub(self, db: Connection) -> bool:
         """Let VACUUM reclaim the erased rows' old versions (autocommit: outside a transaction).
 
         PostgreSQL keeps an updated row's old version until vacuumed; the write-ahead log and

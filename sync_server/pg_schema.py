@@ -11,9 +11,12 @@ migrate once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sync_server.schema import LIST_FIELDS_3
+
+if TYPE_CHECKING:
+    from sync_server.backend import Connection
 
 
 def _lists_to_sets(kind: str, name: str) -> str:
@@ -94,7 +97,7 @@ MIGRATE_LOCK = 0x5757_0001
 """Advisory lock key of the migrations (``pg_advisory_xact_lock``)."""
 
 
-def migrate(db: Any) -> int:
+def migrate(db: Connection) -> int:
     """Apply the steps this database has not had, in one transaction; returns the version."""
     from sync_server.schema import SchemaTooNew
 

@@ -22,7 +22,7 @@ import weakref
 from typing import Any
 
 from sync_server import auth
-from sync_server.errors import ApiError, bad_request, not_found
+from sync_server.errors import Refusal, bad_request, not_found
 from sync_server.store import ServerStore
 
 STORAGE_CLASSES = ("sqlcipher", "os")
@@ -64,7 +64,7 @@ def team_policies(store: ServerStore) -> dict[str, bool]:
 def check_enrollment(store: ServerStore, code: str, storage: str) -> None:
     """Refuse a device with ``storage`` when a team of the code's worker requires encryption.
 
-    An unknown, used or expired code passes here: ``store.enroll`` refuses it as before.
+    An unknown, used or expired code passes here: ``store.redeem_enrollment`` refuses it as before.
     """
     if storage != "os":
         return
@@ -77,10 +77,10 @@ def check_enrollment(store: ServerStore, code: str, storage: str) -> None:
     requiring = sorted(t for t, required in team_policies(store).items()
                        if required and t in teams)
     if requiring:
-        raise ApiError(403, "storage_policy", "Your team requires encrypted storage, and this "
-                       "device can only keep its data under the system's own encryption. "
-                       "Use another device, or ask your administrator about the team's "
-                       "policy.", storage=storage)
+        raise Refusal("Your team requires encrypted storage, and this device can only keep "
+                      "its data under the system's own encryption. Use another device, or ask "
+                      "your administrator about the team's policy.", code="storage_policy",
+                      storage=storage)
 
 
 def record(store: ServerStore, device: str, storage: str) -> None:

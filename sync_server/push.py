@@ -12,12 +12,19 @@ no-op and not logged twice.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from sync_server.backend import Connection
 from sync_server.validate import UUID_MATCH, Item
-from wijkweb_protocol import brings, is_set, is_uuid, merge_register, referenced_ids
+from wijkweb_protocol import (
+    brings,
+    is_set,
+    is_uuid,
+    merge_register,
+    referenced_ids,
+    split_stamp,
+)
 
 SERVER_KINDS = frozenset({"team", "worker"})
 """Kinds the server publishes itself; devices may not write them."""
@@ -47,7 +54,7 @@ def row_key(row_id: str) -> int:
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
-def find_row(db: sqlite3.Connection, kind: str, row_id: str) -> Current | None:
+def find_row(db: Connection, kind: str, row_id: str) -> Current | None:
     if not is_uuid(row_id):
         return None  # every stored id is a UUID: this one names no row
     found = db.execute("SELECT rid, team, fields, purged FROM rows WHERE key = ? AND id = ? "
@@ -76,7 +83,7 @@ def purged_keys(current: dict[tuple[str, str], Current], items: Iterable[Item],
     return [list(key) for key in sorted(gone)]
 
 
-def load_current(db: sqlite3.Connection, items: Iterable[Item]) -> dict[tuple[str, str], Current]:
+def load_current(db: Connection, items: Iterable[Item]) -> dict[tuple[str, str], Current]:
     wanted = {(it.kind, it.id) for it in items}
     keys = list({row_key(row_id) for _, row_id in wanted})
     out: dict[tuple[str, str], Current] = {}
@@ -95,7 +102,7 @@ Scopes = dict[str, frozenset[str]]
 """Per row id: the teams whose rows may refer to it."""
 
 
-def load_scopes(db: sqlite3.Connection, items: Iterable[Item]) -> Scopes:
+def load_scopes(db: Connection, items: Iterable[Item]) -> Scopes:
     """The scope of every id the batch refers to that the server holds: its row's team, or for
     a worker every team it is a member of. Ids the server does not know are absent: a device
     offline may make the referring row before the referred one reaches the server."""
@@ -215,7 +222,7 @@ def judge_each(items: list[Item], teams: frozenset[str],
     return accepted, rejected
 
 
-def resent(db: sqlite3.Connection, rid: int, it: Item, state: dict[str, list[Any]]) -> bool:
+def resent(db: Connection, rid: int, it: Item, state: dict[str, list[Any]]) -> bool:
     """Is ``it`` a change the row's log already holds, sent again? Then it brings nothing and
     is neither logged nor judged for conflicts a second time.
 
@@ -229,7 +236,7 @@ def resent(db: sqlite3.Connection, rid: int, it: Item, state: dict[str, list[Any
                       (rid, it.text)).fetchone() is not None
 
 
-def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: list[Item],
+def apply(db: Connection, device: str, teams: frozenset[str], items: list[Item],
           version_for: Any, now: str) -> Outcome:
     """Merge the accepted changes of ``items``; ``version_for()`` allocates the commit version."""
     current = load_current(db, items)
@@ -285,7 +292,7 @@ def apply(db: sqlite3.Connection, device: str, teams: frozenset[str], items: lis
                 continue
             incoming_wins = brings(reg, old)
             base = reg[2] if len(reg) == 3 else None
-            if (old[1] != stamp and old[1] != base and old[1][17:] != device
+            if (old[1] != stamp and old[1] != base and split_stamp(old[1])[1] != device
                     and old[0] != reg[0]):
                 winner, loser = ([reg[0], stamp], old) if incoming_wins else (old, [reg[0], stamp])
                 conflicts.append((it.kind, it.id, name, _encode(winner), _encode(loser),

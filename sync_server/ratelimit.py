@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 
-from sync_server.errors import ApiError
+from sync_server.http_errors import ApiError
 
 MAX_KEYS = 10_000
 """Buckets kept at most; beyond it the full (harmless) ones are forgotten first."""

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sync_server.errors import ApiError, bad_request
+from sync_server.errors import Refusal, bad_request
 from sync_server.schema import SCHEMA_VERSION
 
 try:
@@ -95,7 +95,7 @@ def _copy(src_path: str | os.PathLike[str], dest_path: str | os.PathLike[str]) -
     try:
         src.backup(dest)
     except sqlite3.Error as exc:
-        raise ApiError(503, "unavailable", f"Could not copy {src_path}: {exc}") from None
+        raise Refusal(f"Could not copy {src_path}: {exc}", code="unavailable") from None
     finally:
         dest.close()
         src.close()

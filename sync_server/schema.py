@@ -7,6 +7,10 @@ transaction. A file from a newer server is refused rather than guessed at.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sync_server.backend import Connection
 
 LIST_FIELDS_3 = (("area", "streets"), ("resident", "ambitions"), ("resident", "talents"),
                  ("resident", "obstacles"), ("contact", "resident_ids"), ("contact", "themes"),
@@ -99,7 +103,7 @@ class SchemaTooNew(RuntimeError):
     """The file was written by a newer server; opening it could lose data."""
 
 
-def migrate(db: sqlite3.Connection) -> int:
+def migrate(db: Connection) -> int:
     """Apply the migrations this file has not had; returns the version it is at now."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:

@@ -17,8 +17,17 @@ from typing import Any, NamedTuple
 
 import wijkweb_protocol as protocol
 from sync_server import nesting
-from sync_server.errors import ApiError, bad_request
-from wijkweb_protocol import DELETED, KINDS, MAX_TEXT, ProtocolError
+from sync_server.errors import bad_request
+from sync_server.http_errors import ApiError
+from wijkweb_protocol import (
+    DELETED,
+    HLC_RE,
+    KINDS,
+    MAX_TEXT,
+    STAMP_RE,
+    ProtocolError,
+    split_stamp,
+)
 
 MAX_CHANGES = 1000
 EPOCH_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -42,7 +51,7 @@ else:  # pragma: no cover - CPython has the C encoder
     _encode = json.JSONEncoder(separators=(",", ":")).encode
 UUID_MATCH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 """``protocol.is_uuid`` without parsing: a match for a UUID in canonical text form."""
-_STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}").fullmatch
+_STAMP = STAMP_RE.fullmatch
 _SAFE_INT = 2**53
 _UNSEEN = object()
 
@@ -69,7 +78,7 @@ class Item(NamedTuple):
 
 
 class Batch(NamedTuple):
-    epoch: str
+    push_epoch: str
     items: list[Item]
     newest_ms: int
     """The largest millisecond any stamp of the batch carries (0 for an empty batch)."""
@@ -163,7 +172,7 @@ def _fast_items(changes: list[Any], own_stamp: Any) -> list[Item | None]:
                     if typ(value) is not bool:
                         break
                 elif not check(value) or (check is is_items
-                                          and not written_by(value, stamp[:16], stamp[17:])):
+                                          and not written_by(value, *split_stamp(stamp))):
                     break
         else:
             text = encode(fields)
@@ -208,7 +217,7 @@ def parse_push(body: Any, device: str) -> Batch:
     if len(changes) > MAX_CHANGES:
         raise ApiError(413, "batch_too_large",
                        f"A push may carry at most {MAX_CHANGES} changes.", max=MAX_CHANGES)
-    own_stamp = re.compile("[0-9a-f]{16}@" + re.escape(device)).fullmatch
+    own_stamp = re.compile(HLC_RE.pattern + "@" + re.escape(device)).fullmatch
     items: list[Item] = []
     newest = ""
     for index, (ch, item) in enumerate(zip(changes, _fast_items(changes, own_stamp),

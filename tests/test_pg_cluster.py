@@ -125,7 +125,7 @@ def test_scope_purge_revoke_and_long_poll_hold_across_processes(cluster):
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_frozen_lock_holder_delays_writes_with_503_and_is_cut_off(make_server, monkeypatch):
     from sync_server import pg_backend
-    from sync_server.errors import ApiError
+    from sync_server.errors import Refusal
 
     monkeypatch.setattr(pg_backend, "LOCK_WAIT_S", 0.5)
     monkeypatch.setattr(pg_backend, "IDLE_IN_TRANSACTION_S", 2.0)
@@ -144,7 +144,7 @@ def test_a_frozen_lock_holder_delays_writes_with_503_and_is_cut_off(make_server,
         assert resp.status_code == 503
         threading.Event().wait(0.2)
     assert resp.status_code == 200 and resp.json()["acked"] == change["seq"]
-    with pytest.raises(ApiError):
+    with pytest.raises(Refusal):
         frozen.execute("SELECT 1")
     assert server.store.backend.broken(frozen)
     assert len(server.store.history([dev.teams[0]], "contact", change["id"])["changes"]) == 1

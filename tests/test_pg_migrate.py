@@ -33,7 +33,7 @@ def test_a_deployment_moves_to_postgres_and_devices_pull_on_without_reset(
     for dev in (a, b):
         dev.sync()
     sqlite_path = fleet.harness.db_path
-    epoch = fleet.harness.store.epoch
+    epoch = fleet.harness.store.timeline
     fleet.harness.stop()
 
     url = pg_cluster.fresh_db()
@@ -55,7 +55,7 @@ def test_a_deployment_moves_to_postgres_and_devices_pull_on_without_reset(
     assert again.returncode == 2 and "empty" in again.stderr  # nothing copied twice
 
     moved = make_server(url)
-    assert moved.store.epoch == epoch
+    assert moved.store.timeline == epoch
     fleet.harness = moved
     for dev in (a, b):
         dev.config.server = moved.url

@@ -66,14 +66,14 @@ def test_a_postgres_database_marked_restored_starts_a_new_epoch_once(pg_cluster)
 
     url = pg_cluster.fresh_db()
     store = ServerStore(url)
-    old = store.epoch
+    old = store.timeline
     store.close()
     with psycopg.connect(url, autocommit=True) as pg:  # what docs/postgres.md tells to run
         pg.execute("INSERT INTO meta VALUES ('restored', '1') ON CONFLICT (key) "
                    "DO UPDATE SET value = '1'")
     first, second = ServerStore(url), ServerStore(url)  # two processes starting
-    assert first.epoch == second.epoch != old
-    assert first._previous_epoch == old
+    assert first.timeline == second.timeline != old
+    assert first._previous_timeline == old
     first.close()
     second.close()
 

@@ -80,7 +80,7 @@ def test_admin_cli_mirrors_the_store(server: Harness, cli, tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     copy = ServerStore(backup)
     try:
-        assert copy.epoch != server.store.epoch  # opened as a restore: a new feed epoch
+        assert copy.timeline != server.store.timeline  # opened as a restore: a new feed epoch
         assert copy.history([team_id], "resident", row)["changes"]
     finally:
         copy.close()

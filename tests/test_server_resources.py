@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import sync_server.store as store_module
+import sync_server.connections as connections_module
 from sync_server import api, feed, push, validate
 from sync_server.store import Device, ServerStore
 from sync_server.validate import Item, parse_push
@@ -67,7 +67,7 @@ def test_wal_stays_small_under_steady_pushes(tmp_path: Path, monkeypatch) -> Non
     """Regression: a checkpoint beside a steady writer seldom completed, so the WAL never
     started over and grew with every push (past 100 MB in a second here, and then slowed every
     commit and page read). Under the write lock each checkpoint completes."""
-    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY_S", 0.02)
+    monkeypatch.setattr(connections_module, "CHECKPOINT_EVERY_S", 0.02)
     store = ServerStore(tmp_path / "server.db")
     try:
         team = store.add_team("T")
@@ -167,7 +167,8 @@ def test_pages_are_those_of_the_plain_algorithm(server_store: ServerStore) -> No
         ids, ends, more = _reference_page(rows, mine, start, limit, newest)
         assert [json.loads(r)["id"] for r in page.rows] == ids
         assert page.more == more
-        assert feed.decode_cursor(page.cursor, server_store.cursor_keys, server_store.epoch) == ends
+        keys, timeline = server_store.cursor_keys, server_store.timeline
+        assert feed.decode_cursor(page.cursor, keys, timeline) == ends
 
 
 def test_feed_queries_read_indexes_in_order(server_store: ServerStore) -> None:

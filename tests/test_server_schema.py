@@ -30,11 +30,11 @@ def test_new_file_gets_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
 def test_reopening_keeps_data_epoch_version_and_clock(tmp_path: Path) -> None:
     first = ServerStore(tmp_path / "s.db")
     team = first.add_team("Noord")
-    epoch, clock = first.epoch, first.clock.last
+    epoch, clock = first.timeline, first.clock.last
     first.close()
     again = ServerStore(tmp_path / "s.db")
     try:
-        assert again.epoch == epoch
+        assert again.timeline == epoch
         assert again.clock.last >= clock
         assert [t["id"] for t in again.teams()] == [team]
         assert again.server_time() > clock

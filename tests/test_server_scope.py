@@ -234,7 +234,7 @@ def test_an_unsealed_cursor_of_this_server_asks_for_a_fresh_download(server: Har
     server's epoch (an app that updated) resets; a made-up one is still ``bad_cursor``."""
     dev = server.device()
     old = base64.urlsafe_b64encode(json.dumps(
-        {"e": server.store.epoch, "p": {dev.teams[0]: 1}}).encode()).decode().rstrip("=")
+        {"e": server.store.timeline, "p": {dev.teams[0]: 1}}).encode()).decode().rstrip("=")
     resp = dev.pull(old)
     assert resp.status_code == 410 and resp.json()["reason"] == "cursor_upgrade"
     forged = base64.urlsafe_b64encode(b'{"e": 7, "p": {}}').decode()
@@ -248,7 +248,7 @@ def test_a_cursor_holds_positions_of_the_callers_teams_only(server: Harness) -> 
     _, cursor = dev.pull_all()
     server.store.leave_team(dev.worker, zuid)
     page = dev.pull(cursor).json()
-    positions = feed.decode_cursor(page["cursor"], server.store.cursor_keys, server.store.epoch)
+    positions = feed.decode_cursor(page["cursor"], server.store.cursor_keys, server.store.timeline)
     assert set(positions) == {noord}
 
 

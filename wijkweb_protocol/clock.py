@@ -105,4 +105,6 @@ class Clock:
 
 
 HLC_RE = re.compile(r"[0-9a-f]{16}")
-STAMP_RE = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_-]{1,64}")
+STAMP_RE = re.compile(HLC_RE.pattern + r"@[A-Za-z0-9_-]{1,64}")
+"""The one stamp pattern: validation (``split_stamp``, the server's push checks) and the
+OpenAPI document use it; the device id is cut out with ``split_stamp``, never by position."""

@@ -19,7 +19,7 @@ from typing import Any
 from app.store import Store
 from app.sync.config import DeviceConfig
 from app.sync.team import TeamLead
-from wijkweb_protocol import DELETED, KINDS, LIST, present
+from wijkweb_protocol import DELETED, KINDS, LIST, ProtocolError, present, split_stamp
 
 SERVER_DEVICE = "server"
 
@@ -86,7 +86,10 @@ def device_names(workers: list[dict[str, Any]]) -> dict[str, str]:
 
 def _device_of(register: Any) -> str:
     stamp = register[1] if isinstance(register, list) and len(register) > 1 else ""
-    return stamp.partition("@")[2] if isinstance(stamp, str) else ""
+    try:
+        return split_stamp(stamp)[1]
+    except ProtocolError:  # no stamp: no device to name
+        return ""
 
 
 def _side(register: Any, names: dict[str, str]) -> Side:

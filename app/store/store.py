@@ -44,6 +44,7 @@ from wijkweb_protocol import (
     new_id,
     present,
     remove_items,
+    split_stamp,
     wins,
 )
 
@@ -651,7 +652,7 @@ class Store(Queries):
                     if teams and r["team"] not in teams:
                         continue
                     own = {n: s for n, s in json.loads(r["stamps"]).items()
-                           if s[17:] == self.device and (n == DELETED or n in cols)
+                           if split_stamp(s)[1] == self.device and (n == DELETED or n in cols)
                            and n not in _lists(kind)}
                     mine = {n: _own_items(items, self.device)
                             for n, items in json.loads(r["sets"]).items()}

@@ -79,7 +79,7 @@ def enroll_fleet(db: Path, workdir: Path, devices: int, team_size: int) -> list[
             store = Store(workdir / f"device-{n}" / "wijkweb.sqlite")
             team = teams[n // team_size]
             worker = server.add_worker(f"Medewerker {n}", "street_coach", [team])
-            data = server.enroll(server.create_enrollment(worker), store.device)
+            data = server.redeem_enrollment(server.create_enrollment(worker), store.device)
             config = DeviceConfig(server="", device=data["device"], token=data["token"],
                                   worker=worker, role="street_coach", teams=[team])
             fleet.append(RushDevice(store, config))
