@@ -31,6 +31,11 @@ class Connections:
         self._db = backend.connect("writer")
         backend.migrate(self._db)
         self._wlock = threading.Lock()
+        self._turnstile = threading.Lock()
+        """Taken on the way to the write lock: whoever waits for the write lock holds it, so
+        a steady stream of writes cannot keep taking the lock back from the checkpointer."""
+        self.checkpoints = 0
+        """WAL checkpoints done since the start (a figure for tests and operators)."""
         self._changed = threading.Condition()
         self._pool: list[Connection] = []
         self._pool_lock = threading.Lock()
@@ -59,9 +64,19 @@ class Connections:
         self._listener = self.backend.listen(self._heard, self._listening, self._halt)
 
     @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """The write lock, taken in turn (see ``_turnstile``)."""
+        with self._turnstile:
+            self._wlock.acquire()
+        try:
+            yield
+        finally:
+            self._wlock.release()
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One write transaction; an exception anywhere inside rolls all of it back."""
-        with self._wlock:
+        with self._write_lock():
             if self._closed:
                 raise unavailable("The server is stopping.")
             if self.backend.broken(self._db):
@@ -110,10 +125,11 @@ class Connections:
                 if self._halt.wait(CHECKPOINT_EVERY_S):
                     break
                 self._dirty.clear()
-                with self._wlock:
+                with self._write_lock():
                     if self._closing:
                         break
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.checkpoints += 1
         except self.backend.errors:
             log.exception("WAL checkpoint failed; SQLite checkpoints at close")
         finally:
