@@ -27,14 +27,14 @@ def vault(data_dir: str | Path | None = None) -> Vault:
     return _process["vault"]  # type: ignore[return-value]
 
 
-def _sync(store: Store, data_dir: Path):  # noqa: ANN202 - app.services.sync.Sync
-    from app.services.sync import Sync
+def _sync(store: Store, data_dir: Path):  # noqa: ANN202 - app.services.sync.SyncRunner
+    from app.services import sync
 
     if "sync" not in _process:
         from app.services import quarterly
 
         store.before_purge = quarterly.before_purge  # erasures leave their quarterly counts
-        _process["sync"] = Sync(store, data_dir)
+        _process["sync"] = sync.start(store, data_dir)
     return _process["sync"]
 
 
