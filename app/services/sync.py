@@ -7,6 +7,7 @@ Screens never import ``app.sync``: they hold the process's ``SyncRunner`` (made 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,10 +25,17 @@ __all__ = ["OFFLINE", "Badge", "NotEnrolled", "SyncError", "SyncRunner", "SyncSt
            "shows_changes", "start", "when"]
 
 
+INTERVAL_ENV = "WIJKWEB_SYNC_INTERVAL"
+"""Seconds between the rounds nobody asks for, if not the runner's 5 minutes (a team lead's
+office laptop may want news sooner; the browser tests want it within a second)."""
+
+
 def start(store: Store, data_dir: Path, *, run: bool = True) -> SyncRunner:
     """The process's runner, its thread started (``run``): at start, after saves, every few
-    minutes and on demand. A thread that cannot start leaves it ``available=False``."""
-    runner = SyncRunner(store, data_dir)
+    minutes (``WIJKWEB_SYNC_INTERVAL``) and on demand. A thread that cannot start leaves it
+    ``available=False``."""
+    interval = os.environ.get(INTERVAL_ENV)
+    runner = SyncRunner(store, data_dir, **({"interval": float(interval)} if interval else {}))
     if run:
         runner.start()
     return runner
