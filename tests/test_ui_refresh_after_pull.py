@@ -55,3 +55,22 @@ def test_a_form_keeps_what_was_typed_and_a_locked_session_waits():
     overview = View(frozenset({"contact"}))
     after_sync(overview, {"contact": frozenset({"c1"})}, locked=True)
     assert overview.loads == 0
+
+
+def test_a_residents_page_loaded_again_keeps_what_was_typed_in_its_list_fields(store):
+    from app.services.residents import LISTS
+    from app.ui.resident_page import ResidentPage
+
+    app = SimpleNamespace(store=store, guard=lambda fn: fn, go=lambda route: None)
+    page = ResidentPage(app, "r1")  # type: ignore[arg-type]
+    page.build()
+    resident = SimpleNamespace(**dict.fromkeys(LISTS, []))
+    page.profile = SimpleNamespace(resident=resident)  # type: ignore[assignment]
+    page._render_lists()
+    which = LISTS[0]
+    page.adders[which].value = "Tuinieren"  # typed, not yet added
+    setattr(resident, which, ["Koken"])  # a pull brought a colleague's addition
+    page._render_lists()
+    assert page.adders[which].value == "Tuinieren"
+    chips = page.lists.controls[0].controls[1].controls
+    assert [chip.label for chip in chips] == ["Koken"]
