@@ -68,3 +68,11 @@ def test_a_screen_loads_again_only_for_the_kinds_it_shows():
     assert sync.shows_changes(changed, frozenset({"contact", "resident"}))
     assert not sync.shows_changes(changed, frozenset({"agreement"}))
     assert not sync.shows_changes({}, frozenset({"contact"}))
+
+
+def test_the_interval_comes_from_the_environment_when_it_is_a_number(monkeypatch):
+    from app.sync.runner import INTERVAL
+
+    for value, seconds in (("1", 1.0), ("", INTERVAL), ("soon", INTERVAL), ("-3", INTERVAL)):
+        monkeypatch.setenv(sync.INTERVAL_ENV, value)
+        assert sync.interval() == seconds

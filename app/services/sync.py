@@ -17,11 +17,11 @@ from app.i18n import t
 from app.store import Store
 from app.sync.config import DeviceConfig
 from app.sync.errors import NotEnrolled, SyncError
-from app.sync.runner import SyncRunner, SyncStatus
+from app.sync.runner import INTERVAL, SyncRunner, SyncStatus
 from app.sync.team import TeamLead
 
 __all__ = ["OFFLINE", "Badge", "NotEnrolled", "SyncError", "SyncRunner", "SyncStatus",
-           "TeamLead", "badge", "enroll", "error_text", "last_result", "own_device",
+           "TeamLead", "badge", "enroll", "error_text", "interval", "last_result", "own_device",
            "shows_changes", "start", "when"]
 
 
@@ -30,12 +30,20 @@ INTERVAL_ENV = "WIJKWEB_SYNC_INTERVAL"
 office laptop may want news sooner; the browser tests want it within a second)."""
 
 
+def interval() -> float:
+    """``WIJKWEB_SYNC_INTERVAL`` if it is a positive number of seconds, else 5 minutes."""
+    try:
+        seconds = float(os.environ.get(INTERVAL_ENV) or INTERVAL)
+    except ValueError:
+        return INTERVAL
+    return seconds if seconds > 0 else INTERVAL
+
+
 def start(store: Store, data_dir: Path, *, run: bool = True) -> SyncRunner:
     """The process's runner, its thread started (``run``): at start, after saves, every few
     minutes (``WIJKWEB_SYNC_INTERVAL``) and on demand. A thread that cannot start leaves it
     ``available=False``."""
-    interval = os.environ.get(INTERVAL_ENV)
-    runner = SyncRunner(store, data_dir, **({"interval": float(interval)} if interval else {}))
+    runner = SyncRunner(store, data_dir, interval())
     if run:
         runner.start()
     return runner
