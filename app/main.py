@@ -19,7 +19,7 @@ from app.security import Vault
 from app.store import Store, default_data_dir
 
 if TYPE_CHECKING:
-    from app.services.sync import Sync
+    from app.services.sync import SyncRunner
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class _Process:
 
     data_dir: str | None = None
     vault: Vault | None = None
-    sync: Sync | None = None
+    sync: SyncRunner | None = None
 
 
 _process = _Process()
@@ -43,14 +43,14 @@ def vault(data_dir: str | Path | None = None) -> Vault:
     return _process.vault
 
 
-def _sync(store: Store, data_dir: Path) -> Sync:
-    from app.services.sync import Sync
+def _sync(store: Store, data_dir: Path) -> SyncRunner:
+    from app.services import sync
 
     if _process.sync is None:
         from app.services import quarterly
 
         store.before_purge = quarterly.before_purge  # erasures leave their quarterly counts
-        _process.sync = Sync(store, data_dir)
+        _process.sync = sync.start(store, data_dir)
     return _process.sync
 
 

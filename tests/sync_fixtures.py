@@ -19,7 +19,7 @@ import pytest
 
 from app.store import Store
 from app.sync import errors
-from app.sync.client import Backoff, SyncClient, enroll
+from app.sync.client import RequestRetry, SyncClient, enroll
 from app.sync.config import DeviceConfig
 from wijkweb_protocol import DELETED, KINDS
 
@@ -65,7 +65,7 @@ class AppDevice:
     transport: FaultyTransport | None = None
 
     def client(self, **kw: Any) -> SyncClient:
-        kw.setdefault("backoff", Backoff(attempts=4, sleep=lambda s: None))
+        kw.setdefault("retry", RequestRetry(attempts=4, sleep=lambda s: None))
         return SyncClient(self.store, self.config, transport=self.transport, **kw)
 
     def sync(self, **kw: Any) -> Any:

@@ -66,11 +66,11 @@ LAYER_RANK = {
     "store": 2,
     "domain": 1,
     "i18n": 1,
-    "security": 1,     # app.security's primitives: files, sealed, keyslot, backoff
+    "security": 1,     # app.security's primitives: files, sealed, keyslot, pin_lockout
     "protocol": 1,     # wijkweb_protocol
 }
 UI_SKIPS = {"sync", "store"}  # below services, but not for screens
-SECURITY_PRIMITIVES = {"files", "sealed", "keyslot", "backoff"}
+SECURITY_PRIMITIVES = {"files", "sealed", "keyslot", "pin_lockout"}
 
 
 def _layer(module: str) -> str | None:

@@ -96,10 +96,10 @@ def test_scope_purge_revoke_and_long_poll_hold_across_processes(cluster):
 
     woke: list[list[dict]] = []
     with a.client() as client:  # a long-poll on a's process, caught up first
-        cursor = client._call("GET", "/v1/pull", params={"cursor": ""})["cursor"]
+        cursor = client.call("GET", "/v1/pull", params={"cursor": ""})["cursor"]
 
         def wait() -> None:
-            woke.append(client._call("GET", "/v1/pull", params={"cursor": cursor,
+            woke.append(client.call("GET", "/v1/pull", params={"cursor": cursor,
                                                                   "wait": 20})["rows"])
 
         poll = threading.Thread(target=wait)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from app.store import Store
-from app.sync.client import Backoff, SyncClient, enroll
+from app.sync.client import RequestRetry, SyncClient, enroll
 from sync_server.store import ServerStore
 from wijkweb_protocol import DELETED
 
@@ -101,7 +101,7 @@ def test_restore_brings_back_what_devices_still_hold(tmp_path, spawn, cli):
     a, b = stores
 
     def sync(n: int):
-        with SyncClient(stores[n], configs[n], backoff=Backoff(sleep=lambda s: None)) as c:
+        with SyncClient(stores[n], configs[n], retry=RequestRetry(sleep=lambda s: None)) as c:
             return c.sync()
 
     early = [a.create("resident", team, {"name": f"Vroeg {i}"}) for i in range(5)]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.sync import SyncState, badge, last_result
+from app.services.sync import SyncStatus, badge, last_result
 from app.sync import errors
-from app.sync.client import Backoff
+from app.sync.client import RequestRetry
 from sync_server.store import ServerStore
 
 
@@ -69,10 +69,10 @@ def test_the_app_saves_locally_and_says_syncing_waits(fleet):
     for i in range(50):
         dev.store.create("resident", team, {"name": f"Lokaal {i}", "talents": ["y" * 300]})
     with pytest.raises(errors.StorageFull):
-        dev.sync(backoff=Backoff(attempts=2, sleep=lambda s: None))
+        dev.sync(retry=RequestRetry(attempts=2, sleep=lambda s: None))
     assert dev.store.pending_count() == 50
     code = dev.store.meta("sync.last_error")
-    state = SyncState(pending=50, last_error=code, enrolled=True)
+    state = SyncStatus(pending=50, last_error=code, enrolled=True)
     assert code == "storage_full"
     assert "vol" in last_result(state) and "wacht" in last_result(state)
     assert badge(state).offline  # the badge shows "waiting", not an error to act on
@@ -100,7 +100,7 @@ def test_a_real_full_filesystem(tmp_path, spawn, fleet):
         store = Store(tmp_path / "dev" / "wijkweb.sqlite")
         config = enroll(store, url, code, tmp_path / "dev")
         sent = 0
-        with SyncClient(store, config, backoff=Backoff(attempts=1)) as client:
+        with SyncClient(store, config, retry=RequestRetry(attempts=1)) as client:
             with pytest.raises(errors.StorageFull):
                 for round_ in range(200):
                     with store.transaction():

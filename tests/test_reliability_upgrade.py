@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.services.sync import SyncState, last_result
+from app.services.sync import SyncStatus, last_result
 from app.store import Store
 from app.sync import errors
 from app.sync.client import SyncClient
@@ -83,7 +83,7 @@ def test_an_app_older_than_the_server_accepts_is_told_to_update(old, make_server
         client.sync()
     assert err.value.detail["minimum"] == 99
     assert store.outbox(limit=100) == outbox  # the unsent changes wait
-    state = SyncState(pending=len(outbox), last_error=store.meta("sync.last_error"),
+    state = SyncStatus(pending=len(outbox), last_error=store.meta("sync.last_error"),
                       enrolled=True)
     assert "te oud" in last_result(state) and "bewaard" in last_result(state)
     resp = harness.anonymous.get("/v1/pull", headers={

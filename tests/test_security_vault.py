@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.security import NotAPin, TooSoon, Vault, WrongPin, keyslot
-from app.security.backoff import FREE_TRIES, Backoff, wait_after
+from app.security.pin_lockout import FREE_TRIES, PinLockout, wait_after
 from app.store import Store, cipher
 
 MARKER = "Zeynep-Geheim-Markeerstraat"
@@ -143,7 +143,7 @@ def test_wrong_pins_back_off_and_a_restart_does_not_reset_the_count(tmp_path):
     assert err.value.wait == 60  # doubled
     clock[0] += 61
     assert restarted.unlock(PIN) is not None
-    assert restarted.backoff.failures == 0  # the right PIN clears the count
+    assert restarted.lockout.failures == 0  # the right PIN clears the count
     restarted.close()
 
 
@@ -156,7 +156,7 @@ def test_a_pin_read_before_its_last_keystrokes_is_neither_tried_nor_counted(tmp_
     for partial in ("", PIN[:1], PIN[:5], f" {PIN}"):
         with pytest.raises(NotAPin):
             vault.unlock(partial)
-    assert vault.backoff.failures == 0 and not (tmp_path / "unlock.json").exists()
+    assert vault.lockout.failures == 0 and not (tmp_path / "unlock.json").exists()
     assert vault.unlock(PIN) is not None
     vault.close()
 
@@ -189,7 +189,7 @@ def test_a_correct_pin_is_never_refused_or_counted_under_concurrent_load(tmp_pat
     vault.close()
     with pytest.raises(WrongPin):
         vault.unlock("000000")
-    assert vault.backoff.failures == 1
+    assert vault.lockout.failures == 1
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -231,12 +231,12 @@ def test_a_correct_pin_is_never_refused_or_counted_under_concurrent_load(tmp_pat
 
 def test_a_clock_set_back_cannot_stretch_the_wait(tmp_path):
     now = [5_000.0]
-    backoff = Backoff(tmp_path / "unlock.json", now=lambda: now[0])
+    lockout = PinLockout(tmp_path / "unlock.json", now=lambda: now[0])
     for _ in range(FREE_TRIES + 2):
-        backoff.failed()
-    assert backoff.remaining() == 60
+        lockout.failed()
+    assert lockout.remaining() == 60
     now[0] -= 10 * 365 * 24 * 3600  # ten years back
-    assert backoff.remaining() == 60
+    assert lockout.remaining() == 60
 
 
 def test_the_wait_doubles_and_is_capped():

@@ -193,7 +193,7 @@ def test_a_revoked_device_wipes_its_records_on_next_contact(fleet: Fleet) -> Non
     phone.store.create("signal", team, {"street": "Kerkstraat", "note": f"{mark} onverzonden",
                                         "at": "2026-11-02T10:00:00+00:00"})
     with lead.client() as c:
-        c._call("POST", f"/v1/team/devices/{phone.config.device}/revoke")
+        c.call("POST", f"/v1/team/devices/{phone.config.device}/revoke")
     assert SyncRunner(phone.store, phone.data_dir).run_once() is None
     assert phone.state() == {} and phone.store.pending_count() == 0
     assert DeviceConfig.load(phone.data_dir) is None
@@ -210,7 +210,7 @@ def test_a_lead_erases_on_request_over_the_api(fleet: Fleet) -> None:
     household = next(i for (k, i) in rows if k == "household")
     coach.sync()
     with lead.client() as c:
-        answer = c._call("POST", f"/v1/households/{household}/erase")
+        answer = c.call("POST", f"/v1/households/{household}/erase")
     assert answer["household"] == household and answer["erased"]["resident"] == 2
     coach.sync()
     assert not set(rows) & set(coach.state())

@@ -9,7 +9,7 @@ from sync_fixtures import make_conflict
 
 from app.services import conflicts as service
 from app.sync import errors
-from app.sync.client import Backoff
+from app.sync.client import RequestRetry
 from app.sync.team import TeamLead
 
 
@@ -20,7 +20,7 @@ def scene(fleet):  # noqa: ANN001, ANN201
     boss = fleet.device([team], role="team_lead")
     a, b, rid = make_conflict(fleet, team)
     boss.sync()
-    lead = TeamLead(boss.store, boss.config, backoff=Backoff(attempts=2, sleep=lambda s: None))
+    lead = TeamLead(boss.store, boss.config, retry=RequestRetry(attempts=2, sleep=lambda s: None))
     yield boss, a, b, rid, lead
     lead.close()
 

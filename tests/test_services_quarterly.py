@@ -115,7 +115,7 @@ def test_an_erasure_over_the_server_leaves_the_counts_on_the_leads_laptop(fleet)
     lead.store.before_purge = quarterly.before_purge  # as app.main sets it
     assert quarterly.stored(lead.store) == []
     with lead.client() as c:
-        c._call("POST", f"/v1/households/{rows['households'][0]}/erase")
+        c.call("POST", f"/v1/households/{rows['households'][0]}/erase")
     lead.sync()
     assert rows["households"][0] not in lead.store.all_rows("household")
     kept = {q.label: q for q in quarterly.stored(lead.store)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.i18n import DEFAULT, set_language
 from app.services import devices, refused
-from app.services.sync import SyncState, badge
+from app.services.sync import SyncStatus, badge
 from app.sync.runner import SyncRunner
 from app.sync.team import TeamLead
 from tests.sync_fixtures import Fleet
@@ -14,12 +14,12 @@ from tests.sync_fixtures import Fleet
 
 def test_badge_never_says_up_to_date_while_changes_are_refused():
     set_language(DEFAULT)
-    b = badge(SyncState(pending=0, enrolled=True, refused=2))
+    b = badge(SyncStatus(pending=0, enrolled=True, refused=2))
     assert b.text == "2 geweigerd" and b.refused == 2
     assert "Geweigerd door de server: 2." in b.tooltip
-    assert badge(SyncState(pending=3, enrolled=True, last_error="offline", refused=1)).text == \
+    assert badge(SyncStatus(pending=3, enrolled=True, last_error="offline", refused=1)).text == \
         "1 geweigerd"
-    assert badge(SyncState(pending=0, enrolled=True)).text == "Bijgewerkt"
+    assert badge(SyncStatus(pending=0, enrolled=True)).text == "Bijgewerkt"
 
 
 def test_refused_change_is_counted_listed_corrected_and_sent_again(make_server, tmp_path):
@@ -132,7 +132,7 @@ def test_refused_count_must_be_a_whole_number(make_server, tmp_path):
     with coach.client() as c:
         for bad in (-1, "2", 1.5, None, True):
             try:
-                c._call("POST", "/v1/device/refused", {"count": bad})
+                c.call("POST", "/v1/device/refused", {"count": bad})
             except Exception as err:  # noqa: BLE001 - the code is what is checked
                 assert getattr(err, "code", "") == "bad_request", bad
             else:

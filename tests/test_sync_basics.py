@@ -10,7 +10,7 @@ from sync_fixtures import make_conflict
 
 from app.sync import errors
 from app.sync.client import SyncClient
-from app.sync.runner import INTERVAL, RETRY_CAP, SyncRunner, retry_delay
+from app.sync.runner import INTERVAL, RETRY_CAP, SyncRunner, SyncStatus, retry_delay
 from sync_server.server import SyncServer
 from wijkweb_protocol import encode_hlc
 
@@ -197,3 +197,28 @@ def test_sync_comes_back_by_itself_when_the_server_returns(fleet):
         runner.stop()
         if back is not None:
             back.stop()
+
+
+def test_the_runner_names_the_rows_a_pull_changed(fleet):
+    """A screen loads again when a pull changed rows it shows: the runner's last report of a
+    round names them by kind; a round that only pushed, or brought nothing new, names none."""
+    team = fleet.harness.team()
+    coach, lead = fleet.device([team]), fleet.device([team])
+    rid = coach.store.create("resident", team, {"name": "Noor Visser"})
+    runner = SyncRunner(lead.store, lead.data_dir)
+    heard: list[SyncStatus] = []
+    runner.add_listener(heard.append)
+    runner.run_once()
+    assert "resident" not in heard[-1].changed  # not on the server yet (its team and workers are)
+    runner.run_once()
+    assert heard[-1].changed == {}  # nothing new
+    coach_runner = SyncRunner(coach.store, coach.data_dir)
+    pushed: list[SyncStatus] = []
+    coach_runner.add_listener(pushed.append)
+    coach_runner.run_once()
+    assert "resident" not in pushed[-1].changed and pushed[-1].pending == 0  # its own: pushed
+    runner.run_once()
+    assert heard[-1].changed == {"resident": frozenset({rid})} and not heard[-1].running
+    assert all(not status.changed for status in heard if status.running)  # only the last
+    runner.run_once()
+    assert heard[-1].changed == {}

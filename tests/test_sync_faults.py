@@ -19,7 +19,7 @@ from sync_fixtures import AppDevice, FaultyTransport, Fleet
 
 from app.store import Store
 from app.sync import errors
-from app.sync.client import Backoff, SyncClient, enroll
+from app.sync.client import RequestRetry, SyncClient, enroll
 from sync_server.store import ServerStore
 
 
@@ -49,7 +49,7 @@ def test_server_killed_mid_push_and_restarted_loses_and_doubles_nothing(server_d
     killer = threading.Timer(0.3, lambda: os.kill(proc.pid, signal.SIGKILL))
     killer.start()
     with pytest.raises(errors.Offline), SyncClient(
-            store, config, batch=20, backoff=Backoff(attempts=2, sleep=lambda s: None)) as c:
+            store, config, batch=20, retry=RequestRetry(attempts=2, sleep=lambda s: None)) as c:
         while store.pending_count():
             c.push()
     proc.wait(timeout=10)
@@ -144,7 +144,7 @@ def test_pieces_equal_whole(make_server, tmp_path):
     path = pieces.store.path
     while True:
         with SyncClient(pieces.store, pieces.config, page=rnd.randint(1, 30)) as c:
-            answer = c._call("GET", "/v1/pull", params={
+            answer = c.call("GET", "/v1/pull", params={
                 "cursor": pieces.store.meta("cursor") or "", "limit": rnd.randint(1, 30)})
             pieces.store.apply_remote(answer["rows"], answer["cursor"], answer["teams"])
         pieces.store.close()  # stop; restart from what is on disk
@@ -246,14 +246,14 @@ def test_reset_after_the_server_was_restored_keeps_unsent_work(make_server, tmp_
 
 def test_retries_back_off_and_give_up_with_offline():
     sleeps = []
-    backoff = Backoff(attempts=4, base=0.5, cap=4, sleep=sleeps.append, rand=lambda: 1.0)
+    retry = RequestRetry(attempts=4, base=0.5, cap=4, sleep=sleeps.append, rand=lambda: 1.0)
     transport = httpx.MockTransport(lambda request: (_ for _ in ()).throw(
         httpx.ConnectError("down", request=request)))
     store_dir = os.environ.get("TMPDIR", "/tmp")
     store = Store(f"{store_dir}/backoff-{time.time_ns()}.sqlite")
     dev = AppDevice(store, _config(), store.path.parent)
     with pytest.raises(errors.Offline):
-        with SyncClient(dev.store, dev.config, transport=transport, backoff=backoff) as c:
+        with SyncClient(dev.store, dev.config, transport=transport, retry=retry) as c:
             c.pull()
     assert sleeps == [0.5, 1.0, 2.0]
     store.close()

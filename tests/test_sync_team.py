@@ -9,12 +9,12 @@ import pytest
 from sync_fixtures import make_conflict
 
 from app.sync import errors
-from app.sync.client import Backoff
+from app.sync.client import RequestRetry
 from app.sync.team import TeamLead
 
 
 def lead_of(dev, **kw) -> TeamLead:  # noqa: ANN001, ANN003
-    kw.setdefault("backoff", Backoff(attempts=2, sleep=lambda s: None))
+    kw.setdefault("retry", RequestRetry(attempts=2, sleep=lambda s: None))
     return TeamLead(dev.store, dev.config, **kw)
 
 
@@ -74,7 +74,7 @@ def test_offline_and_not_enrolled(fleet):
         port = s.getsockname()[1]
     gone = replace(boss.config, server=f"http://127.0.0.1:{port}")
     slept: list[float] = []
-    with TeamLead(boss.store, gone, backoff=Backoff(attempts=2, sleep=slept.append)) as lead:
+    with TeamLead(boss.store, gone, retry=RequestRetry(attempts=2, sleep=slept.append)) as lead:
         with pytest.raises(errors.Offline):
             lead.conflicts()
     assert len(slept) == 1  # retried once, like every call of the seam

@@ -127,14 +127,14 @@ def test_settings_shows_the_one_status_the_badge_shows(store):
     from datetime import UTC, datetime
 
     from app.i18n import DEFAULT, set_language
-    from app.services.sync import SyncState, badge
+    from app.services.sync import SyncStatus, badge
 
     set_language(DEFAULT)
     screen = make_screen(FakeApp(store, 412), "settings", "")
     screen.build()
-    screen.show_sync(SyncState(pending=1, enrolled=True, running=True))
+    screen.show_sync(SyncStatus(pending=1, enrolled=True, running=True))
     assert screen.result.value.endswith("Bezig met synchroniseren…") and screen.progress.visible
-    done = SyncState(pending=0, enrolled=True, last_success=datetime.now(UTC), refused=2)
+    done = SyncStatus(pending=0, enrolled=True, last_success=datetime.now(UTC), refused=2)
     screen.show_sync(done)
     assert "gelukt" in screen.result.value and not screen.progress.visible
     assert screen.refused.visible and screen.refused.value.endswith(": 2")

@@ -33,7 +33,7 @@ def scene(fleet):  # noqa: ANN001, ANN201
 
 def lead_app(dev, width: int = 1440) -> LeadApp:  # noqa: ANN001
     app = LeadApp(dev.store, width)
-    app.sync = SimpleNamespace(runner=SimpleNamespace(data_dir=dev.data_dir))
+    app.sync = SimpleNamespace(data_dir=dev.data_dir)
     return app
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.security import keyslot
-from app.security.backoff import Backoff
 from app.security.files import read_json, write_json
 from app.security.keyslot import KeySlot, WrongPin
+from app.security.pin_lockout import PinLockout
 from app.store import Store, cipher
 from app.store.store import DB_NAME
 from app.sync import config as device_config  # a module: it imports app.security.sealed
@@ -53,7 +53,7 @@ class Vault:
         self.data_dir = Path(data_dir)
         self.db_path = self.data_dir / DB_NAME
         self.key_path = self.data_dir / KEY_FILE
-        self.backoff = Backoff(self.data_dir / BACKOFF_FILE, now)
+        self.lockout = PinLockout(self.data_dir / BACKOFF_FILE, now)
         self.scrypt_n = scrypt_n
         self.store: Store | None = None
         self._lock = threading.Lock()
@@ -65,7 +65,7 @@ class Vault:
 
     def wait(self) -> float:
         """Seconds before the next PIN may be tried."""
-        return self.backoff.remaining()
+        return self.lockout.remaining()
 
     def set_up(self, pin: str) -> Store:
         """First run: choose the PIN, make the data key, encrypt an older plain database."""
@@ -105,15 +105,15 @@ class Vault:
         problem = pin_problem(pin)  # every PIN was chosen through pin_problem
         if problem:
             raise NotAPin(problem)
-        self.backoff.check()
+        self.lockout.check()
         data = read_json(self.key_path)
         if data is None:
             raise RuntimeError("no PIN was chosen on this device yet")
         try:
             key = keyslot.unwrap(KeySlot.from_json(data), pin)
         except WrongPin:
-            raise WrongPin(self.backoff.failed()) from None
-        self.backoff.succeeded()
+            raise WrongPin(self.lockout.failed()) from None
+        self.lockout.succeeded()
         return key
 
     def _open(self, key: bytes) -> Store:

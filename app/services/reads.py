@@ -22,6 +22,7 @@ from app.domain.models import (
     OutcomeScore,
     Resident,
     Team,
+    Tie,
     Worker,
 )
 from app.store import Store
@@ -85,6 +86,28 @@ def _by_id(store: Store, model: type[Row], ids: Iterable[str]) -> dict[str, Row]
     with store.session() as s:
         rows = s.exec(select(model).where(col(model.id).in_(wanted))).all()
     return {r.id: r for r in rows if not r.deleted}
+
+
+def resident(store: Store, resident_id: str) -> Resident | None:
+    """A live resident, or None (deleted, erased, or never synced here)."""
+    found: Resident | None = store.get(Resident, resident_id)
+    return found
+
+
+def person(store: Store, person_id: str) -> NetworkPerson | None:
+    """A live network person, or None."""
+    found: NetworkPerson | None = store.get(NetworkPerson, person_id)
+    return found
+
+
+def ties(store: Store, resident_id: str) -> list[tuple[Tie, NetworkPerson]]:
+    """A resident's ties with the person at the other end (the ecogram's spokes)."""
+    return store.ties(resident_id)
+
+
+def person_ties(store: Store, person_id: str) -> list[tuple[Tie, Resident]]:
+    """The residents a network person is tied to."""
+    return store.person_ties(person_id)
 
 
 def residents_by_id(store: Store, ids: Iterable[str]) -> dict[str, Resident]:

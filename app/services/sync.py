@@ -1,106 +1,81 @@
-"""The app's view of synchronisation: a thin wrapper around ``app.sync.runner.SyncRunner``.
+"""Synchronisation as the screens see it: the one runner (``app.sync.runner``), its status in
+plain words (``badge``, ``last_result``) and enrollment with its errors as translation keys.
 
-Should the runner fail to start, the app goes on fully offline and this wrapper reports the
-local facts (pending changes) itself. Screens only see ``SyncState`` and ``badge``: plain
-words, never a stack trace.
+Screens never import ``app.sync``: they hold the process's ``SyncRunner`` (made by
+``start``), listen to its ``SyncStatus`` and ask it for rounds; everything else is here.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from app.i18n import t
 from app.store import Store
-from app.sync.runner import SyncRunner
+from app.sync.config import DeviceConfig
+from app.sync.errors import NotEnrolled, SyncError
+from app.sync.runner import INTERVAL, SyncRunner, SyncStatus
+from app.sync.team import TeamLead
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SyncState:
-    """The fields of the runner's status that the UI shows."""
-
-    pending: int
-    last_success: datetime | None = None
-    last_error: str | None = None
-    running: bool = False
-    progress: tuple[int, int] | None = None
-    enrolled: bool = False
-    available: bool = True
-    refused: int = 0
-    """Changes the server refused, set aside here (``app.services.refused`` lists them)."""
+__all__ = ["OFFLINE", "Badge", "NotEnrolled", "SyncError", "SyncRunner", "SyncStatus",
+           "TeamLead", "badge", "enroll", "error_text", "interval", "last_result", "own_device",
+           "shows_changes", "start", "when"]
 
 
-class Sync:
-    """One per process: starts the runner and fans out its news to every session."""
+INTERVAL_ENV = "WIJKWEB_SYNC_INTERVAL"
+"""Seconds between the rounds nobody asks for, if not the runner's 5 minutes (a team lead's
+office laptop may want news sooner; the browser tests want it within a second)."""
 
-    def __init__(self, store: Store, config_dir: Path, start: bool = True):
-        self.store = store
-        self.runner: SyncRunner | None = None
-        self._listeners: list[Callable[[], None]] = []
-        try:
-            self.runner = SyncRunner(store, config_dir)
-            self.runner.add_listener(self._fan_out)
-            if start:
-                self.runner.start()
-        except Exception:  # a broken sync must never take the notebook down
-            log.exception("sync runner failed to start")
-            self.runner = None
 
-    def _fan_out(self, *_status: Any) -> None:
-        for callback in list(self._listeners):
-            try:
-                callback()
-            except Exception:  # one closed session must not stop the others' news
-                log.debug("sync listener failed", exc_info=True)
+def interval() -> float:
+    """``WIJKWEB_SYNC_INTERVAL`` if it is a positive number of seconds, else 5 minutes."""
+    try:
+        seconds = float(os.environ.get(INTERVAL_ENV) or INTERVAL)
+    except ValueError:
+        return INTERVAL
+    return seconds if seconds > 0 else INTERVAL
 
-    @property
-    def available(self) -> bool:
-        return self.runner is not None
 
-    def state(self) -> SyncState:
-        """The current state; reads the store, so call it off the event loop."""
-        if self.runner is None:
-            return SyncState(pending=self.store.pending_count(), available=False,
-                             refused=self.store.rejected_count())
-        s = self.runner.status()
-        return SyncState(s.pending, s.last_success, s.last_error, s.running, s.progress,
-                         s.enrolled, refused=s.refused)
+def start(store: Store, data_dir: Path, *, run: bool = True) -> SyncRunner:
+    """The process's runner, its thread started (``run``): at start, after saves, every few
+    minutes (``WIJKWEB_SYNC_INTERVAL``) and on demand. A thread that cannot start leaves it
+    ``available=False``."""
+    runner = SyncRunner(store, data_dir, interval())
+    if run:
+        runner.start()
+    return runner
 
-    def nudge(self) -> None:
-        """Called after every save: the runner pushes soon if it can."""
-        if self.runner is not None:
-            self.runner.nudge()
 
-    def sync_now(self) -> None:
-        if self.runner is not None:
-            self.runner.sync_now()
+def enroll(runner: SyncRunner, server_url: str, code: str) -> str | None:
+    """Enroll this device; returns None on success or the translation key of the error."""
+    if not server_url.strip():
+        return "error.server_required"
+    if not code.strip():
+        return "error.code_required"
+    if not runner.available:
+        return "sync.error.no_sync_here"
+    try:
+        runner.enroll(server_url.strip(), code.strip())
+    except Exception as e:  # a SyncError carries a machine code; anything else is the server's
+        code_ = getattr(e, "code", None)
+        return f"sync.error.{code_}" if code_ else "sync.error.server_error"
+    return None
 
-    def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call ``callback`` (from the sync thread) after each run; returns an unsubscribe."""
-        self._listeners.append(callback)
-        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
-    def enroll(self, server_url: str, code: str) -> str | None:
-        """Enroll this device; returns None on success or the translation key of the error."""
-        if not server_url.strip():
-            return "error.server_required"
-        if not code.strip():
-            return "error.code_required"
-        if self.runner is None:
-            return "sync.error.no_sync_here"
-        try:
-            self.runner.enroll(server_url.strip(), code.strip())
-        except Exception as e:  # SyncError subclasses carry a machine code
-            code_ = getattr(e, "code", None)
-            return f"sync.error.{code_}" if code_ else "sync.error.server_error"
-        self.runner.sync_now()
-        return None
+def own_device(store: Store, data_dir: Path | None) -> str:
+    """This device's id on the server ("" when not enrolled); reads a file: call it off the
+    event loop."""
+    config = DeviceConfig.load(data_dir, store.data_key) if data_dir is not None else None
+    return config.device if config else ""
+
+
+def shows_changes(changed: Mapping[str, frozenset[str]], kinds: frozenset[str]) -> bool:
+    """Whether rows a pull ``changed`` (``SyncStatus.changed``) are of ``kinds``, the kinds
+    a screen shows: then it loads again."""
+    return not changed.keys().isdisjoint(kinds)
 
 
 def error_text(code: str | None) -> str:
@@ -111,7 +86,7 @@ def error_text(code: str | None) -> str:
     return text if not text.startswith("sync.error.") else t("sync.error.other", code=code)
 
 
-def last_result(state: SyncState, now: datetime | None = None) -> str:
+def last_result(state: SyncStatus, now: datetime | None = None) -> str:
     """The last result in plain words, for the settings screen."""
     if not state.available:
         return t("sync.not_installed")
@@ -152,7 +127,7 @@ class Badge:
     refused: int = 0
 
 
-def badge(state: SyncState, now: datetime | None = None) -> Badge:
+def badge(state: SyncStatus, now: datetime | None = None) -> Badge:
     """The small sync badge of the app bar: pending count, refused changes, offline, last sync.
 
     Refused changes outrank every other news but a running round: while any is set aside the

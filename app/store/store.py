@@ -461,8 +461,16 @@ class Store(Queries):
                     self._db.execute("DELETE FROM meta WHERE key = 'cursor'")
             return True
 
-    def start_epoch(self) -> str:
-        """Number the outbox afresh under a new epoch (the server saw this device's seqs differ)."""
+    @property
+    def push_epoch(self) -> str | None:
+        """This device's push epoch: the series its outbox seqs are numbered in (meta key
+        ``epoch``, the push body's ``epoch``). Not the server's feed timeline, which lives
+        inside the opaque pull cursor."""
+        return self.meta("epoch")
+
+    def start_push_epoch(self) -> str:
+        """Number the outbox afresh under a new push epoch (the server saw this device's seqs
+        differ)."""
         with self.transaction():
             first = self._db.execute("SELECT min(seq) FROM outbox").fetchone()[0]
             last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"
@@ -505,12 +513,14 @@ class Store(Queries):
             return len(rows)
 
     def apply_remote(self, rows: list[Mapping[str, Any]], cursor: str | None = None,
-                     teams: Iterable[str] | None = None) -> int:
+                     teams: Iterable[str] | None = None,
+                     into: dict[str, set[str]] | None = None) -> int:
         """Merge a page of the server's feed, and store its cursor, in one transaction.
 
         ``rows`` are ``{"kind", "id", "team", "fields"}`` or ``{"kind", "id", "purged": true}``.
         With ``teams``, rows of any other team are dropped: the device lost that scope.
-        Returns how many rows changed locally.
+        Returns how many rows changed locally; ``into`` (kind → ids) collects which (the
+        dropped ones too), so that the screens showing them can load again.
         """
         if self.before_purge is not None and any(row.get("purged") for row in rows):
             self.before_purge(self)
@@ -520,22 +530,30 @@ class Store(Queries):
             for row in rows:
                 by_kind.setdefault(row["kind"], []).append(row)
             for kind, batch in by_kind.items():
-                changed += self._apply_kind(kind, batch)
+                ids = self._apply_kind(kind, batch)
+                changed += len(ids)
+                if ids and into is not None:
+                    into.setdefault(kind, set()).update(ids)
             if teams is not None:
                 held = set(teams)  # once: ``teams`` may be an iterator
                 known = ",".join(sorted(held))
                 if known != self.meta("teams"):
-                    self._drop_other_teams(held)  # scans every table: only when teams change
+                    # scans every table: only when teams change
+                    dropped = self._drop_other_teams(held)
                     self._set_meta("teams", known)
+                    for kind, gone in dropped.items():
+                        if into is not None:
+                            into.setdefault(kind, set()).update(gone)
             if cursor is not None:
                 self._set_meta("cursor", cursor)
         if any(row.get("purged") for row in rows):
             self._scrub()
         return changed
 
-    def _apply_kind(self, kind: str, batch: list[Mapping[str, Any]]) -> int:
+    def _apply_kind(self, kind: str, batch: list[Mapping[str, Any]]) -> list[str]:
+        """Merge one kind's rows; returns the ids that changed here (written or purged)."""
         if kind not in KINDS:
-            return 0  # a kind from a newer server: skipped until the app is updated
+            return []  # a kind from a newer server: skipped until the app is updated
         cols, conv = columns(kind), db_converters(kind)
         local = self._rows_by_id(kind, [r["id"] for r in batch])
         lists = _lists(kind)
@@ -596,7 +614,7 @@ class Store(Queries):
             self._purge(kind, purged)
         if newest:
             self.clock.update(newest)
-        return len(puts) + len(purged)
+        return [put[0] for put in puts] + purged
 
     def _rows_by_id(self, kind: str, ids: list[str]) -> dict[str, sqlite3.Row]:
         found: dict[str, sqlite3.Row] = {}
@@ -622,13 +640,17 @@ class Store(Queries):
                              [(kind, i) for i in ids])
         self._reindex(kind, ids)
 
-    def _drop_other_teams(self, teams: set[str]) -> None:
+    def _drop_other_teams(self, teams: set[str]) -> dict[str, list[str]]:
+        """Purge every row of a team not in ``teams``; returns the ids dropped, by kind."""
         marks = ",".join("?" * len(teams)) or "''"
+        dropped: dict[str, list[str]] = {}
         for kind in KINDS:
             gone = [r[0] for r in self._db.execute(
                 f"SELECT id FROM {kind} WHERE team NOT IN ({marks})", list(teams))]
             if gone:
                 self._purge(kind, gone)
+                dropped[kind] = gone
+        return dropped
 
     def resend_own(self) -> int:
         """Queue again every register this device wrote, as it stands here; returns how many

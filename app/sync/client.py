@@ -23,6 +23,7 @@ from app.store import Store, cipher
 from app.sync import errors, exports_log
 from app.sync.config import DeviceConfig
 from wijkweb_protocol import (
+    KINDS,
     MAX_FUTURE_MS,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -54,8 +55,11 @@ class SyncResult:
 
 
 @dataclass
-class Backoff:
-    """Exponential backoff with full jitter: ``attempts`` tries, waits capped at ``cap`` s."""
+class RequestRetry:
+    """How one HTTP request is retried when it may pass (offline, busy, 5xx): ``attempts``
+    tries, exponential waits with full jitter capped at ``cap`` s. (A whole round that failed
+    is retried by the runner, ``app.sync.runner.retry_delay``; wrong PINs are slowed down by
+    ``app.security.pin_lockout``.)"""
 
     attempts: int = 5
     base: float = 0.25
@@ -75,14 +79,17 @@ class SyncClient:
 
     def __init__(self, store: Store, config: DeviceConfig,
                  transport: httpx.BaseTransport | None = None, *, batch: int = 500,
-                 page: int = 1000, timeout: float = 30.0, backoff: Backoff | None = None,
+                 page: int = 1000, timeout: float = 30.0, retry: RequestRetry | None = None,
                  on_progress: Callable[[int, int], None] | None = None):
         self.store = store
         self.config = config
         self.batch = batch
         self.page = page
-        self.backoff = backoff or Backoff()
+        self.retry = retry or RequestRetry()
         self.on_progress = on_progress
+        self.changed: dict[str, set[str]] = {}
+        """Rows the pulls of this client changed here, ids by kind (see ``Store.apply_remote``);
+        kept on the client, not the result, so a round that fails half-way still names them."""
         self.http = httpx.Client(
             base_url=config.server.rstrip("/"), transport=transport, timeout=timeout,
             headers={"Authorization": f"Bearer {config.token}", PROTOCOL_HEADER:
@@ -131,14 +138,14 @@ class SyncClient:
             if not heads:
                 return result
             body = (f'{{"device":{json.dumps(self.config.device)},'
-                    f'"epoch":{json.dumps(self.store.meta("epoch"))},"changes":{changes}}}')
+                    f'"epoch":{json.dumps(self.store.push_epoch)},"changes":{changes}}}')
             try:
-                answer = self._call("POST", "/v1/push", body)
+                answer = self.call("POST", "/v1/push", body)
             except errors.EpochStale:
-                self.store.start_epoch()  # our database was restored: number afresh
+                self.store.start_push_epoch()  # our database was restored: number afresh
                 continue
             except errors.Gap:
-                self.store.start_epoch()  # the server lost what it had acked: send it again
+                self.store.start_push_epoch()  # the server lost what it had acked: send it again
                 continue
             except errors.ClockSkew as err:
                 if restamped or not self._clock_now_sane(err):
@@ -158,7 +165,7 @@ class SyncClient:
                 self.store.reject_tx(tx, err.code, str(err),
                                      named if isinstance(named, str) else None)
                 result.rejected.append({"seq": seq, "code": err.code, "message": str(err)})
-                self.store.start_epoch()
+                self.store.start_push_epoch()
                 continue
             rejected = answer.get("rejected", [])
             # never past this batch: seqs after it were not sent (see docs/api.md, Push)
@@ -185,7 +192,7 @@ class SyncClient:
             if wait:
                 params["wait"] = wait
             try:
-                answer = self._call("GET", "/v1/pull", params=params)
+                answer = self.call("GET", "/v1/pull", params=params)
             except errors.ResetRequired as err:
                 if result.resets:
                     raise
@@ -193,9 +200,12 @@ class SyncClient:
                 if err.detail.get("reason") in RESEND_REASONS:
                     result.resent += self.store.resend_own()
                 self.store.forget_synced_rows()  # unsent changes stay in the outbox
+                for kind in KINDS:
+                    self.changed.setdefault(kind, set())
                 continue
             rows = answer["rows"]
-            self.store.apply_remote(rows, cursor=answer["cursor"], teams=answer.get("teams"))
+            self.store.apply_remote(rows, cursor=answer["cursor"], teams=answer.get("teams"),
+                                    into=self.changed)
             result.pulled += len(rows)
             if self.on_progress:
                 self.on_progress(result.pulled, result.pulled + (self.page if answer["more"]
@@ -211,7 +221,7 @@ class SyncClient:
         sent = 0
         for entry in exports_log.pending(self.store):
             try:
-                self._call("POST", "/v1/audit/export", entry)
+                self.call("POST", "/v1/audit/export", entry)
             except (errors.Forbidden, errors.BadRequest):
                 pass  # refused for good (the device left that team): must not wedge the queue
             sent += 1
@@ -225,7 +235,7 @@ class SyncClient:
         if self.store.meta(REFUSED_REPORTED) == str(count):
             return False
         try:
-            self._call("POST", "/v1/device/refused", {"count": count})
+            self.call("POST", "/v1/device/refused", {"count": count})
         except (errors.Forbidden, errors.BadRequest):
             pass  # an older server without the endpoint: nothing to tell it, nothing lost
         with self.store.transaction(durable=False):  # said again if lost
@@ -234,37 +244,48 @@ class SyncClient:
 
     # ------------------------------------------------------------------ the seam
 
-    def _call(self, method: str, path: str, body: Any = None,
-              params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One request with retries for what may pass (offline, busy, 5xx); raises SyncError."""
-        content = None
-        headers = {}
-        if body is not None:
-            text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-            content = gzip.compress(text.encode(), 5)
-            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        for attempt in range(self.backoff.attempts):
-            try:
-                return self._once(method, path, content, headers, params)
-            except errors.SyncError as err:
-                if not err.retryable or attempt == self.backoff.attempts - 1:
-                    raise
-                floor = float(err.detail.get("retry_after", 0.0))  # the server's Retry-After
-                self.backoff.sleep(self.backoff.delay(attempt, floor))
-        raise AssertionError("unreachable")
+    def call(self, method: str, path: str, body: Any = None,
+             params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request to the server as this device (its token, its retries); the one seam
+        through which the round and the team lead's calls (``app.sync.team``) reach the
+        server. Returns the answer's JSON object; raises ``SyncError``."""
+        return exchange(self.http, self.retry, method, path, body, params)
 
-    def _once(self, method: str, path: str, content: bytes | None, headers: dict[str, str],
-              params: dict[str, Any] | None) -> dict[str, Any]:
+
+def exchange(http: httpx.Client, retry: RequestRetry, method: str, path: str,
+             body: Any = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One request with retries for what may pass (offline, busy, 5xx); raises SyncError.
+
+    The only place the app speaks HTTP: ``SyncClient.call`` for an enrolled device, ``enroll``
+    before it has a token."""
+    content = None
+    headers = {}
+    if body is not None:
+        text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        content = gzip.compress(text.encode(), 5)
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    for attempt in range(retry.attempts):
         try:
-            resp = self.http.request(method, path, content=content, headers=headers,
-                                     params=params)
-            data = resp.json() if resp.content else {}
-        except (httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise errors.Offline(type(exc).__name__) from exc  # cut off mid-way: try again
-        if resp.status_code >= 400 or not isinstance(data, dict):
-            body = data if isinstance(data, dict) else {}
-            raise errors.from_response(resp.status_code, body, resp.headers.get("Retry-After"))
-        return data
+            return _once(http, method, path, content, headers, params)
+        except errors.SyncError as err:
+            if not err.retryable or attempt == retry.attempts - 1:
+                raise
+            floor = float(err.detail.get("retry_after", 0.0))  # the server's Retry-After
+            retry.sleep(retry.delay(attempt, floor))
+    raise AssertionError("unreachable")
+
+
+def _once(http: httpx.Client, method: str, path: str, content: bytes | None,
+          headers: dict[str, str], params: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        resp = http.request(method, path, content=content, headers=headers, params=params)
+        data = resp.json() if resp.content else {}
+    except (httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise errors.Offline(type(exc).__name__) from exc  # cut off mid-way: try again
+    if resp.status_code >= 400 or not isinstance(data, dict):
+        body = data if isinstance(data, dict) else {}
+        raise errors.from_response(resp.status_code, body, resp.headers.get("Retry-After"))
+    return data
 
 
 def enroll(store: Store, server: str, code: str, data_dir: Any,
@@ -272,15 +293,10 @@ def enroll(store: Store, server: str, code: str, data_dir: Any,
     """Exchange a one-time enrollment code for this device's token; save it beside the store."""
     body = {"code": code.strip(), "device": store.device, "label": label,
             "storage": cipher.STORAGE}
-    try:
-        with httpx.Client(transport=transport, timeout=30) as http:
-            resp = http.post(server.rstrip("/") + "/v1/enroll", json=body,
-                             headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)})
-        data = resp.json()
-    except (httpx.TransportError, json.JSONDecodeError) as exc:
-        raise errors.Offline(type(exc).__name__) from exc
-    if resp.status_code >= 400:
-        raise errors.from_response(resp.status_code, data if isinstance(data, dict) else {})
+    with httpx.Client(base_url=server.rstrip("/"), transport=transport, timeout=30,
+                      headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                               "User-Agent": USER_AGENT}) as http:
+        data = exchange(http, RequestRetry(attempts=1), "POST", "/v1/enroll", body)
     config = DeviceConfig(server=server.rstrip("/"), device=data["device"], token=data["token"],
                           worker=data["worker"], role=data["role"], teams=list(data["teams"]))
     config.save(data_dir, store.data_key)

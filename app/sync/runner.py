@@ -1,7 +1,10 @@
 """Background sync for the app: at start, after saves, every few minutes and on demand.
 
-The runner owns one thread; the UI only asks (``nudge``, ``sync_now``) and listens. It never
-syncs on the UI's event loop, and a failed round only changes the status it reports. A round
+One runner per process, shared by every session. It owns one thread; the app only asks
+(``nudge``, ``sync_now``) and listens (``add_listener``: a ``SyncStatus`` after every change of
+state, naming the rows a pull changed). It never syncs on the UI's event loop, and a failed
+round only changes the status it reports; should its thread not start, the app goes on fully
+offline and the status says so (``available``). A round
 that could not reach the server (offline, busy, restarting) is tried again after 2, 4, 8 …
 seconds, capped at a minute, with jitter: when the server or the connection comes back, the
 work that waited goes out by itself, not at the next 5-minute round.
@@ -9,10 +12,11 @@ work that waited goes out by itself, not at the next 5-minute round.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +24,9 @@ from app.store import Store
 from app.sync import errors
 from app.sync.client import SyncClient, SyncResult, enroll
 from app.sync.config import DeviceConfig
+from wijkweb_protocol import KINDS
+
+log = logging.getLogger(__name__)
 
 INTERVAL = 300.0
 """Seconds between rounds when nothing asks for one."""
@@ -45,15 +52,27 @@ def retry_delay(failures: int, rand: Callable[[], float] = random.random,
 
 @dataclass(frozen=True)
 class SyncStatus:
-    enrolled: bool
+    """What the runner reports: read by the badge, the settings screen and the shell."""
+
     pending: int
-    running: bool
-    last_success: datetime | None
-    last_error: str | None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    """A machine code (``offline``, ``clock_skew`` …); ``app.services.sync`` puts it in words."""
+    running: bool = False
     progress: tuple[int, int] | None = None
-    last_result: SyncResult | None = None
+    enrolled: bool = False
+    available: bool = True
+    """False when the sync thread could not start: the app works fully offline."""
     refused: int = 0
     """Changes the server refused, set aside on this device until the worker acts."""
+    last_result: SyncResult | None = None
+    changed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Rows the round that just ended changed on this device, ids by kind (``contacts`` …);
+    a kind with no ids: rows of it changed that nobody listed (a reset, a lost scope). Empty
+    in every other report, and when a round only pushed."""
+
+
+Listener = Callable[[SyncStatus], None]
 
 
 class SyncRunner:
@@ -72,7 +91,8 @@ class SyncRunner:
         self._factory = client_factory or (lambda s, c: SyncClient(s, c, on_progress=self._prog))
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._listeners: list[Listener] = []
+        self.available = True
         self._running = False
         self._progress: tuple[int, int] | None = None
         self._last: SyncResult | None = None
@@ -82,9 +102,16 @@ class SyncRunner:
     # ------------------------------------------------------------------ control
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="wijkweb-sync", daemon=True)
-            self._thread.start()
+        if self._thread is not None:
+            return
+        thread = threading.Thread(target=self._loop, name="wijkweb-sync", daemon=True)
+        try:
+            thread.start()
+        except Exception:  # a broken sync must never take the notebook down
+            log.exception("sync runner failed to start")
+            self.available = False
+            return
+        self._thread = thread
 
     def stop(self) -> None:
         self._stop.set()
@@ -106,8 +133,11 @@ class SyncRunner:
         self._delay.daemon = True
         self._delay.start()
 
-    def add_listener(self, callback: Callable[[SyncStatus], None]) -> None:
+    def add_listener(self, callback: Listener) -> Callable[[], None]:
+        """Call ``callback`` (from the sync thread) with each new status; returns the
+        unsubscribe (a session that closes calls it)."""
         self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
     def enroll(self, server: str, code: str) -> DeviceConfig:
         config = enroll(self.store, server, code, self.data_dir)
@@ -119,14 +149,15 @@ class SyncRunner:
     def status(self) -> SyncStatus:
         last = self.store.meta("sync.last_success")
         return SyncStatus(
-            enrolled=DeviceConfig.exists(self.data_dir),
             pending=self.store.pending_count(),
-            running=self._running,
             last_success=datetime.fromisoformat(last) if last else None,
             last_error=self.store.meta("sync.last_error") or None,
+            running=self._running,
             progress=self._progress,
-            last_result=self._last,
+            enrolled=DeviceConfig.exists(self.data_dir),
+            available=self.available,
             refused=self.store.rejected_count(),
+            last_result=self._last,
         )
 
     def run_once(self) -> SyncResult | None:
@@ -137,12 +168,15 @@ class SyncRunner:
             return None
         self._running = True
         self._notify()
+        client: SyncClient | None = None
+        changed: Mapping[str, frozenset[str]] = {}
         try:
             with self._factory(self.store, config) as client:
                 self._last = client.sync()
             self.failures = 0
             return self._last
         except errors.DeviceRevoked:
+            changed = dict.fromkeys(KINDS, frozenset())
             self.store.wipe()  # a revoked (lost) device keeps no resident data
             DeviceConfig.remove(self.data_dir)
             self.store.set_meta("sync.last_error", errors.DeviceRevoked.code)
@@ -155,9 +189,11 @@ class SyncRunner:
                 self.failures = 0
             return None
         finally:
+            if client is not None and not changed:  # a round cut off half-way pulled some
+                changed = {kind: frozenset(ids) for kind, ids in client.changed.items()}
             self._running = False
             self._progress = None
-            self._notify()
+            self._notify(changed)
 
     def next_wait(self) -> float:
         """Seconds until the next round nobody asks for: a retry soon after a round that could
@@ -176,11 +212,13 @@ class SyncRunner:
         self._progress = (done, total)
         self._notify()
 
-    def _notify(self) -> None:
+    def _notify(self, changed: Mapping[str, frozenset[str]] | None = None) -> None:
         status = self.status()
+        if changed:
+            status = replace(status, changed=changed)
         for callback in list(self._listeners):
             try:
                 callback(status)
-            except Exception:  # a closed page must not stop syncing
-                pass
+            except Exception:  # one closed session must not stop syncing nor the others' news
+                log.debug("sync listener failed", exc_info=True)
 

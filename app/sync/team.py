@@ -1,6 +1,6 @@
 """A team lead's calls to the server: conflicts, history, devices and enrollment codes.
 
-Every call goes through ``SyncClient._call``, the one HTTP seam: the same retries and the same
+Every call goes through ``SyncClient.call``, the one HTTP seam: the same retries and the same
 mapping of the server's codes onto ``app.sync.errors`` (``Offline``, ``Forbidden`` …). These are
 online-only reads and admin actions; nothing here touches the outbox.
 """
@@ -14,7 +14,7 @@ import httpx
 
 from app.store import Store
 from app.sync import errors
-from app.sync.client import Backoff, SyncClient
+from app.sync.client import RequestRetry, SyncClient
 from app.sync.config import DeviceConfig
 
 DEFAULT_HOURS = 24
@@ -25,11 +25,11 @@ class TeamLead:
 
     def __init__(self, store: Store, config: DeviceConfig | None,
                  transport: httpx.BaseTransport | None = None, *,
-                 backoff: Backoff | None = None, timeout: float = 15.0):
+                 retry: RequestRetry | None = None, timeout: float = 15.0):
         if config is None:
             raise errors.NotEnrolled("This device is not enrolled.")
         self.client = SyncClient(store, config, transport, timeout=timeout,
-                                 backoff=backoff or Backoff(attempts=2))
+                                 retry=retry or RequestRetry(attempts=2))
 
     def close(self) -> None:
         self.client.close()
@@ -40,30 +40,28 @@ class TeamLead:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        return self.client._call(method, path, body)
-
     # ------------------------------------------------------------------ conflicts and history
 
     def conflicts(self, include_reviewed: bool = False) -> list[dict[str, Any]]:
         path = "/v1/conflicts?all=1" if include_reviewed else "/v1/conflicts"
-        return list(self._call("GET", path)["conflicts"])
+        return list(self.client.call("GET", path)["conflicts"])
 
     def review(self, conflict_id: int) -> dict[str, Any]:
-        return self._call("POST", f"/v1/conflicts/{int(conflict_id)}/review")
+        return self.client.call("POST", f"/v1/conflicts/{int(conflict_id)}/review")
 
     def history(self, kind: str, row_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/v1/history/{quote(kind, safe='')}/{quote(row_id, safe='')}")
+        path = f"/v1/history/{quote(kind, safe='')}/{quote(row_id, safe='')}"
+        return self.client.call("GET", path)
 
     # ------------------------------------------------------------------ devices and people
 
     def devices(self) -> list[dict[str, Any]]:
         """Workers of the lead's teams, each with ``devices`` (id, label, last_seen, revoked)."""
-        return list(self._call("GET", "/v1/team/devices")["workers"])
+        return list(self.client.call("GET", "/v1/team/devices")["workers"])
 
     def new_enrollment(self, worker: str, hours: float = DEFAULT_HOURS) -> dict[str, Any]:
         """``{"code", "expires"}``: a one-time code for a new device of ``worker``."""
-        return self._call("POST", "/v1/team/enrollments", {"worker": worker, "hours": hours})
+        return self.client.call("POST", "/v1/team/enrollments", {"worker": worker, "hours": hours})
 
     def revoke(self, device: str) -> dict[str, Any]:
-        return self._call("POST", f"/v1/team/devices/{quote(device, safe='')}/revoke")
+        return self.client.call("POST", f"/v1/team/devices/{quote(device, safe='')}/revoke")

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.models import Resident
 from app.i18n import t
 from app.services import agreements as service
+from app.services import reads
 from app.ui.forms import finish_form
 from app.ui.shell import guarded
 from app.ui.today import agreement_tile
@@ -51,7 +51,7 @@ class AgreementsScreen:
     async def load(self) -> None:
         store = self.app.store
         if self.resident_id:
-            resident = await self.app.bg(store.get, Resident, self.resident_id)
+            resident = await self.app.bg(reads.resident, store, self.resident_id)
             self.resident_chip.controls = [ft.Chip(
                 label=t("agreements.of", name=resident.name if resident else "?"),
                 on_delete=self._clear_resident,

@@ -12,8 +12,7 @@ import flet as ft
 from app.i18n import t
 from app.services import conflicts as service
 from app.services import reads
-from app.services.sync import when
-from app.sync import errors
+from app.services.sync import SyncError, when
 from app.ui import field_text
 from app.ui.online import OnlineScreen, explain, opener
 from app.ui.widgets import TOUCH, heading, muted, refresh
@@ -65,7 +64,7 @@ class ConflictsScreen(OnlineScreen):
 
         try:
             self.rows, self.names = await self.app.bg(fetch)
-        except errors.SyncError as err:
+        except SyncError as err:
             self.rows = []
             self._say(explain(err))
         else:
@@ -102,7 +101,7 @@ class ConflictsScreen(OnlineScreen):
     async def _act(self, work: Any, done: str) -> None:
         try:
             result = await self.app.bg(work)
-        except errors.SyncError as err:
+        except SyncError as err:
             self.app.toast(explain(err))
             return
         if result is False:
@@ -161,7 +160,7 @@ class HistoryDialog:
 
         try:
             entries, names = await self.app.bg(fetch)
-        except errors.SyncError as err:
+        except SyncError as err:
             self.app.toast(explain(err))
             return
         lines: list[ft.Control] = [

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain import vocab as codes
-from app.domain.models import Resident
 from app.i18n import t
 from app.services import contacts as service
 from app.services import reads
@@ -142,7 +141,7 @@ class ContactForm:
             if draft.is_empty():  # no unsaved correction: the contact as it was saved
                 draft = saved.draft
         if self.preset and self.preset not in {rid for rid, _ in draft.residents}:
-            resident = await self.app.bg(store.get, Resident, self.preset)
+            resident = await self.app.bg(reads.resident, store, self.preset)
             if resident is not None:
                 draft.residents.append((resident.id, resident.name))
         self.recent.set_options(recent)

@@ -10,8 +10,7 @@ import flet as ft
 
 from app.i18n import t, vocab
 from app.services import devices as service
-from app.services.sync import when
-from app.sync import errors
+from app.services.sync import SyncError, when
 from app.ui.online import OnlineScreen, explain, opener, own_device
 from app.ui.widgets import MUTED, TOUCH, heading, muted, refresh
 
@@ -49,7 +48,7 @@ class DevicesScreen(OnlineScreen):
 
         try:
             self.workers = await self.app.bg(fetch)
-        except errors.SyncError as err:
+        except SyncError as err:
             self.workers = []
             self._say(explain(err))
         else:
@@ -93,7 +92,7 @@ class DevicesScreen(OnlineScreen):
 
         try:
             ticket = await self.app.bg(work)
-        except errors.SyncError as err:
+        except SyncError as err:
             self.app.toast(explain(err))
             return
         expires = t("devices.expires", when=when(ticket.expires)) if ticket.expires else ""
@@ -141,7 +140,7 @@ class DevicesScreen(OnlineScreen):
 
         try:
             await self.app.bg(work)
-        except errors.SyncError as err:
+        except SyncError as err:
             self.app.toast(explain(err))
             return
         self.app.toast(t("devices.revoked_done", label=device.label or device.id))

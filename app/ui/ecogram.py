@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 import flet.canvas as cv
 
-from app.domain.models import Resident
 from app.i18n import t, tn, vocab
 from app.services import network as service
+from app.services import reads
 from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
 from app.ui.widgets import OVERDUE, TOUCH, heading, muted, primary_button, screen_column
@@ -109,9 +109,9 @@ class EcogramScreen:
 
     @guarded
     async def load(self) -> None:
-        resident = await self.app.bg(self.app.store.get, Resident, self.rid)
+        resident = await self.app.bg(reads.resident, self.app.store, self.rid)
         self.name = resident.name if resident else ""
-        self.ties = await self.app.bg(self.app.store.ties, self.rid)
+        self.ties = await self.app.bg(reads.ties, self.app.store, self.rid)
         self.layout = service.layout(self.ties, self.size, self.size)
         self.heading.value = t("ecogram.of", name=self.name)
         self.canvas.shapes = shapes(self.layout, self.name)

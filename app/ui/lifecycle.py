@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.ui.lock import idle_minutes
+from app.services import settings
 
 if TYPE_CHECKING:
     from app.ui.lock import LockGate
@@ -59,7 +59,7 @@ class PhoneLifecycle:
                 await screen.leave()  # the draft, written now
         elif state in BACK and self.away:
             self.away = False
-            minutes = await asyncio.to_thread(idle_minutes, app.store)
+            minutes = await asyncio.to_thread(settings.idle_minutes, app.store)
             if time.monotonic() - gate.last_use >= minutes * 60:
                 await gate.lock()
             elif app.sync is not None:

@@ -27,7 +27,7 @@ from app.security import (
     WrongPin,
     pin_problem,
 )
-from app.store import Store
+from app.services import Store, settings
 from app.ui import theme
 from app.ui.widgets import ERROR, field, muted, primary_button
 
@@ -36,19 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_META = "idle_lock_minutes"
-IDLE_DEFAULT = 5.0
 IDLE_CHOICES = (1, 2, 5, 10, 30)
 """Minutes of no use after which a session locks (a setting in Sync & settings)."""
-
-
-def idle_minutes(store: Store) -> float:
-    """The idle time of this device; a bad value falls back to the default."""
-    try:
-        minutes = float(store.meta(IDLE_META) or IDLE_DEFAULT)
-    except ValueError:
-        return IDLE_DEFAULT
-    return minutes if minutes > 0 else IDLE_DEFAULT
 
 
 def wait_text(seconds: float) -> str:
@@ -172,7 +161,7 @@ class LockGate:
         """Lock when the idle time has passed since the last use (checked at least every 5 s)."""
         while not self.locked:
             try:
-                minutes = await asyncio.to_thread(idle_minutes, app.store)
+                minutes = await asyncio.to_thread(settings.idle_minutes, app.store)
             except Exception:  # the store closed with the process: nothing left to guard
                 log.debug("idle watch stopped", exc_info=True)
                 return

@@ -10,6 +10,7 @@ import flet as ft
 from app.domain.models import NetworkPerson
 from app.i18n import t, vocab
 from app.services import network as service
+from app.services import reads
 from app.ui.forms import finish_form
 from app.ui.list_detail import ListDetailScreen
 from app.ui.shell import guarded
@@ -123,7 +124,7 @@ class PersonPage:
 
     @guarded
     async def load(self) -> None:
-        self.person = p = await self.app.bg(self.app.store.get, NetworkPerson, self.pid)
+        self.person = p = await self.app.bg(reads.person, self.app.store, self.pid)
         if p is None:
             self.header.controls = [muted(t("person.gone"), 15)]
             refresh(self.header)
@@ -136,7 +137,7 @@ class PersonPage:
                              if x), 15),
             ft.Text(t("person.offers_value", offers=p.offers or "—")),
         ]
-        ties = await self.app.bg(self.app.store.person_ties, self.pid)
+        ties = await self.app.bg(reads.person_ties, self.app.store, self.pid)
         self.ties.controls = [ft.ListTile(
             leading=ft.Icon(ft.Icons.PERSON_OUTLINE), title=ft.Text(r.name),
             subtitle=ft.Text(f"{vocab('tie', tie.kind)} · {vocab('strength', tie.strength)}"),

@@ -11,10 +11,8 @@ import flet as ft
 
 from app.i18n import t
 from app.services import conflicts as service
-from app.services.sync import OFFLINE, error_text
-from app.sync import errors
-from app.sync.config import DeviceConfig
-from app.sync.team import TeamLead
+from app.services import sync as sync_service
+from app.services.sync import OFFLINE, NotEnrolled, SyncError, TeamLead, error_text
 from app.ui.shell import guarded
 from app.ui.widgets import TOUCH, muted, refresh, screen_column
 
@@ -24,8 +22,7 @@ if TYPE_CHECKING:
 
 def config_dir(app: App) -> Path | None:
     """Where this device keeps its enrollment (None: sync is not running here)."""
-    runner = getattr(getattr(app, "sync", None), "runner", None)
-    return getattr(runner, "data_dir", None)
+    return getattr(getattr(app, "sync", None), "data_dir", None)
 
 
 def opener(app: App) -> Callable[[], TeamLead]:
@@ -36,16 +33,14 @@ def opener(app: App) -> Callable[[], TeamLead]:
 
 def own_device(app: App) -> str:
     """This device's id on the server ("" when not enrolled); reads a file: call it in bg."""
-    where = config_dir(app)
-    config = DeviceConfig.load(where, app.store.data_key) if where is not None else None
-    return config.device if config else ""
+    return sync_service.own_device(app.store, config_dir(app))
 
 
-def explain(err: errors.SyncError) -> str:
+def explain(err: SyncError) -> str:
     """The plain words for a failed call of these screens."""
     if err.code in OFFLINE:
         return f"{t('team.online_only')} {error_text(err.code)}"
-    if isinstance(err, errors.NotEnrolled):
+    if isinstance(err, NotEnrolled):
         return t("team.not_enrolled")
     return error_text(err.code)
 

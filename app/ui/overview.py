@@ -37,6 +37,10 @@ STATE_COLOURS = {"kept": ft.Colors.TEAL_400, "open": ft.Colors.AMBER_600,
 
 
 class OverviewScreen:
+    shows = frozenset({"contact", "activation", "agreement", "signal", "initiative",
+                       "resident", "household", "network_person", "tie", "handover"})
+    """Loaded again, for the chosen period, when a pull changes these (``App._after_sync``)."""
+
     def __init__(self, app: App):
         self.app = app
         self.title = t("overview.title")

@@ -14,7 +14,7 @@ from app.services import activations as activation_service
 from app.services import network as network_service
 from app.services import reads, retention
 from app.services import residents as service
-from app.store.queries import TimelineItem
+from app.services.residents import TimelineItem
 from app.ui.forms import finish_form
 from app.ui.shell import guarded
 from app.ui.widgets import (
@@ -58,11 +58,17 @@ def timeline_text(item: TimelineItem) -> tuple[str, str, ft.IconData]:
 
 
 class ResidentPage:
+    shows = frozenset({"resident", "household", "contact", "tie", "network_person",
+                       "activation", "agreement", "outcome_score", "worker"})
+    """Loaded again when a pull changes these (``App._after_sync``); what is typed into the
+    list fields stays."""
+
     def __init__(self, app: App, resident_id: str):
         self.app = app
         self.rid = resident_id
         self.title = t("resident.title")
         self.profile: service.Profile | None = None
+        self.adders: dict[str, ft.TextField] = {}
 
     def build(self) -> ft.Control:
         self.header = ft.Column(spacing=4)
@@ -214,12 +220,15 @@ class ResidentPage:
     def _render_lists(self) -> None:
         p = self.profile
         assert p is not None
+        typed = {which: adder.value for which, adder in self.adders.items()}
         self.lists.controls = [self._list_block(which, getattr(p.resident, which))
                                for which in service.LISTS]
+        for which, value in typed.items():  # a reload after a pull keeps what was typed
+            self.adders[which].value = value
 
     def _list_block(self, which: str, values: list[str]) -> ft.Control:
         chips = ft.Row(wrap=True, spacing=8, run_spacing=8)
-        new = field(t(f"resident.add_{which}"), expand=True)
+        new = self.adders[which] = field(t(f"resident.add_{which}"), expand=True)
 
         def chip(value: str) -> ft.Chip:
             async def remove(_e: Any) -> None:
@@ -285,7 +294,7 @@ class ResidentPage:
 
     async def _load_network(self) -> None:
         store = self.app.store
-        ties = await self.app.bg(store.ties, self.rid)
+        ties = await self.app.bg(reads.ties, store, self.rid)
         self.ties = ties
         self.network.controls = [ft.ListTile(
             leading=ft.Icon(ft.Icons.PERSON, color=OVERDUE if tie.strength == "strained"
@@ -322,7 +331,7 @@ class ResidentPage:
 
     async def _activate(self, _e: Any) -> None:
         store = self.app.store
-        ties = await self.app.bg(store.ties, self.rid)
+        ties = await self.app.bg(reads.ties, store, self.rid)
         keys, _ = await self.app.bg(network_service.search_people, store, "", True, 0, 100)
         names = {p.id: p.name for _, p in ties}
         names.update({p.id: t("activation.key_figure", name=p.name) for p in keys

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain import vocab as codes
-from app.domain.models import Resident
 from app.i18n import t, vocab
+from app.services import reads
 from app.services import scores as service
 from app.ui.forms import finish_form
 from app.ui.shell import guarded
@@ -65,7 +65,7 @@ class ScoresScreen:
 
     @guarded
     async def load(self) -> None:
-        resident = await self.app.bg(self.app.store.get, Resident, self.rid)
+        resident = await self.app.bg(reads.resident, self.app.store, self.rid)
         summary = await self.app.bg(service.resident_summary, self.app.store, self.rid)
         self.heading.value = t("scores.of", name=resident.name if resident else "?")
         self.rows.controls = [self._row(s) for s in summary]

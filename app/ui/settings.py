@@ -9,10 +9,9 @@ import flet as ft
 
 from app.i18n import LANGUAGES, set_language, t
 from app.security import MIN_PIN_LENGTH, TooSoon, WrongPin
-from app.services import context
+from app.services import context, settings
 from app.services import sync as sync_service
-from app.store import cipher
-from app.ui.lock import IDLE_CHOICES, IDLE_META, idle_minutes, wait_text
+from app.ui.lock import IDLE_CHOICES, wait_text
 from app.ui.shell import guarded
 from app.ui.widgets import (
     Choice,
@@ -68,7 +67,7 @@ class SettingsScreen:
             self.enroll_block,
             heading(t("settings.language")), self.language,
             heading(t("settings.security")),
-            muted(t("settings.security_explain" if cipher.STORAGE == "sqlcipher"
+            muted(t("settings.security_explain" if settings.encrypted_storage()
                     else "settings.security_explain_os")),
             muted(t("settings.idle_lock")), self.idle,
             ft.Row([secondary_button(t("settings.lock_now"), self._lock_now,
@@ -83,23 +82,22 @@ class SettingsScreen:
     @guarded
     async def load(self) -> None:
         store = self.app.store
-        server_url = await self.app.bg(store.meta, "server_url")
-        self.server.value = server_url or ""
+        self.server.value = await self.app.bg(settings.server_url, store)
         self._show_enrolled()
-        self.language.set_value([await self.app.bg(store.meta, "language") or "nl"])
-        self.idle.set_value([round(await self.app.bg(idle_minutes, store))])
+        self.language.set_value([await self.app.bg(settings.language, store) or "nl"])
+        self.idle.set_value([round(await self.app.bg(settings.idle_minutes, store))])
         ctx = self.app.ctx
         name = await self.app.bg(context.worker_name, store, ctx.worker_id)
         role = t(f"role.{ctx.role}") if ctx.role else ""
         self.who.value = t("settings.device_is", name=name or "—", role=role,
-                           device=store.device[:8])
+                           device=settings.device_short(store))
         await self.refresh()
         self.app.page.update()
 
     async def refresh(self) -> None:
-        self.show_sync(await self.app.bg(self.app.sync.state))
+        self.show_sync(await self.app.bg(self.app.sync.status))
 
-    def show_sync(self, state: sync_service.SyncState) -> None:
+    def show_sync(self, state: sync_service.SyncStatus) -> None:
         """Show ``state``: the same one the badge shows (``App.refresh_badge`` calls this)."""
         self.refused.value = t("settings.refused", n=state.refused)
         self.refused.visible = self.refused_button.visible = bool(state.refused)
@@ -122,12 +120,13 @@ class SettingsScreen:
 
     @guarded
     async def _enroll(self, _e: Any) -> None:
-        error = await self.app.bg(self.app.sync.enroll, self.server.value or "",
+        error = await self.app.bg(sync_service.enroll, self.app.sync, self.server.value or "",
                                   self.code.value or "")
         self.server.error = t(error) if error == "error.server_required" else None
         self.code.error = t(error) if error and error != "error.server_required" else None
         if error is None:
-            await self.app.bg(self.app.store.set_meta, "server_url", self.server.value.strip())
+            await self.app.bg(settings.save_server_url, self.app.store,
+                              self.server.value or "")
             self.code.value = ""
             self._show_enrolled()
             self.app.toast(t("settings.enrolled"))
@@ -144,7 +143,7 @@ class SettingsScreen:
 
     async def _idle(self) -> None:
         self.app.touch()
-        await self.app.bg(self.app.store.set_meta, IDLE_META, str(self.idle.first(5)))
+        await self.app.bg(settings.save_idle_minutes, self.app.store, self.idle.first(5))
 
     @guarded
     async def _lock_now(self, _e: Any) -> None:
@@ -175,6 +174,6 @@ class SettingsScreen:
 
     async def _language(self) -> None:
         chosen = self.language.first("nl")
-        await self.app.bg(self.app.store.set_meta, "language", chosen)
+        await self.app.bg(settings.save_language, self.app.store, chosen)
         set_language(chosen)
         await self.app.relayout()

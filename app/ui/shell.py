@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import flet as ft
 
 from app.i18n import set_language, t
-from app.services import context
-from app.services.sync import Sync
-from app.store import Store
+from app.services import Store, context, settings
+from app.services import sync as sync_service
+from app.services.sync import SyncRunner, SyncStatus
 from app.ui import theme
 from app.ui.widgets import SyncBadge, refresh
 
@@ -31,6 +31,9 @@ R = TypeVar("R")
 
 
 class Screen(Protocol):
+    """A screen. One that shows synced rows read-only may also name their kinds in ``shows``
+    (``frozenset[str]``): a pull that changed rows of those kinds loads it again in place."""
+
     title: str
 
     def build(self) -> ft.Control: ...
@@ -96,7 +99,7 @@ def guarded(fn: Callable[..., Awaitable[R]]) -> Callable[..., Coroutine[Any, Any
 class App:
     """One browser session (or one device window) of the app."""
 
-    def __init__(self, page: ft.Page, store: Store, sync: Sync):
+    def __init__(self, page: ft.Page, store: Store, sync: SyncRunner):
         self.page, self.store, self.sync = page, store, sync
         self.history: list[str] = []
         self.route = "today"
@@ -181,7 +184,7 @@ class App:
     async def refresh_badge(self) -> None:
         if self.gate is not None and self.gate.locked:
             return  # the app is off the page; the unlock refreshes the badge
-        state = await self.bg(self.sync.state)
+        state = await self.bg(self.sync.status)
         self.badge.show(state)
         refresh(self.badge)
         show_sync = getattr(self.screen, "show_sync", None)
@@ -192,8 +195,8 @@ class App:
 
     async def start(self) -> None:
         page = self.page
-        set_language(await self.bg(self.store.meta, "language"))
-        self.role = await self.bg(self.store.meta, "role")
+        set_language(await self.bg(settings.language, self.store))
+        self.role = (await self.bg(context.current, self.store)).role
         page.title = "Wijkweb"
         theme.apply(page)
         page.padding = 0
@@ -212,12 +215,22 @@ class App:
         if any(kind != ft.ConnectivityType.NONE for kind in e.connectivity):
             self.sync.sync_now()
 
-    def _sync_news(self, *_status: Any) -> None:
+    def _sync_news(self, status: SyncStatus) -> None:
         """From the sync thread: hop onto the event loop before touching controls."""
         try:
-            self.page.run_task(self.refresh_badge)
+            self.page.run_task(self._after_sync, status)
         except Exception:  # the session may be gone
             log.debug("sync news for a closed session", exc_info=True)
+
+    async def _after_sync(self, status: SyncStatus) -> None:
+        """The badge always; the screen too when a pull changed rows of the kinds it shows.
+        Only read-only screens name ``shows``: a form keeps what the worker is typing."""
+        await self.refresh_badge()
+        shows = getattr(self.screen, "shows", None)
+        if (self.screen is None or shows is None or (self.gate is not None and self.gate.locked)
+                or not sync_service.shows_changes(status.changed, shows)):
+            return
+        await self.screen.load()
 
     def layout(self) -> None:
         """Build the frame for the current width: rail + body, or body + bottom bar."""
@@ -282,7 +295,7 @@ class App:
 
     async def relayout(self) -> None:
         """Rebuild everything (after a language switch, or an enrollment that changed the role)."""
-        self.role = await self.bg(self.store.meta, "role")
+        self.role = (await self.bg(context.current, self.store)).role
         theme.apply(self.page)  # Flutter's own labels in the new language too
         self.layout()
         await self.show(self.route)

@@ -293,7 +293,7 @@ class SyncBadge(ft.Container):
                          border_radius=20, on_click=on_click, height=TOUCH - 8,
                          tooltip=t("sync.badge.open"), ink=True)
 
-    def show(self, state: sync_service.SyncState) -> None:
+    def show(self, state: sync_service.SyncStatus) -> None:
         b = sync_service.badge(state)
         self.label.value = b.text
         self.tooltip = b.tooltip

@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services.contacts import load_draft
+from app.services.settings import IDLE_META
 from app.store import Store
 from app.sync.client import enroll
-from app.ui.lock import IDLE_META
 from sync_server.store import ServerStore
 from tests.e2e.harness import (
     PHONE,

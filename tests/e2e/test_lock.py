@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from app.domain.models import Contact
 from app.security import Vault, WrongPin
+from app.services.settings import IDLE_META
 from app.store import cipher
-from app.ui.lock import IDLE_META
 from tests.e2e.harness import (
     PHONE,
     PIN,

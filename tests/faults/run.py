@@ -29,7 +29,7 @@ from typing import Any
 
 from app.store import NotFound, Store
 from app.sync import errors
-from app.sync.client import Backoff, SyncClient, enroll
+from app.sync.client import RequestRetry, SyncClient, enroll
 from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
 from wijkweb_protocol import DELETED, brings, merge
@@ -45,12 +45,12 @@ ACTIONS = {"edit": 40, "sync": 34, "faults": 6, "partition": 4, "kill_server": 3
 SYNC_SCRIPT = """
 import sys
 from app.store import Store
-from app.sync.client import Backoff, SyncClient
+from app.sync.client import RequestRetry, SyncClient
 from app.sync.config import DeviceConfig
 store = Store(sys.argv[1])
 config = DeviceConfig.load(sys.argv[2])
 print("ready", flush=True)
-with SyncClient(store, config, timeout=2, backoff=Backoff(2, 0.05, 0.2)) as client:
+with SyncClient(store, config, timeout=2, retry=RequestRetry(2, 0.05, 0.2)) as client:
     try:
         client.sync()
     except Exception:
@@ -125,7 +125,7 @@ class Device:
 
     def client(self, rnd: random.Random) -> SyncClient:
         return SyncClient(self.store, self.config, timeout=2.0,
-                          backoff=Backoff(attempts=2, base=0.05, cap=0.2),
+                          retry=RequestRetry(attempts=2, base=0.05, cap=0.2),
                           batch=rnd.choice([1, 3, 50, 500]), page=rnd.choice([2, 25, 1000]))
 
 

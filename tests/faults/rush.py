@@ -23,7 +23,7 @@ import httpx
 
 from app.store import Store
 from app.sync import errors
-from app.sync.client import Backoff, SyncClient
+from app.sync.client import RequestRetry, SyncClient
 from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
 
@@ -106,8 +106,8 @@ def rush(fleet: list[RushDevice], url: str | list[str], *, threads: int, batch: 
         with dev.store.transaction():
             dev.records += [dev.store.create("resident", team, {"name": f"Bewoner {n}-{i}"})
                             for i in range(batch)]
-        backoff = Backoff(attempts=5, base=0.25, cap=8.0, rand=random.Random(seeds[n]).random)
-        with SyncClient(dev.store, dev.config, transport=recorder, backoff=backoff) as client:
+        retry = RequestRetry(attempts=5, base=0.25, cap=8.0, rand=random.Random(seeds[n]).random)
+        with SyncClient(dev.store, dev.config, transport=recorder, retry=retry) as client:
             while time.monotonic() < deadline:
                 try:
                     client.sync()
@@ -116,7 +116,7 @@ def rush(fleet: list[RushDevice], url: str | list[str], *, threads: int, batch: 
                 except (errors.ServerBusy, errors.Offline, errors.Unavailable,
                         errors.ServerError) as err:
                     dev.gave_up[err.code] += 1
-                    time.sleep(backoff.delay(3))
+                    time.sleep(retry.delay(3))
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=threads) as pool:

@@ -34,8 +34,9 @@ def wait_after(failures: int) -> float:
     return min(FIRST_WAIT * 2 ** (failures - FREE_TRIES - 1), MAX_WAIT)
 
 
-class Backoff:
-    """The persisted count of wrong PINs in a row, and the wait it imposes."""
+class PinLockout:
+    """The persisted count of wrong PINs in a row, and the wait it imposes before the next
+    try. (Not a network retry: ``app.sync.client.RequestRetry`` is that.)"""
 
     def __init__(self, path: Path, now: Callable[[], float] = time.time):
         self.path, self.now = path, now
