@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import flet as ft
 
+from app.ui.idle import IDLE_META
 from app.ui.lifecycle import PhoneLifecycle
-from app.ui.lock import IDLE_META
 
 
 class Screen:

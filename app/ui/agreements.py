@@ -11,7 +11,7 @@ from app.domain.models import Resident
 from app.i18n import t
 from app.services import agreements as service
 from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.today import agreement_tile
 from app.ui.widgets import (
     Choice,
@@ -71,7 +71,7 @@ class AgreementsScreen:
     def _tile(self, row: service.AgreementRow) -> ft.ListTile:
         tile = agreement_tile(row)
 
-        @self.app.guard
+        @guard(self.app)
         async def set_status(_e: Any, status: str) -> None:
             await self.app.bg(service.set_status, self.app.store, row.agreement.id, status)
             self.rows.controls.remove(tile)
@@ -108,7 +108,7 @@ class AgreementsScreen:
 
         picker = ResidentPicker(self.app, pick)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             aid, errors = await self.app.bg(service.save, self.app.store, self.app.ctx, {
                 "what": what.value or "", "owner_kind": owner.first("worker"),

@@ -21,7 +21,7 @@ from app.i18n import t
 from app.services import contacts as service
 from app.services import reads
 from app.services.contacts import ContactDraft, NewResident
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     TOUCH,
     Choice,
@@ -315,7 +315,7 @@ class ContactForm:
         recorded = await self.app.bg(service.record_contact, self.app.store, self.app.ctx, draft)
         self._loaded = False
 
-        @self.app.guard
+        @guard(self.app)
         async def undo(_e: Any) -> None:
             await self.app.bg(service.undo_contact, self.app.store, recorded, draft)
             await self.app.saved()
@@ -347,7 +347,7 @@ class ContactForm:
         self._show_errors({})
         self.app.page.update()
 
-        @self.app.guard
+        @guard(self.app)
         async def restore(_e: Any) -> None:
             self.fill(previous)
             self.app.page.update()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.i18n import t
-from app.ui.widgets import refresh, set_error_text, show_error
+from app.ui.widgets import close_dialog, refresh, set_error_text, show_error
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -38,7 +38,7 @@ async def finish_form(app: App, dialog: ft.AlertDialog, errors: Mapping[str, str
     if errors:
         refresh(dialog)
         return False
-    app.close_dialog(dialog)
+    close_dialog(dialog)
     if toast:
         app.toast(t(toast), announce=True)
     await app.saved()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.ui.lock import idle_minutes
+from app.ui.idle import idle_minutes
 
 if TYPE_CHECKING:
     from app.ui.lock import LockGate

@@ -29,27 +29,14 @@ from app.security import (
 )
 from app.store import Store
 from app.ui import theme
+from app.ui.idle import idle_minutes
+from app.ui.lifecycle import PhoneLifecycle
 from app.ui.widgets import ERROR, field, muted, primary_button
 
 if TYPE_CHECKING:
     from app.ui.shell import App
 
 log = logging.getLogger(__name__)
-
-IDLE_META = "idle_lock_minutes"
-IDLE_DEFAULT = 5.0
-IDLE_CHOICES = (1, 2, 5, 10, 30)
-"""Minutes of no use after which a session locks (a setting in Sync & settings)."""
-
-
-def idle_minutes(store: Store) -> float:
-    """The idle time of this device; a bad value falls back to the default."""
-    try:
-        minutes = float(store.meta(IDLE_META) or IDLE_DEFAULT)
-    except ValueError:
-        return IDLE_DEFAULT
-    return minutes if minutes > 0 else IDLE_DEFAULT
-
 
 def wait_text(seconds: float) -> str:
     if seconds < 120:
@@ -74,8 +61,6 @@ class LockGate:
         theme.apply(page)
         page.padding = 0
         page.on_keyboard_event = lambda _e: self.touch()
-        from app.ui.lifecycle import PhoneLifecycle  # it imports this module
-
         PhoneLifecycle(self).attach(page)
         self._show_lock()
 

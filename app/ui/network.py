@@ -11,8 +11,8 @@ from app.domain.models import NetworkPerson
 from app.i18n import t, vocab
 from app.services import network as service
 from app.ui.forms import finish_form
+from app.ui.handlers import guard, guarded
 from app.ui.list_detail import ListDetailScreen
-from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
 from app.ui.widgets import (
     TOUCH,
@@ -43,7 +43,7 @@ def person_dialog(app: App, on_saved: Any, person: NetworkPerson | None = None) 
     street = field(t("person.street"), value=person.street if person else "")
     key = ft.Switch(label=t("person.key_figure"), value=bool(person and person.key_figure))
 
-    @app.guard
+    @guard(app)
     async def save(_e: Any) -> None:
         pid, errors = await app.bg(service.save_person, app.store, app.ctx, {
             "name": name.value or "", "organisation": organisation.value or "",

@@ -15,7 +15,7 @@ from app.services.sync import OFFLINE, error_text
 from app.sync import errors
 from app.sync.config import DeviceConfig
 from app.sync.team import TeamLead
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.widgets import TOUCH, muted, refresh, screen_column
 
 if TYPE_CHECKING:

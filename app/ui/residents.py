@@ -10,7 +10,9 @@ import flet as ft
 from app.i18n import t
 from app.services import residents as service
 from app.ui.forms import finish_form
+from app.ui.handlers import guard
 from app.ui.list_detail import ListDetailScreen
+from app.ui.resident_page import ResidentPage
 from app.ui.widgets import (
     Fetch,
     PagedList,
@@ -22,7 +24,6 @@ from app.ui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from app.ui.resident_page import ResidentPage
     from app.ui.shell import App
 
 
@@ -51,8 +52,6 @@ class ResidentsScreen(ListDetailScreen):
         return resident_tile(row, lambda _e: self.app.page.run_task(self.open, row.id))
 
     def _page(self, item_id: str) -> ResidentPage:
-        from app.ui.resident_page import ResidentPage
-
         return ResidentPage(self.app, item_id)
 
     async def _new(self, _e: Any) -> None:
@@ -61,7 +60,7 @@ class ResidentsScreen(ListDetailScreen):
         number = field(t("resident.house_number"))
         year = field(t("resident.birth_year"), keyboard_type=ft.KeyboardType.NUMBER)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             rid, errors = await self.app.bg(service.create_resident, self.app.store,
                                             self.app.ctx, name.value or "", street.value or "",

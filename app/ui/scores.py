@@ -12,7 +12,7 @@ from app.domain.models import Resident
 from app.i18n import t, vocab
 from app.services import scores as service
 from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     MUTED,
     TOUCH,
@@ -89,7 +89,7 @@ class ScoresScreen:
         score_error = error_text()
         day = date_field(self.app, t("scores.date"))
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             _, errors = await self.app.bg(service.record, self.app.store, self.app.ctx,
                                           self.rid, domains.first(), score.first(),

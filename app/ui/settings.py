@@ -12,8 +12,9 @@ from app.security import MIN_PIN_LENGTH, TooSoon, WrongPin
 from app.services import context
 from app.services import sync as sync_service
 from app.store import cipher
-from app.ui.lock import IDLE_CHOICES, IDLE_META, idle_minutes, wait_text
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
+from app.ui.idle import IDLE_CHOICES, IDLE_META, idle_minutes
+from app.ui.lock import wait_text
 from app.ui.widgets import (
     Choice,
     field,

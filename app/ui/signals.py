@@ -3,6 +3,7 @@ initiatives, listed by street."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -11,7 +12,7 @@ from app.domain import vocab as codes
 from app.i18n import t, vocab
 from app.services import signals as service
 from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     OVERDUE,
     Choice,
@@ -72,14 +73,15 @@ class SignalsScreen:
         refresh(self.open_only)
         refresh(self.rows)
 
-    def _signal(self, s: Any) -> ft.Control:
-        async def status() -> None:
-            await self.app.bg(service.set_signal_status, self.app.store, s.id, choice.value[0])
-            self.app.toast(t("signal.status_saved"))
-            await self.app.saved()
+    @guarded
+    async def _status(self, signal_id: str, choice: Choice) -> None:
+        await self.app.bg(service.set_signal_status, self.app.store, signal_id, choice.value[0])
+        self.app.toast(t("signal.status_saved"))
+        await self.app.saved()
 
-        choice = Choice("signal_status", codes.SIGNAL_STATUSES, [s.status],
-                        on_change=self.app.guard(status))
+    def _signal(self, s: Any) -> ft.Control:
+        choice = Choice("signal_status", codes.SIGNAL_STATUSES, [s.status])
+        choice.on_choice = partial(self._status, s.id, choice)
         return ft.Column([
             ft.Row([ft.Icon(ft.Icons.FLAG, color=OVERDUE if s.severity >= 3 else None),
                     ft.Text(f"{vocab('signal', s.category)} · {vocab('severity', s.severity)}",
@@ -94,7 +96,7 @@ class SignalsScreen:
         severity = Choice("severity", codes.SIGNAL_SEVERITIES, [1])
         note = field(t("contact.note"), multiline=True, min_lines=2)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             _, errors = await self.app.bg(service.save_signal, self.app.store, self.app.ctx, {
                 "street": street.value or "", "category": category.first(),
@@ -115,7 +117,7 @@ class SignalsScreen:
         carried_by = field(t("initiative.carried_by"))
         note = field(t("contact.note"), multiline=True, min_lines=2)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             _, errors = await self.app.bg(service.save_initiative, self.app.store, self.app.ctx,
                                           {"title": title.value or "",

@@ -13,6 +13,7 @@ from app.domain.models import Tie
 from app.i18n import t
 from app.services import network as service
 from app.ui.forms import finish_form
+from app.ui.handlers import guard
 from app.ui.widgets import (
     TOUCH,
     Choice,
@@ -96,7 +97,7 @@ def open_tie_dialog(app: App, on_saved: Callable[[], Awaitable[None]],
     support = Choice("support", codes.SUPPORT_KINDS, tie.support if tie else [], multi=True)
     note = field(t("tie.note"), value=(tie.note or "") if tie else "")
 
-    @app.guard
+    @guard(app)
     async def save(_e: Any) -> None:
         ctx, store = app.ctx, app.store
         r, p = chosen["resident"], chosen["person"]
@@ -117,7 +118,7 @@ def open_tie_dialog(app: App, on_saved: Callable[[], Awaitable[None]],
                       note], tight=True, spacing=8)
     dialog = form_dialog(t("tie.edit") if tie else t("tie.add"), body, save)
     if tie is not None:
-        @app.guard
+        @guard(app)
         async def remove(_e: Any) -> None:
             await app.bg(service.remove_tie, app.store, tie.id)
             await finish_form(app, dialog, {}, toast="tie.removed")

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from app.services.contacts import load_draft
 from app.store import Store
 from app.sync.client import enroll
-from app.ui.lock import IDLE_META
+from app.ui.idle import IDLE_META
 from sync_server.store import ServerStore
 from tests.e2e.harness import (
     PHONE,

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.domain.models import Contact
 from app.security import Vault, WrongPin
 from app.store import cipher
-from app.ui.lock import IDLE_META
+from app.ui.idle import IDLE_META
 from tests.e2e.harness import (
     PHONE,
     PIN,
