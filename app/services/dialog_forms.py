@@ -1,0 +1,97 @@
+"""The small form dialogs as models: what is typed in each, and its save.
+
+Each dialog's controls write every change into one of these; its save hands them to the use
+case, which validates and answers ``(id, errors)`` (errors are shown beside the fields, and the
+model keeps what was typed). No Flet here. The two large forms have modules of their own:
+``contact_form`` and ``tie_form``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.models import NetworkPerson
+from app.services import agreements, network, residents, signals
+from app.services.context import Context
+from app.services.forms import Errors
+from app.store import Store
+
+Saved = tuple[str | None, Errors]
+"""The id of what was saved (None when not), and the errors per field."""
+
+
+@dataclass
+class AgreementForm:
+    """A new agreement (the agreements screen), of a picked resident or the screen's own."""
+
+    what: str = ""
+    owner_kind: str = "worker"
+    resident_id: str | None = None
+    due: str = ""
+
+    def save(self, store: Store, ctx: Context) -> Saved:
+        return agreements.save(store, ctx, {"what": self.what, "owner_kind": self.owner_kind,
+                                            "resident_id": self.resident_id, "due": self.due})
+
+
+@dataclass
+class SignalForm:
+    street: str = ""
+    category: str = ""
+    severity: int = 1
+    note: str = ""
+
+    def save(self, store: Store, ctx: Context) -> Saved:
+        return signals.save_signal(store, ctx, {"street": self.street, "category": self.category,
+                                                "severity": self.severity, "note": self.note})
+
+
+@dataclass
+class InitiativeForm:
+    title: str = ""
+    street: str = ""
+    carried_by: str = ""
+    note: str = ""
+
+    def save(self, store: Store, ctx: Context) -> Saved:
+        return signals.save_initiative(store, ctx, {"title": self.title, "street": self.street,
+                                                    "carried_by": self.carried_by,
+                                                    "note": self.note})
+
+
+@dataclass
+class PersonForm:
+    """A network person or key figure, new or (``person_id``) edited."""
+
+    name: str = ""
+    organisation: str = ""
+    offers: str = ""
+    street: str = ""
+    key_figure: bool = False
+    person_id: str | None = None
+
+    @classmethod
+    def of(cls, person: NetworkPerson | None) -> PersonForm:
+        if person is None:
+            return cls()
+        return cls(person.name, person.organisation or "", person.offers, person.street,
+                   bool(person.key_figure), person.id)
+
+    def save(self, store: Store, ctx: Context) -> Saved:
+        return network.save_person(store, ctx, {
+            "name": self.name, "organisation": self.organisation, "offers": self.offers,
+            "street": self.street, "key_figure": self.key_figure}, self.person_id)
+
+
+@dataclass
+class ResidentForm:
+    """A new resident (with a household of their own), from the residents screen."""
+
+    name: str = ""
+    street: str = ""
+    house_number: str = ""
+    birth_year: str = ""
+
+    def save(self, store: Store, ctx: Context) -> Saved:
+        return residents.create_resident(store, ctx, self.name, self.street, self.house_number,
+                                         self.birth_year)
