@@ -1,5 +1,6 @@
-"""The small form dialogs' models without Flet: each save hands what was typed to its use case,
-answers the same errors, and keeps what was typed when refused."""
+"""The dialogs' form models without Flet: each save hands what was typed to its use case,
+answers the same errors and keeps what was typed when refused; the tie dialog's model names a
+new person on save, keeps an edited tie's ends, and removes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.services.dialog_forms import (
     ResidentForm,
     SignalForm,
 )
+from app.services.tie_form import TieForm
 
 WORKER = "11111111-1111-4111-8111-111111111111"
 
@@ -22,6 +24,12 @@ WORKER = "11111111-1111-4111-8111-111111111111"
 @pytest.fixture
 def ctx(store, team):
     return context.set_current(store, WORKER, team, "street_coach")
+
+
+@pytest.fixture
+def ayse(store, team):
+    hid = store.create("household", team, {"name": "Fam. Yilmaz", "street": "Tulpstraat"})
+    return store.create("resident", team, {"name": "Ayşe Yilmaz", "household_id": hid})
 
 
 def test_an_agreement_is_saved_for_the_resident_it_owns(store, ctx):
@@ -65,3 +73,43 @@ def test_a_resident_is_made_with_what_was_typed(store, ctx):
     form.birth_year = "1950"
     rid, errors = form.save(store, ctx)
     assert errors == {} and store.get(Resident, rid).name == "de Groot"
+
+
+def test_the_ends_label_shows_what_is_known():
+    form = TieForm.of(None, resident=("r", "Ayşe"))
+    assert form.ends() == "Ayşe"
+    form.person = ("", "Buurthuis")
+    assert form.ends() == "Ayşe ↔ Buurthuis"
+    assert TieForm().ends() == ""
+
+
+def test_a_new_person_named_in_the_search_is_made_with_the_tie(store, ctx, ayse):
+    form = TieForm.of(None, resident=(ayse, "Ayşe Yilmaz"))
+    form.person = ("", "Buurthuis De Linde")
+    form.kind, form.support, form.note = "professional", ["advice"], "elke dinsdag"
+    tie_id, errors = form.save(store, ctx)
+    assert errors == {} and tie_id
+    [(tie, person)] = store.ties(ayse)
+    assert isinstance(person, NetworkPerson) and person.name == "Buurthuis De Linde"
+    assert (tie.kind, tie.strength, tie.support, tie.note) == (
+        "professional", "strong", ["advice"], "elke dinsdag")
+
+
+def test_an_edited_tie_keeps_its_ends_and_can_be_removed(store, ctx, ayse):
+    form = TieForm.of(None, resident=(ayse, "Ayşe Yilmaz"), person=("", "Karim"))
+    form.save(store, ctx)
+    [(tie, _)] = store.ties(ayse)
+    edit = TieForm.of(tie)
+    assert (edit.kind, edit.strength, edit.tie_id) == ("friend", "strong", tie.id)
+    edit.strength = "weak"
+    assert edit.save(store, ctx) == (tie.id, {})
+    [(again, _)] = store.ties(ayse)
+    assert again.strength == "weak" and again.person_id == tie.person_id
+    edit.remove(store)
+    assert store.ties(ayse) == []
+
+
+def test_without_a_person_nothing_is_saved(store, ctx, ayse):
+    _, errors = TieForm.of(None, resident=(ayse, "Ayşe Yilmaz")).save(store, ctx)
+    assert errors == {"person": "error.person_required"}
+    assert store.ties(ayse) == []

@@ -1,14 +1,14 @@
 """The small form dialogs as models: what is typed in each, and its save.
 
-Each dialog's controls write every change into one of these; its save hands them to the use
-case, which validates and answers ``(id, errors)`` (errors are shown beside the fields, and the
-model keeps what was typed). No Flet here. The two large forms have modules of their own:
-``contact_form`` and ``tie_form``.
+Each dialog's controls write every change into one of these; its save hands the fields (named
+as the use case's values) to the use case, which validates and answers ``(id, errors)``: the
+errors are shown beside the fields, and the model keeps what was typed. No Flet here. The two
+large forms have modules of their own: ``contact_form`` and ``tie_form``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from app.domain.models import NetworkPerson
 from app.services import agreements, network, residents, signals
@@ -30,8 +30,7 @@ class AgreementForm:
     due: str = ""
 
     def save(self, store: Store, ctx: Context) -> Saved:
-        return agreements.save(store, ctx, {"what": self.what, "owner_kind": self.owner_kind,
-                                            "resident_id": self.resident_id, "due": self.due})
+        return agreements.save(store, ctx, asdict(self))
 
 
 @dataclass
@@ -42,8 +41,7 @@ class SignalForm:
     note: str = ""
 
     def save(self, store: Store, ctx: Context) -> Saved:
-        return signals.save_signal(store, ctx, {"street": self.street, "category": self.category,
-                                                "severity": self.severity, "note": self.note})
+        return signals.save_signal(store, ctx, asdict(self))
 
 
 @dataclass
@@ -54,9 +52,7 @@ class InitiativeForm:
     note: str = ""
 
     def save(self, store: Store, ctx: Context) -> Saved:
-        return signals.save_initiative(store, ctx, {"title": self.title, "street": self.street,
-                                                    "carried_by": self.carried_by,
-                                                    "note": self.note})
+        return signals.save_initiative(store, ctx, asdict(self))
 
 
 @dataclass
@@ -78,9 +74,8 @@ class PersonForm:
                    bool(person.key_figure), person.id)
 
     def save(self, store: Store, ctx: Context) -> Saved:
-        return network.save_person(store, ctx, {
-            "name": self.name, "organisation": self.organisation, "offers": self.offers,
-            "street": self.street, "key_figure": self.key_figure}, self.person_id)
+        values = asdict(self)
+        return network.save_person(store, ctx, values, values.pop("person_id"))
 
 
 @dataclass
