@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.models import Agreement, Initiative, NetworkPerson, Resident, Signal
+from app.domain.models import (
+    Agreement,
+    Initiative,
+    NetworkPerson,
+    OutcomeScore,
+    Resident,
+    Signal,
+)
 from app.domain.vocab import SIGNAL_CATEGORIES
 from app.services import context
 from app.services.dialog_forms import (
@@ -14,6 +21,7 @@ from app.services.dialog_forms import (
     InitiativeForm,
     PersonForm,
     ResidentForm,
+    ScoreForm,
     SignalForm,
 )
 from app.services.tie_form import TieForm
@@ -73,6 +81,16 @@ def test_a_resident_is_made_with_what_was_typed(store, ctx):
     form.birth_year = "1950"
     rid, errors = form.save(store, ctx)
     assert errors == {} and store.get(Resident, rid).name == "de Groot"
+
+
+def test_a_score_of_the_domain_it_opened_from(store, ctx, ayse):
+    form = ScoreForm(ayse, "finances")
+    assert form.save(store, ctx) == (None, {"score": "error.score"})
+    form.score, form.day = 4, "1-1-2025"
+    sid, errors = form.save(store, ctx)
+    saved = store.get(OutcomeScore, sid)
+    assert errors == {} and (saved.domain, saved.score, saved.resident_id) == (
+        "finances", 4, ayse)
 
 
 def test_the_ends_label_shows_what_is_known():

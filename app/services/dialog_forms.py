@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from app.domain.models import NetworkPerson
-from app.services import agreements, network, residents, signals
+from app.services import agreements, network, residents, scores, signals
 from app.services.context import Context
 from app.services.forms import Errors
 from app.store import Store
@@ -90,3 +90,17 @@ class ResidentForm:
     def save(self, store: Store, ctx: Context) -> Saved:
         return residents.create_resident(store, ctx, self.name, self.street, self.house_number,
                                          self.birth_year)
+
+
+@dataclass
+class ScoreForm:
+    """A self-sufficiency score (ZRM) of one resident: a domain (given when the dialog opened
+    from it), a score and a day (today when left empty)."""
+
+    resident_id: str
+    domain: str = ""
+    score: str | int = ""
+    day: str = ""
+
+    def save(self, store: Store, ctx: Context) -> Saved:
+        return scores.record(store, ctx, self.resident_id, self.domain, self.score, self.day)
