@@ -57,11 +57,13 @@ def _sync(store: Store, data_dir: Path) -> SyncRunner:
 async def main(page) -> None:  # noqa: ANN001 - flet.Page, imported lazily (see run)
     """One session: the lock screen, and the app behind it once the PIN is right."""
     from app.ui.lock import LockGate
+    from app.ui.routes import make_screen
     from app.ui.shell import App
 
     data_dir = Path(_process.data_dir or default_data_dir())
     await LockGate(page, vault(data_dir),
-                   lambda page, store: App(page, store, _sync(store, data_dir))).start()
+                   lambda page, store: App(page, store, _sync(store, data_dir),
+                                          make_screen)).start()
 
 
 def run(web: bool = False, port: int = 0, data_dir: str | Path | None = None) -> None:

@@ -39,9 +39,6 @@ class FakeApp:
 
     def go(self, route: str) -> None: ...
 
-    def guard(self, fn):  # noqa: ANN001, ANN201
-        return fn
-
 
 @pytest.mark.parametrize("width", [412, 1024])
 @pytest.mark.parametrize("route", ROUTES)
@@ -78,7 +75,6 @@ def test_agreement_buttons_are_awaited_handlers(store):
     from app.services.agreements import AgreementRow
 
     app = FakeApp(store, 412)
-    app.guard = lambda fn: fn
     screen = make_screen(app, "agreements", "")
     row = AgreementRow(Agreement(id="a", team="t", what="Bellen", due=date.today()), "Sanne",
                        "Ayşe", False, True)

@@ -40,9 +40,6 @@ class LeadApp:
     def dialog(self, d: ft.Control) -> None:
         self.dialogs.append(d)
 
-    def close_dialog(self, d: ft.Control) -> None:
-        d.open = False
-
     def toast(self, text: str, **_kw) -> None:  # noqa: ANN003
         self.toasts.append(text)
 
@@ -50,10 +47,6 @@ class LeadApp:
 
     def go(self, route: str) -> None:
         self.routes.append(route)
-
-    def guard(self, fn):  # noqa: ANN001, ANN201
-        return fn
-
 
 def walk(control):  # noqa: ANN001, ANN201
     """Every control below ``control`` (content, controls, title, trailing, ...)."""

@@ -11,6 +11,8 @@ LANGUAGE = "language"
 SERVER_URL = "server_url"
 IDLE_META = "idle_lock_minutes"
 IDLE_DEFAULT = 5.0
+IDLE_CHOICES = (1, 2, 5, 10, 30)
+"""Minutes of no use after which a session locks (a setting in Sync & settings)."""
 """Minutes of no use after which a session locks, unless the worker chose otherwise."""
 
 

@@ -10,15 +10,14 @@ import flet as ft
 from app.i18n import t
 from app.services import agreements as service
 from app.services import reads
-from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.services.dialog_forms import AgreementForm
+from app.ui.forms import bound_choice, bound_date, bound_field, finish_form
+from app.ui.handlers import guard, guarded
 from app.ui.today import agreement_tile
 from app.ui.widgets import (
     Choice,
     ResidentPicker,
-    date_field,
     error_text,
-    field,
     form_dialog,
     muted,
     refresh,
@@ -71,7 +70,7 @@ class AgreementsScreen:
     def _tile(self, row: service.AgreementRow) -> ft.ListTile:
         tile = agreement_tile(row)
 
-        @self.app.guard
+        @guard(self.app)
         async def set_status(_e: Any, status: str) -> None:
             await self.app.bg(service.set_status, self.app.store, row.agreement.id, status)
             self.rows.controls.remove(tile)
@@ -94,25 +93,24 @@ class AgreementsScreen:
         return tile
 
     async def _new(self, _e: Any) -> None:
-        what = field(t("agreement.what"), multiline=True, min_lines=1)
-        owner = Choice("owner", ("worker", "resident"), ["worker"])
+        form = AgreementForm(resident_id=self.resident_id)
+        what = bound_field(form, "what", t("agreement.what"), multiline=True, min_lines=1)
+        owner = bound_choice(form, "owner_kind", "owner", ("worker", "resident"),
+                             default="worker")
         owner_error = error_text()
-        due = date_field(self.app, t("agreement.due"))
-        chosen: dict[str, str | None] = {"resident": self.resident_id}
+        due = bound_date(self.app, form, "due", t("agreement.due"))
         picked = ft.Text("", weight=ft.FontWeight.W_600)
 
         async def pick(rid: str, name: str) -> None:
-            chosen["resident"] = rid
+            form.resident_id = rid
             picked.value = t("agreements.of", name=name)
             refresh(picked)
 
         picker = ResidentPicker(self.app, pick)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
-            aid, errors = await self.app.bg(service.save, self.app.store, self.app.ctx, {
-                "what": what.value or "", "owner_kind": owner.first("worker"),
-                "resident_id": chosen["resident"], "due": due.value or ""})
+            _, errors = await self.app.bg(form.save, self.app.store, self.app.ctx)
             if await finish_form(self.app, dialog, errors, [
                     (what, "what"), (due, "due"), (owner_error, ("owner_id", "owner_kind"))],
                     "agreement.saved"):

@@ -5,6 +5,7 @@ record's field history. Online only: without a connection the screen says so and
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -14,8 +15,9 @@ from app.services import conflicts as service
 from app.services import reads
 from app.services.sync import SyncError, when
 from app.ui import field_text
+from app.ui.handlers import guarded
 from app.ui.online import OnlineScreen, explain, opener
-from app.ui.widgets import TOUCH, heading, muted, refresh
+from app.ui.widgets import TOUCH, close_dialog, heading, muted, refresh
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -87,14 +89,14 @@ class ConflictsScreen(OnlineScreen):
             ft.Text(outcome(row, value), selectable=True),
         ]
         keep = ft.FilledButton(content=t("conflicts.keep"), icon=ft.Icons.CHECK, height=TOUCH,
-                               on_click=self.app.guard(lambda _e: self._keep(row)))
+                               on_click=partial(self._keep, row))
         restore = ft.OutlinedButton(content=t("conflicts.restore_items" if row.is_list
                                               else "conflicts.restore"), icon=ft.Icons.UNDO,
                                     height=TOUCH, disabled=not row.restorable,
-                                    on_click=self.app.guard(lambda _e: self._restore(row)))
+                                    on_click=partial(self._restore, row))
         hist = ft.TextButton(content=t("conflicts.history"), icon=ft.Icons.HISTORY,
                              height=TOUCH,
-                             on_click=self.app.guard(lambda _e: self._history(row)))
+                             on_click=partial(self._history, row))
         lines.append(ft.Row([keep, restore, hist], wrap=True, spacing=8))
         return ft.Card(content=ft.Container(ft.Column(lines, spacing=6), padding=12))
 
@@ -111,7 +113,8 @@ class ConflictsScreen(OnlineScreen):
         await self.app.saved()
         await self._load()
 
-    async def _keep(self, row: service.ConflictRow) -> None:
+    @guarded
+    async def _keep(self, row: service.ConflictRow, _e: Any = None) -> None:
         open_lead = opener(self.app)
 
         def work() -> None:
@@ -120,7 +123,8 @@ class ConflictsScreen(OnlineScreen):
 
         await self._act(work, t("conflicts.kept_done"))
 
-    async def _restore(self, row: service.ConflictRow) -> None:
+    @guarded
+    async def _restore(self, row: service.ConflictRow, _e: Any = None) -> None:
         open_lead, store = opener(self.app), self.app.store
 
         def work() -> bool:
@@ -129,7 +133,8 @@ class ConflictsScreen(OnlineScreen):
 
         await self._act(work, t("conflicts.restored"))
 
-    async def _history(self, row: service.ConflictRow) -> None:
+    @guarded
+    async def _history(self, row: service.ConflictRow, _e: Any = None) -> None:
         await HistoryDialog(self.app).open(row.kind, row.row_id, row.label)
 
 
@@ -167,14 +172,12 @@ class HistoryDialog:
             ft.ListTile(title=ft.Text(history_line(kind, e, names)),
                         subtitle=ft.Text(f"{show_when(e.at)} · {e.who}"), dense=True)
             for e in entries] or [muted(t("conflicts.history_empty"))]
-        self.dialog = ft.AlertDialog(
+        close = ft.TextButton(content=t("action.close"), height=TOUCH)
+        dialog = ft.AlertDialog(
             modal=True, scrollable=True,
             title=ft.Text(t("conflicts.history_title", record=label or t(f"kind.{kind}"))),
             content=ft.Container(ft.Column(lines, spacing=0, tight=True), width=520),
-            actions=[ft.TextButton(content=t("action.close"), on_click=self._close,
-                                   height=TOUCH)])
-        self.app.dialog(self.dialog)
+            actions=[close])
+        close.on_click = lambda _e: close_dialog(dialog)
+        self.app.dialog(dialog)
 
-    def _close(self, _e: Any = None) -> None:
-        self.dialog.open = False
-        refresh(self.dialog)

@@ -11,6 +11,7 @@ by the save itself (in the same transaction).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -19,8 +20,9 @@ from app.domain import vocab as codes
 from app.i18n import t
 from app.services import contacts as service
 from app.services import reads
+from app.services.contact_form import ContactFormModel
 from app.services.contacts import ContactDraft, NewResident
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     TOUCH,
     Choice,
@@ -45,14 +47,15 @@ DRAFT_DELAY = 0.4  # s of quiet typing before the draft is written
 
 
 class ContactForm:
+    """The form's controls: each change goes into ``self.form`` (the model), and ``show`` puts
+    the model into the controls."""
+
     def __init__(self, app: App, resident_id: str | None = None, contact_id: str | None = None):
         self.app = app
         self.preset = resident_id
         self.contact_id = contact_id  # set: a saved contact, opened to read and correct
         self.title = t("contact.edit_title") if contact_id else t("contact.title")
-        self.picked: list[tuple[str, str]] = []
-        self._edits = 0
-        self._loaded = False
+        self.form = ContactFormModel(app.store, contact_id)
 
     # ------------------------------------------------------------------ build
 
@@ -61,35 +64,36 @@ class ContactForm:
         self.picker = ResidentPicker(self.app, self._pick)
         self.who_error = error_text()
         # No capitalization: Flet's formatter would rewrite "Henk de Groot" as "Henk De Groot".
-        self.new_name = field(t("contact.new_resident_name"), on_change=self._edited)
-        self.new_street = field(t("contact.new_resident_street"), on_change=self._edited)
+        self.new_name = self._text("name", t("contact.new_resident_name"), of=self._new)
+        self.new_street = self._text("street", t("contact.new_resident_street"), of=self._new)
         self.new_block = ft.Column([self.new_name, self.new_street], visible=False)
         self.new_button = secondary_button(t("contact.add_new_resident"), self._toggle_new,
                                            icon=ft.Icons.PERSON_ADD)
         self.anonymous = ft.Switch(label=t("contact.anonymous"), on_change=self._toggle_group)
-        self.group_size = field(t("contact.group_size"), on_change=self._edited,
-                                keyboard_type=ft.KeyboardType.NUMBER, width=160)
-        self.group_label = field(t("contact.group_label"), on_change=self._edited,
-                                 hint_text=t("contact.group_label_hint"), expand=True)
+        self.group_size = self._text("group_size", t("contact.group_size"),
+                                     keyboard_type=ft.KeyboardType.NUMBER, width=160)
+        self.group_label = self._text("group_label", t("contact.group_label"),
+                                      hint_text=t("contact.group_label_hint"), expand=True)
         self.group_block = ft.Row([self.group_size, self.group_label], visible=False,
                                   vertical_alignment=ft.CrossAxisAlignment.START)
-        self.street = field(t("contact.street"), on_change=self._edited)
+        self.street = self._text("street", t("contact.street"))
         self.recent = Choice("street", [], on_change=self._recent_street, label=str)
-        self.location = field(t("contact.location"), on_change=self._edited,
-                              hint_text=t("contact.location_hint"))
+        self.location = self._text("location", t("contact.location"),
+                                   hint_text=t("contact.location_hint"))
         self.locate = secondary_button(t("contact.locate"), self._locate,
                                        icon=ft.Icons.MY_LOCATION)
-        self.channel = Choice("channel", codes.CHANNELS, ["street"], on_change=self._edited)
-        self.themes = Choice("theme", codes.THEMES, multi=True, on_change=self._edited)
+        self.channel = Choice("channel", codes.CHANNELS, ["street"], on_change=self._channel)
+        self.themes = Choice("theme", codes.THEMES, multi=True, on_change=self._themes)
         editing = self.contact_id is not None
         # A saved note is shown whole (the field grows with it and the screen scrolls).
-        self.note = field(t("contact.note"), on_change=self._edited, multiline=True,
-                          min_lines=3, max_lines=None if editing else 8)
+        self.note = self._text("note", t("contact.note"), multiline=True,
+                               min_lines=3, max_lines=None if editing else 8)
         self.follow_up = ft.Switch(label=t("contact.follow_up"), on_change=self._toggle_follow)
-        self.follow_what = field(t("contact.follow_up_what"), on_change=self._edited)
-        self.follow_due = date_field(self.app, t("contact.follow_up_due"), on_change=self._edited)
+        self.follow_what = self._text("follow_up_what", t("contact.follow_up_what"))
+        self.follow_due = date_field(self.app, t("contact.follow_up_due"),
+                                     on_change=self._follow_due)
         self.follow_owner = Choice("owner", ("worker", "resident"), ["worker"],
-                                   on_change=self._edited)
+                                   on_change=self._follow_owner)
         self.owner_error = error_text()
         self.follow_block = ft.Column(
             [self.follow_what, self.follow_due, ft.Text(t("contact.follow_up_owner")),
@@ -126,7 +130,7 @@ class ContactForm:
     @guarded
     async def load(self) -> None:
         store, ctx = self.app.store, self.app.ctx
-        draft = await self.app.bg(service.load_draft, store, self.contact_id)
+        draft = await self.app.bg(self.form.load_draft)
         recent = await self.app.bg(reads.recent_streets, store, ctx.worker_id)
         if self.contact_id:
             saved = await self.app.bg(service.saved_contact, store, self.contact_id)
@@ -146,62 +150,62 @@ class ContactForm:
                 draft.residents.append((resident.id, resident.name))
         self.recent.set_options(recent)
         self.fill(draft)
-        self._loaded = True
+        self.form.loaded = True
         self.app.page.update()
 
-    def fill(self, d: ContactDraft) -> None:
-        """Put a draft into the controls (restoring after a crash, or after undo)."""
-        self.picked = list(d.residents)
+    def fill(self, draft: ContactDraft) -> None:
+        """Take a draft as the form's state and show it (after a crash, or after undo)."""
+        self.form.fill(draft)
+        self.show()
+
+    def show(self) -> None:
+        """Put the model into the controls."""
+        form, d = self.form, self.form.values
         self._render_chosen()
-        new = d.new_residents[0] if d.new_residents else None
-        self.new_block.visible = new is not None
-        self.new_name.value = new.name if new else ""
-        self.new_street.value = new.street if new else ""
-        self.anonymous.value = d.anonymous
-        self.group_block.visible = d.anonymous
+        self.new_block.visible = form.adding_resident
+        self.new_name.value = form.new_resident.name
+        self.new_street.value = form.new_resident.street
+        self.anonymous.value = self.group_block.visible = d.anonymous
         self.group_size.value, self.group_label.value = d.group_size, d.group_label
         self.street.value, self.location.value = d.street, d.location
         self.recent.set_value([d.street])
         self.channel.set_value([d.channel])
         self.themes.set_value(d.themes)
         self.note.value = d.note
-        self.follow_up.value = d.follow_up
-        self.follow_block.visible = d.follow_up
+        self.follow_up.value = self.follow_block.visible = d.follow_up
         self.follow_what.value, self.follow_due.value = d.follow_up_what, d.follow_up_due
         self.follow_owner.set_value([d.follow_up_owner])
 
-    def draft(self) -> ContactDraft:
-        """The form's state as a draft: exactly what was typed."""
-        new = []
-        if self.new_block.visible:
-            new = [NewResident(self.new_name.value or "", self.new_street.value or "")]
-        return ContactDraft(
-            residents=list(self.picked), new_residents=new,
-            anonymous=bool(self.anonymous.value), group_size=self.group_size.value or "",
-            group_label=self.group_label.value or "", street=self.street.value or "",
-            location=self.location.value or "",
-            channel=self.channel.first("street"), themes=self.themes.value,
-            note=self.note.value or "", follow_up=bool(self.follow_up.value),
-            follow_up_what=self.follow_what.value or "",
-            follow_up_due=self.follow_due.value or "",
-            follow_up_owner=self.follow_owner.first("worker"))
+    def _text(self, name: str, label: str, of: Callable[[], object] | None = None,
+              **kw: Any) -> ft.TextField:
+        """A text field that writes what is typed into the model: into the field ``name`` of
+        the form's values, or of what ``of`` returns (looked up at each change: a restored
+        draft replaces the model's parts)."""
+
+        async def changed(e: Any) -> None:
+            setattr(of() if of else self.form.values, name, e.control.value or "")
+            await self._edited()
+
+        return field(label, on_change=changed, **kw)
+
+    def _new(self) -> NewResident:
+        return self.form.new_resident
 
     async def _edited(self, _e: Any = None) -> None:
         """Any change: write the draft once typing pauses (and the idle lock waits)."""
-        if not self._loaded:
+        if not self.form.loaded:
             return
         self.app.touch()  # a phone's on-screen keyboard sends no key events to the page
-        self._edits += 1
-        mine = self._edits
+        mine = self.form.edited()
         await asyncio.sleep(DRAFT_DELAY)
-        if mine == self._edits:
-            await self.app.bg(service.save_draft, self.app.store, self.draft(), self.contact_id)
+        if self.form.still_latest(mine):
+            await self.app.bg(self.form.keep_draft, self.form.draft())
 
     async def leave(self) -> None:
         """Leaving the screen: keep what was typed, without waiting for the pause."""
-        if self._loaded:
-            self._edits += 1
-            await self.app.bg(service.save_draft, self.app.store, self.draft(), self.contact_id)
+        if self.form.loaded:
+            self.form.edited()
+            await self.app.bg(self.form.keep_draft, self.form.draft())
 
     async def _locate(self, _e: Any) -> None:
         """Fill the location from the device; on refusal say why and keep what was typed."""
@@ -214,7 +218,7 @@ class ContactForm:
         finally:
             self.locate.disabled = False
         if value is not None:
-            self.location.value = value
+            self.location.value = self.form.values.location = value
         show_error(self.location, problem)
         refresh(self.location, self.locate)
         await self._edited()
@@ -222,8 +226,7 @@ class ContactForm:
     # ------------------------------------------------------------------ who
 
     async def _pick(self, rid: str, name: str) -> None:
-        if rid not in {r for r, _ in self.picked}:
-            self.picked.append((rid, name))
+        self.form.pick(rid, name)
         self._render_chosen()
         set_error_text(self.who_error, None)
         refresh(self.chosen)
@@ -233,7 +236,7 @@ class ContactForm:
     def _render_chosen(self) -> None:
         def chip(rid: str, name: str) -> ft.Chip:
             async def remove(_e: Any) -> None:
-                self.picked = [p for p in self.picked if p[0] != rid]
+                self.form.unpick(rid)
                 self._render_chosen()
                 refresh(self.chosen)
                 await self._edited()
@@ -241,27 +244,43 @@ class ContactForm:
             return ft.Chip(label=name, leading=ft.Icon(ft.Icons.PERSON), on_delete=remove,
                            delete_icon_tooltip=t("contact.remove_resident", name=name))
 
-        self.chosen.controls = [chip(rid, name) for rid, name in self.picked]
+        self.chosen.controls = [chip(rid, name) for rid, name in self.form.values.residents]
 
     async def _toggle_new(self, _e: Any) -> None:
-        self.new_block.visible = not self.new_block.visible
+        self.form.adding_resident = self.new_block.visible = not self.form.adding_resident
         refresh(self.new_block)
         await self._edited()
 
-    async def _toggle_group(self, _e: Any) -> None:
-        self.group_block.visible = bool(self.anonymous.value)
+    async def _toggle_group(self, e: Any) -> None:
+        self.form.values.anonymous = self.group_block.visible = bool(e.control.value)
         refresh(self.group_block)
         await self._edited()
 
-    async def _toggle_follow(self, _e: Any) -> None:
-        self.follow_block.visible = bool(self.follow_up.value)
+    async def _toggle_follow(self, e: Any) -> None:
+        self.form.values.follow_up = self.follow_block.visible = bool(e.control.value)
         refresh(self.follow_block)
+        await self._edited()
+
+    async def _channel(self) -> None:
+        self.form.values.channel = self.channel.first("street")
+        await self._edited()
+
+    async def _themes(self) -> None:
+        self.form.values.themes = self.themes.value
+        await self._edited()
+
+    async def _follow_owner(self) -> None:
+        self.form.values.follow_up_owner = self.follow_owner.first("worker")
+        await self._edited()
+
+    async def _follow_due(self, _e: Any) -> None:
+        self.form.values.follow_up_due = self.follow_due.value or ""
         await self._edited()
 
     async def _recent_street(self) -> None:
         chosen = self.recent.value
         if chosen:
-            self.street.value = chosen[0]
+            self.street.value = self.form.values.street = chosen[0]
             show_error(self.street, None)
             refresh(self.street)
         await self._edited()
@@ -296,26 +315,26 @@ class ContactForm:
 
     @guarded
     async def _save(self, _e: Any) -> None:
-        draft = self.draft()
-        errors = service.validate(draft)
+        draft = self.form.draft()
+        errors = self.form.errors()
         self._show_errors(errors)
         if errors:
             self.app.page.update()
             self._scroll_to_first_error(errors)
             # Said, not shown: a message bar would cover the errors low in the form.
             self.app.announce(t("form.check_fields"))
-            await self.app.bg(service.save_draft, self.app.store, draft, self.contact_id)
+            await self.app.bg(self.form.keep_draft, draft)
             return
         if self.contact_id:
             await self._save_correction(draft)
             return
         self.save_button.disabled = True
         refresh(self.save_button)
-        self._edits += 1  # a pending draft write must not resurrect the saved form
-        recorded = await self.app.bg(service.record_contact, self.app.store, self.app.ctx, draft)
-        self._loaded = False
+        self.form.edited()  # a pending draft write must not resurrect the saved form
+        recorded = await self.app.bg(self.form.record, self.app.ctx, draft)
+        self.form.loaded = False
 
-        @self.app.guard
+        @guard(self.app)
         async def undo(_e: Any) -> None:
             await self.app.bg(service.undo_contact, self.app.store, recorded, draft)
             await self.app.saved()
@@ -330,27 +349,26 @@ class ContactForm:
     async def _save_correction(self, draft: ContactDraft) -> None:
         self.save_button.disabled = True
         refresh(self.save_button)
-        self._edits += 1
-        changed = await self.app.bg(service.correct_contact, self.app.store, self.contact_id,
-                                    draft)
-        self._loaded = False
+        self.form.edited()
+        changed = await self.app.bg(self.form.correct, draft)
+        self.form.loaded = False
         self.app.toast(t("contact.corrected") if changed else t("contact.unchanged"))
         await self.app.saved()
         self.app.back()
 
     @guarded
     async def _clear(self, _e: Any) -> None:
-        previous = self.draft()
-        self._edits += 1
-        await self.app.bg(service.clear_draft, self.app.store)
+        previous = self.form.draft()
+        self.form.edited()
+        await self.app.bg(self.form.clear_draft)
         self.fill(ContactDraft())
         self._show_errors({})
         self.app.page.update()
 
-        @self.app.guard
+        @guard(self.app)
         async def restore(_e: Any) -> None:
             self.fill(previous)
             self.app.page.update()
-            await self.app.bg(service.save_draft, self.app.store, previous)
+            await self.app.bg(self.form.keep_draft, previous)
 
         self.app.toast(t("contact.cleared"), action=t("action.undo"), on_action=restore)

@@ -4,15 +4,17 @@ Online only: without a connection the screen says so and stays usable."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.i18n import t, vocab
 from app.services import devices as service
 from app.services.sync import SyncError, when
+from app.ui.handlers import guarded
 from app.ui.online import OnlineScreen, explain, opener, own_device
-from app.ui.widgets import MUTED, TOUCH, heading, muted, refresh
+from app.ui.widgets import MUTED, TOUCH, close_dialog, heading, muted, refresh
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -65,7 +67,7 @@ class DevicesScreen(OnlineScreen):
             revoke = ft.TextButton(
                 content=t("devices.revoke"), icon=ft.Icons.PHONELINK_ERASE, height=TOUCH,
                 visible=not device.revoked and not device.own,
-                on_click=self.app.guard(lambda _e, d=device: self._confirm(worker, d)))
+                on_click=partial(self._confirm, worker, device))
             label = device.label or device.id
             if device.own:
                 label = t("devices.this_device", label=label)
@@ -78,12 +80,13 @@ class DevicesScreen(OnlineScreen):
             rows.append(muted(t("devices.no_devices")))
         rows.append(ft.Row([ft.OutlinedButton(
             content=t("devices.enroll"), icon=ft.Icons.QR_CODE_2, height=TOUCH,
-            on_click=self.app.guard(lambda _e: self._enroll(worker)))]))
+            on_click=partial(self._enroll, worker))]))
         return ft.Card(content=ft.Container(ft.Column(rows, spacing=4), padding=12))
 
     # ------------------------------------------------------------------ enroll
 
-    async def _enroll(self, worker: service.WorkerRow) -> None:
+    @guarded
+    async def _enroll(self, worker: service.WorkerRow, _e: Any = None) -> None:
         open_lead = opener(self.app)
 
         def work() -> service.Ticket:
@@ -108,30 +111,28 @@ class DevicesScreen(OnlineScreen):
                 muted(expires)], tight=True, spacing=10,
                 horizontal_alignment=ft.CrossAxisAlignment.CENTER), width=360),
             actions=[ft.TextButton(content=t("action.close"), height=TOUCH,
-                                   on_click=lambda _e: self._close(self.code_dialog))])
+                                   on_click=lambda _e: close_dialog(self.code_dialog))])
         self.app.dialog(self.code_dialog)
-
-    def _close(self, dialog: ft.AlertDialog) -> None:
-        dialog.open = False
-        refresh(dialog)
 
     # ------------------------------------------------------------------ revoke
 
-    async def _confirm(self, worker: service.WorkerRow, device: service.DeviceRow) -> None:
+    @guarded
+    async def _confirm(self, worker: service.WorkerRow, device: service.DeviceRow,
+                       _e: Any = None) -> None:
         self.confirm_dialog = ft.AlertDialog(
             modal=True, title=ft.Text(t("devices.revoke_title")),
             content=ft.Text(t("devices.revoke_confirm", label=device.label or device.id,
                               name=worker.name)),
             actions=[ft.TextButton(content=t("action.cancel"), height=TOUCH,
-                                   on_click=lambda _e: self._close(self.confirm_dialog)),
+                                   on_click=lambda _e: close_dialog(self.confirm_dialog)),
                      ft.FilledButton(content=t("devices.revoke"), height=TOUCH,
                                      bgcolor=ft.Colors.RED_700,
-                                     on_click=self.app.guard(
-                                         lambda _e: self._revoke(device)))])
+                                     on_click=partial(self._revoke, device))])
         self.app.dialog(self.confirm_dialog)
 
-    async def _revoke(self, device: service.DeviceRow) -> None:
-        self._close(self.confirm_dialog)
+    @guarded
+    async def _revoke(self, device: service.DeviceRow, _e: Any = None) -> None:
+        close_dialog(self.confirm_dialog)
         open_lead = opener(self.app)
 
         def work() -> None:

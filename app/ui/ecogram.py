@@ -12,7 +12,7 @@ import flet.canvas as cv
 from app.i18n import t, tn, vocab
 from app.services import network as service
 from app.services import reads
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.tie_editor import open_tie_dialog
 from app.ui.widgets import OVERDUE, TOUCH, heading, muted, primary_button, screen_column
 

@@ -1,16 +1,27 @@
-"""The end of every form dialog's save: each field shows its error (or loses an old one); when
-nothing is wrong the dialog closes, a toast says so (to a screen reader too) and sync is asked to
-push."""
+"""Controls bound to a form's model, and the end of every form dialog's save.
+
+A bound control shows one field of a model (``app/services/dialog_forms.py`` …) and writes each
+change back into it, so a save reads the model, never the controls. At the end of a save each
+field shows its error (or loses an old one); when nothing is wrong the dialog closes, a toast
+says so (to a screen reader too) and sync is asked to push."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.i18n import t
-from app.ui.widgets import refresh, set_error_text, show_error
+from app.ui.widgets import (
+    Choice,
+    close_dialog,
+    date_field,
+    field,
+    refresh,
+    set_error_text,
+    show_error,
+)
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -18,6 +29,31 @@ if TYPE_CHECKING:
 ErrorSlots = Iterable[tuple[ft.FormFieldControl | ft.Text, str | tuple[str, ...]]]
 """(control, error key(s)): a text field (its own error slot) or an ``error_text`` under chips,
 with the service's error key it shows; of several keys, the first that has an error."""
+
+
+def bound_field(model: object, name: str, label: str, **kw: Any) -> ft.TextField:
+    """A text field showing ``model.<name>``, writing what is typed back into it."""
+    box = field(label, getattr(model, name),
+                on_change=lambda _e: setattr(model, name, box.value or ""), **kw)
+    return box
+
+
+def bound_date(app: App, model: object, name: str, label: str) -> ft.TextField:
+    """A date field (typed or picked) showing ``model.<name>``, writing each change back."""
+    box = date_field(app, label, getattr(model, name),
+                     on_change=lambda _e: setattr(model, name, box.value or ""))
+    return box
+
+
+def bound_choice(model: object, name: str, key: str, codes: Sequence[Any],
+                 multi: bool = False, default: Any = "") -> Choice:
+    """Chips of a vocabulary showing ``model.<name>`` (one code, or a list with ``multi``),
+    writing each choice back (``default`` when none is chosen)."""
+    value = getattr(model, name)
+    chips = Choice(key, codes, list(value) if multi else [value] if value else [], multi=multi,
+                   on_change=lambda: setattr(model, name, chips.value if multi
+                                             else chips.first(default)))
+    return chips
 
 
 def show_errors(errors: Mapping[str, str], slots: ErrorSlots) -> None:
@@ -38,7 +74,7 @@ async def finish_form(app: App, dialog: ft.AlertDialog, errors: Mapping[str, str
     if errors:
         refresh(dialog)
         return False
-    app.close_dialog(dialog)
+    close_dialog(dialog)
     if toast:
         app.toast(t(toast), announce=True)
     await app.saved()

@@ -10,8 +10,8 @@ import flet as ft
 from app.i18n import t
 from app.services import handover as service
 from app.services import reads
+from app.ui.handlers import guard, guarded
 from app.ui.handover_card import card, summary_parts
-from app.ui.shell import guarded
 from app.ui.widgets import muted, refresh, screen_column, secondary_button
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class HandedOverScreen:
                                 date=f"{h.at:%d-%m-%Y}")))
         first = got.summary.members[0].id if got.summary.members else None
 
-        @self.app.guard
+        @guard(self.app)
         async def seen(_e: Any) -> None:
             await self.app.bg(service.mark_seen, self.app.store, h.id)
             self.app.toast(t("handed_over.seen_toast"))

@@ -9,11 +9,12 @@ import flet as ft
 
 from app.i18n import t, tn
 from app.services import handover as service
+from app.ui.handlers import guarded
 from app.ui.handover_card import card, summary_parts
-from app.ui.shell import guarded
 from app.ui.widgets import (
     TOUCH,
     Choice,
+    close_dialog,
     error_text,
     heading,
     muted,
@@ -112,7 +113,7 @@ class HandoverScreen:
         to = self.target.first()
 
         def close(_e: Any = None) -> None:
-            self.app.close_dialog(self.confirm_dialog)
+            close_dialog(self.confirm_dialog)
 
         @guarded
         async def go(e: Any) -> None:

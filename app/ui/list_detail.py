@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import flet as ft
 
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.widgets import Fetch, PagedList, refresh
 
 if TYPE_CHECKING:

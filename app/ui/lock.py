@@ -29,16 +29,13 @@ from app.security import (
 )
 from app.services import Store, settings
 from app.ui import theme
+from app.ui.lifecycle import PhoneLifecycle
 from app.ui.widgets import ERROR, field, muted, primary_button
 
 if TYPE_CHECKING:
     from app.ui.shell import App
 
 log = logging.getLogger(__name__)
-
-IDLE_CHOICES = (1, 2, 5, 10, 30)
-"""Minutes of no use after which a session locks (a setting in Sync & settings)."""
-
 
 def wait_text(seconds: float) -> str:
     if seconds < 120:
@@ -63,8 +60,6 @@ class LockGate:
         theme.apply(page)
         page.padding = 0
         page.on_keyboard_event = lambda _e: self.touch()
-        from app.ui.lifecycle import PhoneLifecycle  # it imports this module
-
         PhoneLifecycle(self).attach(page)
         self._show_lock()
 

@@ -11,9 +11,10 @@ from app.domain.models import NetworkPerson
 from app.i18n import t, vocab
 from app.services import network as service
 from app.services import reads
-from app.ui.forms import finish_form
+from app.services.dialog_forms import PersonForm
+from app.ui.forms import bound_field, finish_form
+from app.ui.handlers import guard, guarded
 from app.ui.list_detail import ListDetailScreen
-from app.ui.shell import guarded
 from app.ui.tie_editor import open_tie_dialog
 from app.ui.widgets import (
     TOUCH,
@@ -36,20 +37,17 @@ if TYPE_CHECKING:
 
 def person_dialog(app: App, on_saved: Any, person: NetworkPerson | None = None) -> None:
     """Create or edit a network person or key figure."""
-    name = field(t("person.name"), value=person.name if person else "")  # as typed
-    organisation = field(t("person.organisation"),
-                         value=(person.organisation or "") if person else "")
-    offers = field(t("person.offers"), value=person.offers if person else "", multiline=True,
-                   min_lines=2)
-    street = field(t("person.street"), value=person.street if person else "")
-    key = ft.Switch(label=t("person.key_figure"), value=bool(person and person.key_figure))
+    form = PersonForm.of(person)
+    name = bound_field(form, "name", t("person.name"))  # as typed
+    organisation = bound_field(form, "organisation", t("person.organisation"))
+    offers = bound_field(form, "offers", t("person.offers"), multiline=True, min_lines=2)
+    street = bound_field(form, "street", t("person.street"))
+    key = ft.Switch(label=t("person.key_figure"), value=form.key_figure,
+                    on_change=lambda e: setattr(form, "key_figure", bool(e.control.value)))
 
-    @app.guard
+    @guard(app)
     async def save(_e: Any) -> None:
-        pid, errors = await app.bg(service.save_person, app.store, app.ctx, {
-            "name": name.value or "", "organisation": organisation.value or "",
-            "offers": offers.value or "", "street": street.value or "",
-            "key_figure": bool(key.value)}, person.id if person else None)
+        pid, errors = await app.bg(form.save, app.store, app.ctx)
         if await finish_form(app, dialog, errors, [
                 (name, "name"), (organisation, "organisation"), (offers, "offers"),
                 (street, "street")], "person.saved"):

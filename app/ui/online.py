@@ -13,7 +13,7 @@ from app.i18n import t
 from app.services import conflicts as service
 from app.services import sync as sync_service
 from app.services.sync import OFFLINE, NotEnrolled, SyncError, TeamLead, error_text
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.widgets import TOUCH, muted, refresh, screen_column
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from app.domain import vocab as codes
 from app.i18n import change, decimal, t, vocab
 from app.services import outcomes as service
 from app.services.overview import Figure
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.team_widgets import (
     PeriodPicker,
     RecordsDialog,

@@ -14,7 +14,7 @@ from app.i18n import t, vocab
 from app.services import overview as service
 from app.services.overview import Figure
 from app.ui.familiar_faces import FamiliarFacesCard
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.team_widgets import (
     PALETTE,
     RISING,

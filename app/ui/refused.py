@@ -5,6 +5,7 @@ from settings."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -12,8 +13,16 @@ import flet as ft
 from app.i18n import t
 from app.services import refused as service
 from app.services.sync import when
-from app.ui.shell import guarded
-from app.ui.widgets import TOUCH, heading, muted, refresh, screen_column, secondary_button
+from app.ui.handlers import guarded
+from app.ui.widgets import (
+    TOUCH,
+    close_dialog,
+    heading,
+    muted,
+    refresh,
+    screen_column,
+    secondary_button,
+)
 
 if TYPE_CHECKING:
     from app.ui.shell import App
@@ -54,7 +63,7 @@ class RefusedScreen:
                                  else "refused.discard_only")))
         if row.correctable:
             buttons.append(secondary_button(t("refused.send_again"),
-                                            self.app.guard(lambda _e: self._send_again(row)),
+                                            partial(self._send_again, row),
                                             icon=ft.Icons.SEND_OUTLINED))
         buttons.append(secondary_button(t("refused.discard"), lambda _e: self._confirm(row),
                                         icon=ft.Icons.DELETE_OUTLINE))
@@ -68,22 +77,24 @@ class RefusedScreen:
             modal=True, title=ft.Text(t("refused.discard_title")),
             content=ft.Text(t("refused.discard_text", record=row.record)),
             actions=[ft.TextButton(content=t("action.cancel"), height=TOUCH,
-                                   on_click=lambda _e: self.app.close_dialog(dialog)),
+                                   on_click=lambda _e: close_dialog(dialog)),
                      ft.FilledButton(content=t("refused.discard"), height=TOUCH,
                                      bgcolor=ft.Colors.RED_700,
-                                     on_click=self.app.guard(lambda _e: self._discard(row)))])
+                                     on_click=partial(self._discard, row))])
         self.confirm_dialog = dialog
         self.app.dialog(dialog)
 
-    async def _send_again(self, row: service.Refused) -> None:
+    @guarded
+    async def _send_again(self, row: service.Refused, _e: Any = None) -> None:
         if await self.app.bg(service.send_again, self.app.store, row.seq):
             self.app.toast(t("refused.sent_again"))
         await self.app.saved()
         await self.load()
 
+    @guarded
     async def _discard(self, row: service.Refused, *_: Any) -> None:
         if self.confirm_dialog is not None:
-            self.app.close_dialog(self.confirm_dialog)
+            close_dialog(self.confirm_dialog)
         await self.app.bg(service.discard, self.app.store, row.seq)
         self.app.toast(t("refused.discarded"))
         await self.app.saved()

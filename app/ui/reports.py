@@ -10,8 +10,8 @@ import flet as ft
 
 from app.i18n import t, tn
 from app.services import reports as service
+from app.ui.handlers import guarded
 from app.ui.review_export import ReviewExportPanel
-from app.ui.shell import guarded
 from app.ui.team_widgets import PeriodPicker
 from app.ui.widgets import muted, primary_button, refresh, screen_column
 

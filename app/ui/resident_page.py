@@ -4,6 +4,7 @@ retention) last, with only a missing consent flagged at the top."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -16,13 +17,14 @@ from app.services import reads, retention
 from app.services import residents as service
 from app.services.residents import TimelineItem
 from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     MUTED,
     OVERDUE,
     TOUCH,
     Choice,
     PagedList,
+    close_dialog,
     date_field,
     error_text,
     field,
@@ -174,13 +176,13 @@ class ResidentPage:
         choice = Choice("worker", list(names), [household.primary_worker_id],
                         label=lambda wid: names[wid])
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             if choice.value:
                 await self.app.bg(service.set_primary_worker, self.app.store, household.id,
                                   choice.value[0])
                 await self.app.saved()
-            self.app.close_dialog(dialog)
+            close_dialog(dialog)
             await self.load()
 
         dialog = form_dialog(t("resident.change_worker"), choice, save)
@@ -203,7 +205,7 @@ class ResidentPage:
         day = date_field(self.app, t("resident.consent_date"),
                          value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             errors = await self.app.bg(service.set_legal_basis, self.app.store, h.id,
                                        basis.first(), day.value or "")
@@ -243,7 +245,7 @@ class ResidentPage:
 
         chips.controls = [chip(v) for v in values]
 
-        @self.app.guard
+        @guard(self.app)
         async def add(_e: Any) -> None:
             errors = await self.app.bg(service.add_to_list, self.app.store, self.rid, which,
                                        new.value or "")
@@ -286,7 +288,7 @@ class ResidentPage:
             dialog = ft.AlertDialog(
                 title=ft.Text(title), content=ft.Text(text, selectable=True),
                 actions=[ft.TextButton(content=t("action.close"), height=TOUCH,
-                                       on_click=lambda _e: self.app.close_dialog(dialog))])
+                                       on_click=lambda _e: close_dialog(dialog))])
             self.app.dialog(dialog)
         return read
 
@@ -311,19 +313,20 @@ class ResidentPage:
         refresh(self.network)
         refresh(self.activations)
 
+    @guarded
+    async def _outcome(self, activation_id: str, choice: Choice) -> None:
+        await self.app.bg(activation_service.set_outcome, self.app.store, activation_id,
+                          choice.value[0])
+        self.app.toast(t("activation.outcome_saved"))
+        await self.app.saved()
+
     def _activation(self, a: Any, people: dict[str, Any]) -> ft.Control:
         names = ", ".join(people[p].name for p in a.person_ids if p in people)
         hint = muted(t("activation.hold_check")) if activation_service.due_for_hold_check(a) \
             else ft.Container()
 
-        async def outcome() -> None:
-            await self.app.bg(activation_service.set_outcome, self.app.store, a.id,
-                              choice.value[0])
-            self.app.toast(t("activation.outcome_saved"))
-            await self.app.saved()
-
-        choice = Choice("outcome", codes.ACTIVATION_OUTCOMES, [a.outcome],
-                        on_change=self.app.guard(outcome))
+        choice = Choice("outcome", codes.ACTIVATION_OUTCOMES, [a.outcome])
+        choice.on_choice = partial(self._outcome, a.id, choice)
         return ft.Column([
             ft.Text(f"{a.date.strftime('%d-%m-%Y')} · {a.request}", weight=ft.FontWeight.W_600),
             muted(t("activation.asked", names=names or "—")), choice, hint, ft.Divider()],
@@ -341,7 +344,7 @@ class ResidentPage:
         request = field(t("activation.request"), multiline=True, min_lines=2)
         day = date_field(self.app, t("activation.date"))
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
             aid, errors = await self.app.bg(activation_service.create, store, self.app.ctx,
                                             self.rid, who.value, request.value or "",

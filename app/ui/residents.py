@@ -9,8 +9,11 @@ import flet as ft
 
 from app.i18n import t
 from app.services import residents as service
-from app.ui.forms import finish_form
+from app.services.dialog_forms import ResidentForm
+from app.ui.forms import bound_field, finish_form
+from app.ui.handlers import guard
 from app.ui.list_detail import ListDetailScreen
+from app.ui.resident_page import ResidentPage
 from app.ui.widgets import (
     Fetch,
     PagedList,
@@ -22,7 +25,6 @@ from app.ui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from app.ui.resident_page import ResidentPage
     from app.ui.shell import App
 
 
@@ -51,21 +53,19 @@ class ResidentsScreen(ListDetailScreen):
         return resident_tile(row, lambda _e: self.app.page.run_task(self.open, row.id))
 
     def _page(self, item_id: str) -> ResidentPage:
-        from app.ui.resident_page import ResidentPage
-
         return ResidentPage(self.app, item_id)
 
     async def _new(self, _e: Any) -> None:
-        name = field(t("resident.name"))  # as typed: "de Groot" stays "de Groot"
-        street = field(t("resident.street"))
-        number = field(t("resident.house_number"))
-        year = field(t("resident.birth_year"), keyboard_type=ft.KeyboardType.NUMBER)
+        form = ResidentForm()
+        name = bound_field(form, "name", t("resident.name"))  # as typed: "de Groot" stays
+        street = bound_field(form, "street", t("resident.street"))
+        number = bound_field(form, "house_number", t("resident.house_number"))
+        year = bound_field(form, "birth_year", t("resident.birth_year"),
+                           keyboard_type=ft.KeyboardType.NUMBER)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
-            rid, errors = await self.app.bg(service.create_resident, self.app.store,
-                                            self.app.ctx, name.value or "", street.value or "",
-                                            number.value or "", year.value or "")
+            rid, errors = await self.app.bg(form.save, self.app.store, self.app.ctx)
             if await finish_form(self.app, dialog, errors, [
                     (name, "name"), (street, "street"), (year, "birth_year")],
                     "resident.created"):

@@ -12,7 +12,7 @@ import flet as ft
 from app.i18n import t
 from app.services import review_export as service
 from app.services.overview import Period
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.widgets import heading, muted, refresh, secondary_button
 
 if TYPE_CHECKING:

@@ -11,13 +11,12 @@ from app.domain import vocab as codes
 from app.i18n import t, vocab
 from app.services import reads
 from app.services import scores as service
-from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.services.dialog_forms import ScoreForm
+from app.ui.forms import bound_choice, bound_date, finish_form
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     MUTED,
     TOUCH,
-    Choice,
-    date_field,
     error_text,
     form_dialog,
     heading,
@@ -83,17 +82,16 @@ class ScoresScreen:
             on_click=lambda _e: self._record(s.domain), min_height=TOUCH)
 
     def _record(self, domain: str | None) -> None:
-        domains = Choice("zrm", codes.ZRM_DOMAINS, [domain] if domain else [])
+        form = ScoreForm(self.rid, domain or "")
+        domains = bound_choice(form, "domain", "zrm", codes.ZRM_DOMAINS)
         domain_error = error_text()
-        score = Choice("zrm_score", codes.ZRM_SCORES, [])
+        score = bound_choice(form, "score", "zrm_score", codes.ZRM_SCORES)
         score_error = error_text()
-        day = date_field(self.app, t("scores.date"))
+        day = bound_date(self.app, form, "day", t("scores.date"))
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
-            _, errors = await self.app.bg(service.record, self.app.store, self.app.ctx,
-                                          self.rid, domains.first(), score.first(),
-                                          day.value or "")
+            _, errors = await self.app.bg(form.save, self.app.store, self.app.ctx)
             if await finish_form(self.app, dialog, errors, [
                     (domain_error, "domain"), (score_error, "score"), (day, "date")],
                     "scores.saved"):

@@ -11,8 +11,9 @@ from app.i18n import LANGUAGES, set_language, t
 from app.security import MIN_PIN_LENGTH, TooSoon, WrongPin
 from app.services import context, settings
 from app.services import sync as sync_service
-from app.ui.lock import IDLE_CHOICES, wait_text
-from app.ui.shell import guarded
+from app.services.settings import IDLE_CHOICES
+from app.ui.handlers import guarded
+from app.ui.lock import wait_text
 from app.ui.widgets import (
     Choice,
     field,

@@ -8,9 +8,8 @@ returns. Nothing here touches the store on the event loop: ``App.bg`` runs it in
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import flet as ft
@@ -20,6 +19,7 @@ from app.services import Store, context, settings
 from app.services import sync as sync_service
 from app.services.sync import SyncRunner, SyncStatus
 from app.ui import theme
+from app.ui.handlers import guarded
 from app.ui.widgets import SyncBadge, refresh
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Screen(Protocol):
 
     def build(self) -> ft.Control: ...
 
-    async def load(self) -> None: ...
+    def load(self) -> Awaitable[None]: ...
 
 
 NAV = [  # (route, label key, icon, selected icon); the phone bar shows the first five
@@ -77,30 +77,17 @@ SECTION = {"contact": "today", "contact_edit": "today", "resident": "residents",
 """Which navigation destination stays selected on a screen that is not one itself."""
 
 
-def guarded(fn: Callable[..., Awaitable[R]]) -> Callable[..., Coroutine[Any, Any, R | None]]:
-    """An event handler that never takes the app down: the error is logged and shown plainly."""
-
-    @functools.wraps(fn)
-    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> R | None:
-        app = self if isinstance(self, App) else getattr(self, "app", None)
-        if isinstance(app, App):
-            app.touch()
-        try:
-            return await fn(self, *args, **kwargs)
-        except Exception:
-            log.exception("handler %s failed", fn.__name__)
-            if app is not None:
-                app.toast(t("error.unexpected"))
-            return None
-
-    return wrapper
+ScreenMaker = Callable[["App", str, str], Screen]
+"""Builds the screen of a route name and its argument (``routes.make_screen``): handed to the
+app by its maker, so that the shell imports no screen and no screen imports the shell."""
 
 
 class App:
     """One browser session (or one device window) of the app."""
 
-    def __init__(self, page: ft.Page, store: Store, sync: SyncRunner):
+    def __init__(self, page: ft.Page, store: Store, sync: SyncRunner, make_screen: ScreenMaker):
         self.page, self.store, self.sync = page, store, sync
+        self.make_screen = make_screen
         self.history: list[str] = []
         self.route = "today"
         self.screen: Screen | None = None
@@ -154,27 +141,8 @@ class App:
         """Say ``text`` to a screen reader (a polite announcement), without showing anything."""
         self.page.run_task(self.semantics.announce_message, text)
 
-    def guard(self, fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R | None]]:
-        """``guarded`` for a closure: errors are logged and shown as a plain message."""
-
-        @functools.wraps(fn)
-        async def wrapper(*args: Any, **kwargs: Any) -> R | None:
-            self.touch()
-            try:
-                return await fn(*args, **kwargs)
-            except Exception:
-                log.exception("handler %s failed", fn.__name__)
-                self.toast(t("error.unexpected"))
-                return None
-
-        return wrapper
-
     def dialog(self, dialog: ft.AlertDialog) -> None:
         self.page.show_dialog(dialog)
-
-    def close_dialog(self, dialog: ft.AlertDialog) -> None:
-        dialog.open = False
-        refresh(dialog)
 
     async def saved(self) -> None:
         """After every write: ask sync to push soon, refresh the badge."""
@@ -326,14 +294,12 @@ class App:
     @guarded
     async def show(self, route: str) -> None:
         """Build the screen of ``route`` in the body and load its data in the background."""
-        from app.ui.routes import make_screen
-
         if self.screen is not None and hasattr(self.screen, "leave"):
             await self.screen.leave()
         name, _, arg = route.partition("/")
         self.route = route
         self.touch()
-        screen = make_screen(self, name, arg)
+        screen = self.make_screen(self, name, arg)
         self.screen = screen
         self.body.content = ft.Container(screen.build(), expand=True,
                                          padding=ft.Padding.only(left=12, right=12, top=4))

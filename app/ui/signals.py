@@ -3,6 +3,7 @@ initiatives, listed by street."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -10,13 +11,13 @@ import flet as ft
 from app.domain import vocab as codes
 from app.i18n import t, vocab
 from app.services import signals as service
-from app.ui.forms import finish_form
-from app.ui.shell import guarded
+from app.services.dialog_forms import InitiativeForm, SignalForm
+from app.ui.forms import bound_choice, bound_field, finish_form
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     OVERDUE,
     Choice,
     error_text,
-    field,
     form_dialog,
     heading,
     muted,
@@ -72,14 +73,15 @@ class SignalsScreen:
         refresh(self.open_only)
         refresh(self.rows)
 
-    def _signal(self, s: Any) -> ft.Control:
-        async def status() -> None:
-            await self.app.bg(service.set_signal_status, self.app.store, s.id, choice.value[0])
-            self.app.toast(t("signal.status_saved"))
-            await self.app.saved()
+    @guarded
+    async def _status(self, signal_id: str, choice: Choice) -> None:
+        await self.app.bg(service.set_signal_status, self.app.store, signal_id, choice.value[0])
+        self.app.toast(t("signal.status_saved"))
+        await self.app.saved()
 
-        choice = Choice("signal_status", codes.SIGNAL_STATUSES, [s.status],
-                        on_change=self.app.guard(status))
+    def _signal(self, s: Any) -> ft.Control:
+        choice = Choice("signal_status", codes.SIGNAL_STATUSES, [s.status])
+        choice.on_choice = partial(self._status, s.id, choice)
         return ft.Column([
             ft.Row([ft.Icon(ft.Icons.FLAG, color=OVERDUE if s.severity >= 3 else None),
                     ft.Text(f"{vocab('signal', s.category)} · {vocab('severity', s.severity)}",
@@ -88,17 +90,16 @@ class SignalsScreen:
         ], spacing=4)
 
     async def _new_signal(self, _e: Any) -> None:
-        street = field(t("contact.street"))
-        category = Choice("signal", codes.SIGNAL_CATEGORIES, [])
+        form = SignalForm()
+        street = bound_field(form, "street", t("contact.street"))
+        category = bound_choice(form, "category", "signal", codes.SIGNAL_CATEGORIES)
         category_error = error_text()
-        severity = Choice("severity", codes.SIGNAL_SEVERITIES, [1])
-        note = field(t("contact.note"), multiline=True, min_lines=2)
+        severity = bound_choice(form, "severity", "severity", codes.SIGNAL_SEVERITIES)
+        note = bound_field(form, "note", t("contact.note"), multiline=True, min_lines=2)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
-            _, errors = await self.app.bg(service.save_signal, self.app.store, self.app.ctx, {
-                "street": street.value or "", "category": category.first(),
-                "severity": severity.first(), "note": note.value or ""})
+            _, errors = await self.app.bg(form.save, self.app.store, self.app.ctx)
             if await finish_form(self.app, dialog, errors, [
                     (street, "street"), (category_error, ("category", "severity")),
                     (note, "note")], "signal.saved"):
@@ -110,18 +111,15 @@ class SignalsScreen:
         self.app.dialog(dialog)
 
     async def _new_initiative(self, _e: Any) -> None:
-        title = field(t("initiative.title"))
-        street = field(t("contact.street"))
-        carried_by = field(t("initiative.carried_by"))
-        note = field(t("contact.note"), multiline=True, min_lines=2)
+        form = InitiativeForm()
+        title = bound_field(form, "title", t("initiative.title"))
+        street = bound_field(form, "street", t("contact.street"))
+        carried_by = bound_field(form, "carried_by", t("initiative.carried_by"))
+        note = bound_field(form, "note", t("contact.note"), multiline=True, min_lines=2)
 
-        @self.app.guard
+        @guard(self.app)
         async def save(_e: Any) -> None:
-            _, errors = await self.app.bg(service.save_initiative, self.app.store, self.app.ctx,
-                                          {"title": title.value or "",
-                                           "street": street.value or "",
-                                           "carried_by": carried_by.value or "",
-                                           "note": note.value or ""})
+            _, errors = await self.app.bg(form.save, self.app.store, self.app.ctx)
             if await finish_form(self.app, dialog, errors, [
                     (title, "title"), (street, "street"), (carried_by, "carried_by"),
                     (note, "note")], "initiative.saved"):

@@ -9,7 +9,7 @@ import flet as ft
 
 from app.i18n import decimal, t
 from app.services import street_alarms as service
-from app.ui.shell import guarded
+from app.ui.handlers import guarded
 from app.ui.team_widgets import RISING, RecordsDialog
 from app.ui.widgets import MUTED, heading, muted, refresh, screen_column, secondary_button
 

@@ -12,10 +12,11 @@ from app.domain import vocab as codes
 from app.domain.models import Tie
 from app.i18n import t
 from app.services import network as service
-from app.ui.forms import finish_form
+from app.services.tie_form import TieForm
+from app.ui.forms import bound_choice, bound_field, finish_form
+from app.ui.handlers import guard
 from app.ui.widgets import (
     TOUCH,
-    Choice,
     ResidentPicker,
     error_text,
     field,
@@ -65,48 +66,40 @@ class PersonPicker(ft.Column):
 def open_tie_dialog(app: App, on_saved: Callable[[], Awaitable[None]],
                     resident: tuple[str, str] | None = None,
                     person: tuple[str, str] | None = None, tie: Tie | None = None) -> None:
-    """Add a tie from either side, or edit (or remove) an existing one."""
-    chosen: dict[str, tuple[str, str] | None] = {"resident": resident, "person": person}
+    """Add a tie from either side, or edit (or remove) an existing one. The dialog shows a
+    ``TieForm``: each control writes its change into it."""
+    form = TieForm.of(tie, resident, person)
     other = ft.Text(weight=ft.FontWeight.W_600)
     other_error = error_text()
 
-    def label() -> None:
-        r, p = chosen["resident"], chosen["person"]
-        other.value = " ↔ ".join(x[1] for x in (r, p) if x)
-        other.visible = bool(r or p)
+    def show_ends() -> None:
+        other.value = form.ends()
+        other.visible = bool(other.value)
 
     def pick_person(pid: str, name: str) -> None:
-        chosen["person"] = (pid, name)
-        label()
+        form.person = (pid, name)
+        show_ends()
         refresh(other)
 
     async def pick_resident(rid: str, name: str) -> None:
-        chosen["resident"] = (rid, name)
-        label()
+        form.resident = (rid, name)
+        show_ends()
         refresh(other)
 
-    label()
+    show_ends()
     picker: ft.Control = muted("")
     if tie is None and resident is not None:
         picker = PersonPicker(app, pick_person)
     elif tie is None and person is not None:
         picker = ResidentPicker(app, pick_resident, label=t("tie.search_resident"))
-    kind = Choice("tie", codes.TIE_KINDS, [tie.kind if tie else "friend"])
-    strength = Choice("strength", codes.STRENGTHS, [tie.strength if tie else "strong"])
-    support = Choice("support", codes.SUPPORT_KINDS, tie.support if tie else [], multi=True)
-    note = field(t("tie.note"), value=(tie.note or "") if tie else "")
+    kind = bound_choice(form, "kind", "tie", codes.TIE_KINDS)
+    strength = bound_choice(form, "strength", "strength", codes.STRENGTHS)
+    support = bound_choice(form, "support", "support", codes.SUPPORT_KINDS, multi=True)
+    note = bound_field(form, "note", t("tie.note"))
 
-    @app.guard
+    @guard(app)
     async def save(_e: Any) -> None:
-        ctx, store = app.ctx, app.store
-        r, p = chosen["resident"], chosen["person"]
-        person_id = p[0] if p else None
-        if p and not p[0]:  # a new network person, named in the search field
-            person_id, errors = await app.bg(service.save_person, store, ctx, {"name": p[1]})
-        tie_id, errors = await app.bg(
-            service.save_tie, store, ctx, r[0] if r else None, person_id,
-            kind.first(), strength.first(), support.value, note.value or "",
-            tie.id if tie else None)
+        _, errors = await app.bg(form.save, app.store, app.ctx)
         if await finish_form(app, dialog, errors,
                              [(other_error, ("person", "resident")), (note, "note")],
                              "tie.saved"):
@@ -117,9 +110,9 @@ def open_tie_dialog(app: App, on_saved: Callable[[], Awaitable[None]],
                       note], tight=True, spacing=8)
     dialog = form_dialog(t("tie.edit") if tie else t("tie.add"), body, save)
     if tie is not None:
-        @app.guard
+        @guard(app)
         async def remove(_e: Any) -> None:
-            await app.bg(service.remove_tie, app.store, tie.id)
+            await app.bg(form.remove, app.store)
             await finish_form(app, dialog, {}, toast="tie.removed")
             await on_saved()
 

@@ -10,7 +10,7 @@ import flet as ft
 from app.i18n import t, tn, vocab
 from app.services import agreements as agreements_service
 from app.services import today as today_service
-from app.ui.shell import guarded
+from app.ui.handlers import guard, guarded
 from app.ui.widgets import OVERDUE, TOUCH, heading, muted, refresh, screen_column
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class TodayScreen:
     def _agreement(self, row: agreements_service.AgreementRow) -> ft.ListTile:
         tile = agreement_tile(row)
 
-        @self.app.guard
+        @guard(self.app)
         async def done(_e: Any) -> None:
             await self.app.bg(agreements_service.set_status, self.app.store,
                               row.agreement.id, "done")

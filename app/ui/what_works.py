@@ -13,8 +13,8 @@ from app.i18n import t, vocab
 from app.services import what_works as service
 from app.services.matched import Estimate
 from app.services.what_works import estimate_text, number
+from app.ui.handlers import guarded
 from app.ui.household_list import HouseholdsDialog
-from app.ui.shell import guarded
 from app.ui.team_widgets import PeriodPicker, reload_period, section
 from app.ui.widgets import MUTED, Choice, muted, screen_column
 
