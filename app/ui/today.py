@@ -57,6 +57,10 @@ def agreement_tile(row: agreements_service.AgreementRow) -> ft.ListTile:
 
 
 class TodayScreen:
+    shows = frozenset({"contact", "agreement", "signal", "resident", "handover", "worker"})
+    """Loaded again when a pull changes these (``App._after_sync``): a colleague's contact or a
+    handed-over caseload appears without leaving the screen."""
+
     def __init__(self, app: App):
         self.app = app
         self.title = t("today.title")
