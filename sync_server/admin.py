@@ -185,15 +185,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+FILE_ERRORS = (Refusal, restore.DatabaseInUse, OSError, sqlite3.Error)
+"""What copying or restoring a database file may raise, each said in one line."""
+
+
+def _file_error(exc: Exception) -> int:
+    print(f"error: {exc.message if isinstance(exc, Refusal) else exc}", file=sys.stderr)
+    return 2
+
+
 def _migrate_store(source: str, target: str) -> int:
     try:
         counts = migrate_store(source, target)
-    except Refusal as err:
-        print(f"error: {err.message}", file=sys.stderr)
-        return 2
-    except (restore.DatabaseInUse, OSError, sqlite3.Error) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except FILE_ERRORS as exc:
+        return _file_error(exc)
     except Exception as exc:  # noqa: BLE001 - psycopg's errors, without importing psycopg
         # Only the kind of error: its text may quote a value of the copied data.
         print(f"error: the copy failed ({type(exc).__name__} "
@@ -211,12 +216,8 @@ def _restore(source: str, db: str) -> int:
         return 2
     try:
         saved = restore.restore(source, db)
-    except Refusal as err:
-        print(f"error: {err.message}", file=sys.stderr)
-        return 2
-    except (restore.DatabaseInUse, OSError, sqlite3.Error) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except FILE_ERRORS as exc:
+        return _file_error(exc)
     print(f"restored {db} from {source}" + (f"; the replaced database is {saved}" if saved
                                              else ""))
     return 0
