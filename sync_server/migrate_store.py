@@ -1,7 +1,7 @@
 """Moving a deployment from its SQLite file to PostgreSQL without a reset on any device.
 
 ``admin migrate-store --from server.db --to postgresql://...`` copies every table row for row:
-the feed keeps its commit versions and the database its epoch, so a device's cursor means on
+the feed keeps its commit versions and the database its timeline, so a device's cursor means on
 PostgreSQL what it meant on the file and the device pulls on from it. The file is locked (no
 server may run on it) and brought to the current schema first; the copy is one PostgreSQL
 transaction into an empty database, so a failure leaves the target as it was.
@@ -33,7 +33,7 @@ def migrate_store(source: str, target: str) -> dict[str, int]:
     if is_postgres(source) or not Path(source).is_file():
         raise bad_request(f"There is no SQLite database at '{source}'.")
     with restore.exclusive(source):
-        ServerStore(source, readers=1).close()  # the current schema (and a restored epoch)
+        ServerStore(source, readers=1).close()  # the current schema (and a restored timeline)
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         backend = open_backend(target)
         db = backend.connect("writer")
