@@ -112,7 +112,7 @@ def test_an_enrolled_device_does_not_offer_enrollment(store, team):
     screen.build()
     screen._show_enrolled()
     assert screen.enroll_block.visible and not screen.linked.visible
-    screen.server.value = "https://sync.wijk.example"
+    screen.enrollment.server_url = "https://sync.wijk.example"  # as typed
     screen._show_enrolled()
     assert not screen.enroll_block.visible and "sync.wijk.example" in screen.linked.value
 

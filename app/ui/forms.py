@@ -7,7 +7,7 @@ says so (to a screen reader too) and sync is asked to push."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -46,13 +46,20 @@ def bound_date(app: App, model: object, name: str, label: str) -> ft.TextField:
 
 
 def bound_choice(model: object, name: str, key: str, codes: Sequence[Any],
-                 multi: bool = False, default: Any = "") -> Choice:
+                 multi: bool = False, default: Any = "",
+                 label: Callable[[Any], str] | None = None,
+                 then: Callable[[], Any] | None = None) -> Choice:
     """Chips of a vocabulary showing ``model.<name>`` (one code, or a list with ``multi``),
-    writing each choice back (``default`` when none is chosen)."""
+    writing each choice back (``default`` when none is chosen), then calling ``then`` (to show
+    what follows from the choice). ``label`` names a code that is not a vocabulary's."""
     value = getattr(model, name)
+
+    def chosen() -> Any:  # what ``then`` answers: a coroutine is awaited by the chips
+        setattr(model, name, chips.value if multi else chips.first(default))
+        return then() if then else None
+
     chips = Choice(key, codes, list(value) if multi else [value] if value else [], multi=multi,
-                   on_change=lambda: setattr(model, name, chips.value if multi
-                                             else chips.first(default)))
+                   on_change=chosen, label=label)
     return chips
 
 

@@ -15,8 +15,9 @@ from app.services import activations as activation_service
 from app.services import network as network_service
 from app.services import reads, retention
 from app.services import residents as service
+from app.services.resident_forms import ActivationForm, LegalBasisForm, PrimaryWorkerForm
 from app.services.residents import TimelineItem
-from app.ui.forms import finish_form
+from app.ui.forms import bound_choice, bound_date, bound_field, finish_form
 from app.ui.handlers import guard, guarded
 from app.ui.widgets import (
     MUTED,
@@ -25,7 +26,6 @@ from app.ui.widgets import (
     Choice,
     PagedList,
     close_dialog,
-    date_field,
     error_text,
     field,
     form_dialog,
@@ -173,14 +173,13 @@ class ResidentPage:
         household = p.household
         workers = await self.app.bg(reads.workers, self.app.store)
         names = {w.id: w.name for w in workers}
-        choice = Choice("worker", list(names), [household.primary_worker_id],
-                        label=lambda wid: names[wid])
+        form = PrimaryWorkerForm(household.id, household.primary_worker_id)
+        choice = bound_choice(form, "worker_id", "worker", list(names), default=None,
+                              label=lambda wid: names[wid])
 
         @guard(self.app)
         async def save(_e: Any) -> None:
-            if choice.value:
-                await self.app.bg(service.set_primary_worker, self.app.store, household.id,
-                                  choice.value[0])
+            if await self.app.bg(form.save, self.app.store):
                 await self.app.saved()
             close_dialog(dialog)
             await self.load()
@@ -192,23 +191,21 @@ class ResidentPage:
         p = self.profile
         if p is None or p.household is None:
             return
-        h = p.household
-        term = muted(t("retention.term", years=retention.term_years(h.legal_basis)))
+        form = LegalBasisForm.of(p.household)
+        term = muted(t("retention.term", years=form.term_years()))
 
         def basis_chosen() -> None:
-            term.value = t("retention.term", years=retention.term_years(basis.first()))
+            term.value = t("retention.term", years=form.term_years())
             refresh(term)
 
-        basis = Choice("legal_basis", codes.LEGAL_BASES, [h.legal_basis],
-                       on_change=basis_chosen)
+        basis = bound_choice(form, "legal_basis", "legal_basis", codes.LEGAL_BASES,
+                             then=basis_chosen)
         basis_error = error_text()
-        day = date_field(self.app, t("resident.consent_date"),
-                         value=h.consent_date.strftime("%d-%m-%Y") if h.consent_date else "")
+        day = bound_date(self.app, form, "consent_date", t("resident.consent_date"))
 
         @guard(self.app)
         async def save(_e: Any) -> None:
-            errors = await self.app.bg(service.set_legal_basis, self.app.store, h.id,
-                                       basis.first(), day.value or "")
+            errors = await self.app.bg(form.save, self.app.store)
             if await finish_form(self.app, dialog, errors,
                                  [(basis_error, "legal_basis"), (day, "consent_date")]):
                 await self.load()
@@ -339,16 +336,17 @@ class ResidentPage:
         names = {p.id: p.name for _, p in ties}
         names.update({p.id: t("activation.key_figure", name=p.name) for p in keys
                       if p.id not in names})
-        who = Choice("person", list(names), multi=True, label=lambda pid: names[pid])
+        form = ActivationForm(self.rid)
+        who = bound_choice(form, "person_ids", "person", list(names), multi=True,
+                           label=lambda pid: names[pid])
         who_error = error_text()
-        request = field(t("activation.request"), multiline=True, min_lines=2)
-        day = date_field(self.app, t("activation.date"))
+        request = bound_field(form, "request", t("activation.request"), multiline=True,
+                              min_lines=2)
+        day = bound_date(self.app, form, "day", t("activation.date"))
 
         @guard(self.app)
         async def save(_e: Any) -> None:
-            aid, errors = await self.app.bg(activation_service.create, store, self.app.ctx,
-                                            self.rid, who.value, request.value or "",
-                                            day.value or "")
+            _, errors = await self.app.bg(form.save, store, self.app.ctx)
             if await finish_form(self.app, dialog, errors, [
                     (who_error, "persons"), (request, "request"), (day, "date")],
                     "activation.saved"):

@@ -12,17 +12,19 @@ from app.security import MIN_PIN_LENGTH, TooSoon, WrongPin
 from app.services import context, settings
 from app.services import sync as sync_service
 from app.services.settings import IDLE_CHOICES
+from app.services.settings_forms import EnrollmentForm, PinForm
+from app.ui.forms import bound_field
 from app.ui.handlers import guarded
 from app.ui.lock import wait_text
 from app.ui.widgets import (
     Choice,
-    field,
     heading,
     muted,
     primary_button,
     refresh,
     screen_column,
     secondary_button,
+    show_error,
 )
 
 if TYPE_CHECKING:
@@ -35,8 +37,11 @@ class SettingsScreen:
         self.title = t("settings.title")
 
     def build(self) -> ft.Control:
-        self.server = field(t("settings.server"), hint_text="https://sync.example.nl")
-        self.code = field(t("settings.code"), capitalization=ft.TextCapitalization.CHARACTERS)
+        self.enrollment, self.pin = EnrollmentForm(), PinForm()
+        self.server = bound_field(self.enrollment, "server_url", t("settings.server"),
+                                  hint_text="https://sync.example.nl")
+        self.code = bound_field(self.enrollment, "code", t("settings.code"),
+                                capitalization=ft.TextCapitalization.CHARACTERS)
         self.result = ft.Text("")
         self.pending = ft.Text("")
         self.refused = ft.Text("", visible=False)
@@ -51,8 +56,8 @@ class SettingsScreen:
                            label=lambda n: t("lock.idle_minutes", n=n))
         pin: dict[str, Any] = {"password": True, "can_reveal_password": True,
                "keyboard_type": ft.KeyboardType.NUMBER}
-        self.old_pin = field(t("settings.old_pin"), **pin)
-        self.new_pin = field(t("settings.new_pin"), **pin)
+        self.old_pin = bound_field(self.pin, "old", t("settings.old_pin"), **pin)
+        self.new_pin = bound_field(self.pin, "new", t("settings.new_pin"), **pin)
         self.pin_message = ft.Text("", visible=False)  # read by screen readers, unlike .error
         self.linked = muted("", 15)  # an enrolled device: which server, instead of the form
         self.enroll_block = ft.Column([
@@ -83,7 +88,8 @@ class SettingsScreen:
     @guarded
     async def load(self) -> None:
         store = self.app.store
-        self.server.value = await self.app.bg(settings.server_url, store)
+        self.enrollment.server_url = await self.app.bg(settings.server_url, store)
+        self.server.value = self.enrollment.server_url
         self._show_enrolled()
         self.language.set_value([await self.app.bg(settings.language, store) or "nl"])
         self.idle.set_value([round(await self.app.bg(settings.idle_minutes, store))])
@@ -121,14 +127,11 @@ class SettingsScreen:
 
     @guarded
     async def _enroll(self, _e: Any) -> None:
-        error = await self.app.bg(sync_service.enroll, self.app.sync, self.server.value or "",
-                                  self.code.value or "")
-        self.server.error = t(error) if error == "error.server_required" else None
-        self.code.error = t(error) if error and error != "error.server_required" else None
-        if error is None:
-            await self.app.bg(settings.save_server_url, self.app.store,
-                              self.server.value or "")
-            self.code.value = ""
+        errors = await self.app.bg(self.enrollment.save, self.app.sync, self.app.store)
+        show_error(self.server, errors.get("server_url"))
+        show_error(self.code, errors.get("code"))
+        if not errors:
+            self.code.value = self.enrollment.code
             self._show_enrolled()
             self.app.toast(t("settings.enrolled"))
         await self.refresh()
@@ -137,7 +140,7 @@ class SettingsScreen:
     def _show_enrolled(self) -> None:
         """An enrolled device says where it syncs; only a device without a server offers the
         enrollment form ("Apparaat koppelen")."""
-        url = (self.server.value or "").strip()
+        url = self.enrollment.server_url.strip()
         enrolled = bool(url) and self.app.ctx.ready
         self.linked.value = t("settings.linked_to", server=url) if enrolled else ""
         self.linked.visible, self.enroll_block.visible = enrolled, not enrolled
@@ -157,8 +160,7 @@ class SettingsScreen:
             return
         problem = None
         try:
-            await self.app.bg(self.app.gate.vault.change_pin, self.old_pin.value or "",
-                              self.new_pin.value or "")
+            await self.app.bg(self.pin.save, self.app.gate.vault)
         except WrongPin as err:
             problem = t("lock.error.wrong") + (
                 " " + t("lock.error.wait", wait=wait_text(err.wait)) if err.wait else "")
@@ -167,7 +169,7 @@ class SettingsScreen:
         except ValueError as err:
             problem = t(str(err), n=MIN_PIN_LENGTH)
         else:
-            self.old_pin.value = self.new_pin.value = ""
+            self.old_pin.value, self.new_pin.value = self.pin.old, self.pin.new
             self.app.toast(t("settings.pin_changed"))
         self.pin_message.value, self.pin_message.visible = problem or "", bool(problem)
         self.pin_message.color = ft.Colors.RED_800

@@ -14,12 +14,12 @@ import flet_charts as fch
 from app.i18n import t
 from app.services import overview as service
 from app.services.overview import Figure, Period, RecordLine
+from app.services.period_form import CUSTOM, PeriodForm
+from app.ui.forms import bound_choice, bound_field
 from app.ui.widgets import (
     MUTED,
     TOUCH,
-    Choice,
     close_dialog,
-    field,
     heading,
     muted,
     records_dialog,
@@ -37,9 +37,6 @@ PALETTE = [ft.Colors.TEAL_400, ft.Colors.AMBER_600, ft.Colors.INDIGO_300, ft.Col
 RISING = ft.Colors.RED_700
 
 
-CUSTOM = "custom"
-
-
 class PeriodPicker(ft.Column):
     """"Periode": the last 4 weeks … 12 months, or two days the team lead types; shows the
     chosen days, and an error beside a wrongly typed day (which stays as typed)."""
@@ -47,11 +44,14 @@ class PeriodPicker(ft.Column):
     def __init__(self, on_change: Callable[[], Any], preset: str = "3m"):
         super().__init__(spacing=6)
         self.on_period = on_change
-        self.choice = Choice("period", [*service.PRESETS, CUSTOM], [preset],
-                             on_change=self._chosen)
+        self.form = PeriodForm(preset)
+        self.choice = bound_choice(self.form, "preset", "period", [*service.PRESETS, CUSTOM],
+                                   default="3m", then=self._chosen)
         self.label = muted(Period.last(service.PRESETS[preset]).label())
-        self.start = field(t("period.start"), width=170, on_submit=self._changed)
-        self.end = field(t("period.end"), width=170, on_submit=self._changed)
+        self.start = bound_field(self.form, "start", t("period.start"), width=170,
+                                 on_submit=self._changed)
+        self.end = bound_field(self.form, "end", t("period.end"), width=170,
+                               on_submit=self._changed)
         self.apply = secondary_button(t("period.apply"), self._changed, icon=ft.Icons.CHECK)
         self.custom = ft.Row([self.start, self.end, self.apply], wrap=True, spacing=8,
                              vertical_alignment=ft.CrossAxisAlignment.START, visible=False)
@@ -60,12 +60,8 @@ class PeriodPicker(ft.Column):
 
     def period(self) -> Period | None:
         """The chosen period; None (with the errors shown) while the typed days are wrong."""
-        code = self.choice.first("3m")
-        found: Period | None
-        if code != CUSTOM:
-            found = Period.last(service.PRESETS[code])
-        else:
-            found, errors = service.custom_period(self.start.value or "", self.end.value or "")
+        found, errors = self.form.period()
+        if self.form.custom:
             show_error(self.start, errors.get("start"))
             show_error(self.end, errors.get("end"))
             refresh(self.start, self.end)
@@ -75,14 +71,11 @@ class PeriodPicker(ft.Column):
         return found
 
     async def _chosen(self) -> None:
-        custom = self.choice.first() == CUSTOM
-        self.custom.visible = custom
+        self.custom.visible = self.form.custom
         refresh(self.custom)
-        if custom:
-            if not self.start.value:  # start from the period shown, ready to change
-                shown = Period.last(service.PRESETS["3m"])
-                self.start.value = f"{shown.start:%d-%m-%Y}"
-                self.end.value = f"{shown.end:%d-%m-%Y}"
+        if self.form.custom:
+            if self.form.fill_days():  # ready to change
+                self.start.value, self.end.value = self.form.start, self.form.end
                 refresh(self.start, self.end)
             return
         await self._changed()
