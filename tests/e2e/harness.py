@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,15 @@ class AppServer:
                 return list(s.exec(select(model)).all())
         finally:
             store.close()
+
+
+def until(check: Callable[[], Any], what: str, timeout: float = 45) -> None:
+    """Poll (the app's database, a file) until ``check`` holds; the bound is for a busy
+    machine, not a pace: a state is waited for, never a time."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.1)
 
 
 def launch(playwright: Any) -> Any:

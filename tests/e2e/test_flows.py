@@ -12,7 +12,16 @@ from playwright.sync_api import expect
 
 from app.domain.models import Agreement, Contact, NetworkPerson, Resident
 from app.store import Store
-from tests.e2e.harness import PHONE, TABLET, AppServer, announced, choose, fill, open_app
+from tests.e2e.harness import (
+    PHONE,
+    TABLET,
+    AppServer,
+    announced,
+    choose,
+    fill,
+    open_app,
+    until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -151,7 +160,12 @@ def test_nothing_typed_is_lost_when_the_tab_closes(browser, server):
     page = open_app(browser, server.url, PHONE)
     page.get_by_role("button", name="Nieuw contact").first.click()
     fill(page, "Notitie", "Half getypt verhaal over de buurvrouw")
-    page.wait_for_timeout(1200)  # the draft is written once typing pauses
+
+    def draft() -> str:  # written once typing pauses
+        with database(server) as store:
+            return store.meta("draft.contact") or ""
+
+    until(lambda: "Half getypt verhaal over de buurvrouw" in draft(), "the draft written")
     page.context.close()
     page = open_app(browser, server.url, PHONE)
     page.get_by_role("button", name="Nieuw contact").first.click()
