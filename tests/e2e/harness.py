@@ -34,6 +34,20 @@ PIN = DEMO_PIN  # the PIN of every device the browser tests make
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync"]
+# Flutter puts an announcement into its live region for 300 ms (two Dart timers), and a second
+# one within that time overwrites the first: a poll of the DOM can miss it on a busy machine.
+# A MutationObserver sees every text the region is given, in the task that gives it; each page
+# keeps them in ``window.__announced`` until ``announced`` takes them.
+RECORD_ANNOUNCEMENTS = """
+window.__announced = [];
+new MutationObserver(records => {
+  for (const r of records) {
+    const name = r.target.localName || '';
+    if (!name.startsWith('flt-announcement-')) continue;
+    for (const n of r.addedNodes) if (n.textContent) window.__announced.push(n.textContent);
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
 
 
 def device_store(data_dir: Path) -> Store:
@@ -142,6 +156,7 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
     browser context (e.g. ``geolocation`` and ``permissions``)."""
     context = browser.new_context(viewport=viewport, **context_options)
     context.route("**/*", _only_loopback)
+    context.add_init_script(RECORD_ANNOUNCEMENTS)
     context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
     page = context.new_page()
     page.goto(url)
@@ -226,10 +241,14 @@ def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
                 raise
 
 
-def announced(page: Any, text: str, timeout: float = 20_000) -> None:
-    """Wait for a snackbar message (read from the polite live region)."""
-    page.locator("flt-announcement-polite").filter(has_text=text).wait_for(
-        state="attached", timeout=timeout)
+def announced(page: Any, text: str, timeout: float = 45_000) -> None:
+    """Wait until ``text`` has been announced to the screen reader (a snackbar's message or the
+    app's own announcement), as recorded by ``RECORD_ANNOUNCEMENTS``; that announcement and the
+    ones before it are taken, so a later wait needs an announcement of its own."""
+    found = page.wait_for_function(
+        "text => { const i = window.__announced.findIndex(m => m.includes(text));"
+        " return i < 0 ? null : i + 1; }", arg=text, timeout=timeout)
+    page.evaluate("n => window.__announced.splice(0, n)", found.json_value())
 
 
 def screenshot(page: Any, name: str) -> Path:
