@@ -159,6 +159,13 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
     context.add_init_script(RECORD_ANNOUNCEMENTS)
     context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
     page = context.new_page()
+    counter = [0]
+    page._wijkweb_sent = counter  # read by sent()
+
+    def count(ws: Any) -> None:
+        ws.on("framesent", lambda _frame: counter.__setitem__(0, counter[0] + 1))
+
+    page.on("websocket", count)
     page.goto(url)
     page.wait_for_selector("flutter-view", timeout=30_000)
     page.wait_for_selector("#loading", state="detached", timeout=30_000)
@@ -227,18 +234,30 @@ def fill(page: Any, label: str, text: str) -> None:
 def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
     """Tap a chip, checkbox or switch and wait until it shows as chosen.
 
-    The next tap (often "Opslaan") must not overtake this one: a tap that landed while the
-    semantics tree was being rebuilt is tried again.
+    The next tap (often "Opslaan") must not overtake this one. A tap that lands while Flutter
+    rebuilds its semantics tree can reach nothing; it is tried again only when the app server
+    got no message from the page since (``sent``): a second tap on a tap that did arrive would
+    toggle the choice back.
     """
     box = page.get_by_role(role, name=name, exact=exact).first
     for attempt in range(3):
+        before = sent(page)
         box.click()
         try:
             expect(box).to_be_checked(timeout=5_000)
             return
         except AssertionError:
-            if attempt == 2:
-                raise
+            if sent(page) > before or attempt == 2:
+                expect(box).to_be_checked()  # it arrived: wait (the context's bound) for it
+                return
+
+
+def sent(page: Any) -> int:
+    """How many messages the page has sent to the app server over its WebSocket."""
+    counter: list[int] | None = getattr(page, "_wijkweb_sent", None)
+    if counter is None:
+        raise RuntimeError("a page from open_app counts its messages")
+    return counter[0]
 
 
 def announced(page: Any, text: str, timeout: float = 45_000) -> None:
