@@ -93,7 +93,7 @@ class AppServer:
             [sys.executable, "-m", "app", "--web", "--port", str(self.port),
              "--data-dir", str(self.data_dir)], cwd=ROOT, env=env, stdout=self.log,
             stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # generous: the machine may be busy
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"app exited: {(self.data_dir / 'app.log').read_text()}")
@@ -103,7 +103,7 @@ class AppServer:
                         return self
             except OSError:
                 time.sleep(0.2)
-        raise TimeoutError("the app did not start within 30 s")
+        raise TimeoutError("the app did not start within 60 s")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -167,12 +167,11 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
 
     page.on("websocket", count)
     page.goto(url)
-    page.wait_for_selector("flutter-view", timeout=30_000)
-    page.wait_for_selector("#loading", state="detached", timeout=30_000)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+    page.wait_for_selector("flutter-view")
+    page.wait_for_selector("#loading", state="detached")
+    page.wait_for_selector("flt-semantics-placeholder", state="attached")
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.wait_for_selector("flt-semantics-host flt-semantics", state="attached",
-                           timeout=30_000)
+    page.wait_for_selector("flt-semantics-host flt-semantics", state="attached")
     if pin is not None:
         unlock(page, pin)
     return page
@@ -183,37 +182,39 @@ def unlock(page: Any, pin: str = PIN) -> None:
     unlock_button = page.get_by_role("button", name="Ontgrendelen", exact=True)
     set_up_button = page.get_by_role("button", name="Pincode instellen", exact=True)
     button = unlock_button.or_(set_up_button)
-    button.wait_for(timeout=30_000)
+    button.wait_for()
     fill(page, "Pincode", pin)
     if set_up_button.count():
         fill(page, "Herhaal pincode", pin)
     button.click()
-    button.wait_for(state="detached", timeout=30_000)
+    button.wait_for(state="detached")
 
 
 def on_field(page: Any, label: str, act: Any = None) -> Any:
-    """Focus the text field labelled ``label``, then ``act(box)``; retried as a whole. Returns
-    the field.
+    """Focus the text field labelled ``label``, then ``act(box, patience)`` (its bound in ms);
+    retried as a whole. Returns the field.
 
     Flutter rebuilds its semantics nodes while a screen loads, and a click during a scroll can
-    land on the field that was there before: so focus is checked and the click retried. An
-    unfocused field does not expose its value to the DOM either, so reads go through here too.
+    land on the field that was there before: so focus is checked and the click retried (a
+    second tap on a text field only focuses it again), each time with twice the patience, for
+    a busy machine. An unfocused field does not expose its value to the DOM either, so reads go
+    through here too.
     """
     exact = page.get_by_role("textbox", name=label, exact=True)
     loose = page.get_by_role("textbox", name=label).first  # a hint may follow the label
-    exact.or_(loose).first.wait_for(timeout=15_000)
+    exact.or_(loose).first.wait_for()
     focused = ("label => document.activeElement && (document.activeElement.getAttribute("
                "'aria-label') || '').includes(label)")
     for attempt in range(5):
+        patience = 3_000 * 2 ** attempt
         try:
-            page.wait_for_timeout(200 * attempt)
             # chosen again each time: a focused field's name gains its hint, so "exact" may go
             box = exact if exact.count() else loose
-            box.scroll_into_view_if_needed(timeout=3_000)
-            box.click(timeout=3_000)
-            page.wait_for_function(focused, arg=label, timeout=2_000)
+            box.scroll_into_view_if_needed(timeout=patience)
+            box.click(timeout=patience)
+            page.wait_for_function(focused, arg=label, timeout=patience)
             if act is not None:
-                act(box)
+                act(box, patience)
             return box
         except Exception:
             if attempt == 4:
@@ -224,9 +225,9 @@ def on_field(page: Any, label: str, act: Any = None) -> Any:
 def fill(page: Any, label: str, text: str) -> None:
     """Type into a text field found by its label: focus first, then fill, then check."""
 
-    def type_in(box: Any) -> None:
-        box.fill(text, timeout=3_000)
-        expect(box).to_have_value(text, timeout=3_000)
+    def type_in(box: Any, patience: float) -> None:
+        box.fill(text, timeout=patience)
+        expect(box).to_have_value(text, timeout=patience)
 
     on_field(page, label, type_in)
 
