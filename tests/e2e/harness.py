@@ -24,6 +24,7 @@ from sqlmodel import select
 from app.cli import DEMO_PIN
 from app.demo import seed
 from app.security import Vault
+from app.services import residents
 from app.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,6 +260,28 @@ def sent(page: Any) -> int:
     if counter is None:
         raise RuntimeError("a page from open_app counts its messages")
     return counter[0]
+
+
+def search_residents(page: Any, server: AppServer, text: str) -> None:
+    """Type ``text`` into Bewoners' search, and return once the list shows what it found.
+
+    The list is replaced a moment after typing stops (later still on a busy machine): a tap
+    before that lands on a row that is being replaced and reaches nothing. So the list must
+    first show a resident the search leaves out (loaded), and then no longer (searched).
+    """
+    store = server.store()
+    try:
+        shown = residents.search(store, "", 0).rows
+        found = residents.search(store, text, 0).rows
+    finally:
+        store.close()
+    names = [r.name for r in (*shown, *found)]
+    # a name no other holds (not "Jan" beside "Jan de Vries"), so that its row alone has it
+    other = next(r.name for r in shown if r not in found
+                 and not [n for n in names if n != r.name and r.name in n])
+    page.get_by_role("button", name=other).first.wait_for()
+    fill(page, "Zoek bewoner (naam of straat)", text)
+    expect(page.get_by_role("button", name=other)).to_have_count(0)
 
 
 def announced(page: Any, text: str, timeout: float = 45_000) -> None:

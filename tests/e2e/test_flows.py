@@ -20,6 +20,7 @@ from tests.e2e.harness import (
     choose,
     fill,
     open_app,
+    search_residents,
     until,
 )
 
@@ -53,9 +54,9 @@ def unique_resident(server: AppServer, without_ties: bool = False) -> Resident:
     raise AssertionError("no unique resident in the demo data")
 
 
-def open_resident(page, name: str) -> None:  # noqa: ANN001 - a playwright Page
+def open_resident(page, server: AppServer, name: str) -> None:  # noqa: ANN001 - a Page
     page.get_by_role("tab", name="Bewoners").click()
-    fill(page, "Zoek bewoner (naam of straat)", name)
+    search_residents(page, server, name)
     page.get_by_role("button", name=name).first.click()
     page.get_by_text("Dromen", exact=True).wait_for()
 
@@ -108,7 +109,7 @@ def test_follow_up_needed_creates_an_agreement_on_a_tablet(browser, server):
 def test_a_tie_added_from_the_resident_shows_in_the_ecogram(browser, server):
     resident = unique_resident(server, without_ties=True)
     page = open_app(browser, server.url, PHONE)
-    open_resident(page, resident.name)
+    open_resident(page, server, resident.name)
     page.get_by_role("button", name="Ecogram", exact=True).click()
     page.get_by_role("button", name="Relatie toevoegen").click()
     fill(page, "Zoek netwerkpersoon of sleutelfiguur", "Gerda")
