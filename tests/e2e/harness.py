@@ -24,7 +24,7 @@ from sqlmodel import select
 from app.cli import DEMO_PIN
 from app.demo import seed
 from app.security import Vault
-from app.services import residents
+from app.services import network, residents
 from app.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,26 +262,44 @@ def sent(page: Any) -> int:
     return counter[0]
 
 
-def search_residents(page: Any, server: AppServer, text: str) -> None:
-    """Type ``text`` into Bewoners' search, and return once the list shows what it found.
+def search_list(page: Any, label: str, text: str, shown: list[str], found: list[str]) -> None:
+    """Type ``text`` into a list's search field labelled ``label``, and return once the list
+    shows what it found (``found``, the names the search gives; ``shown``, those of the list
+    before it).
 
     The list is replaced a moment after typing stops (later still on a busy machine): a tap
     before that lands on a row that is being replaced and reaches nothing. So the list must
-    first show a resident the search leaves out (loaded), and then no longer (searched).
+    first show a name the search leaves out (loaded), and then no longer (searched).
     """
+    names = [*shown, *found]
+    # a name no other holds (not "Jan" beside "Jan de Vries"), so that its row alone has it
+    other = next(n for n in shown if n not in found
+                 and not [m for m in names if m != n and n in m])
+    page.get_by_role("button", name=other).first.wait_for()
+    fill(page, label, text)
+    expect(page.get_by_role("button", name=other)).to_have_count(0)
+
+
+def search_residents(page: Any, server: AppServer, text: str) -> None:
+    """``search_list`` on Bewoners."""
     store = server.store()
     try:
-        shown = residents.search(store, "", 0).rows
-        found = residents.search(store, text, 0).rows
+        shown, found = ([r.name for r in residents.search(store, typed, 0).rows]
+                        for typed in ("", text))
     finally:
         store.close()
-    names = [r.name for r in (*shown, *found)]
-    # a name no other holds (not "Jan" beside "Jan de Vries"), so that its row alone has it
-    other = next(r.name for r in shown if r not in found
-                 and not [n for n in names if n != r.name and r.name in n])
-    page.get_by_role("button", name=other).first.wait_for()
-    fill(page, "Zoek bewoner (naam of straat)", text)
-    expect(page.get_by_role("button", name=other)).to_have_count(0)
+    search_list(page, "Zoek bewoner (naam of straat)", text, shown, found)
+
+
+def search_people(page: Any, server: AppServer, text: str) -> None:
+    """``search_list`` on Netwerk."""
+    store = server.store()
+    try:
+        shown, found = ([p.name for p in network.search_people(store, typed)[0]]
+                        for typed in ("", text))
+    finally:
+        store.close()
+    search_list(page, "Zoek netwerkpersoon of sleutelfiguur", text, shown, found)
 
 
 def announced(page: Any, text: str, timeout: float = 45_000) -> None:
