@@ -30,11 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: their session-wide Playwright keeps an event loop running in this
     thread, and the plain tests that drive async handlers need none to be running.
 
-    A browser test that fails is run once more (its assertions unchanged): on two shared cores
-    a canvas app now and then misses a tap while it rebuilds its semantics tree. A real fault
-    fails twice; the rerun is reported in the summary.
+    No test is run twice: a browser test waits for the state it needs (tests/e2e/harness.py),
+    so a failure is a fault to find, on a busy machine too.
     """
     items.sort(key=lambda item: "e2e" in item.path.parts)
-    for item in items:
-        if "e2e" in item.path.parts:
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))

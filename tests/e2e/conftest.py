@@ -19,3 +19,14 @@ def browser():
         b = launch(p)
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_pages(request: pytest.FixtureRequest):
+    """Every page a test opened is closed when it ends, also when it failed: a page left open
+    keeps its Flutter app drawing and its session running on the server, and the tests after
+    it share the two cores with it."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlmodel import select
 from app.cli import DEMO_PIN
 from app.demo import seed
 from app.security import Vault
+from app.services import network, residents
 from app.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +35,20 @@ PIN = DEMO_PIN  # the PIN of every device the browser tests make
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync"]
+# Flutter puts an announcement into its live region for 300 ms (two Dart timers), and a second
+# one within that time overwrites the first: a poll of the DOM can miss it on a busy machine.
+# A MutationObserver sees every text the region is given, in the task that gives it; each page
+# keeps them in ``window.__announced`` until ``announced`` takes them.
+RECORD_ANNOUNCEMENTS = """
+window.__announced = [];
+new MutationObserver(records => {
+  for (const r of records) {
+    const name = r.target.localName || '';
+    if (!name.startsWith('flt-announcement-')) continue;
+    for (const n of r.addedNodes) if (n.textContent) window.__announced.push(n.textContent);
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
 
 
 def device_store(data_dir: Path) -> Store:
@@ -78,7 +94,7 @@ class AppServer:
             [sys.executable, "-m", "app", "--web", "--port", str(self.port),
              "--data-dir", str(self.data_dir)], cwd=ROOT, env=env, stdout=self.log,
             stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # generous: the machine may be busy
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"app exited: {(self.data_dir / 'app.log').read_text()}")
@@ -88,7 +104,7 @@ class AppServer:
                         return self
             except OSError:
                 time.sleep(0.2)
-        raise TimeoutError("the app did not start within 30 s")
+        raise TimeoutError("the app did not start within 60 s")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -113,6 +129,15 @@ class AppServer:
             store.close()
 
 
+def until(check: Callable[[], Any], what: str, timeout: float = 45) -> None:
+    """Poll (the app's database, a file) until ``check`` holds; the bound is for a busy
+    machine, not a pace: a state is waited for, never a time."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.1)
+
+
 def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
 
@@ -132,15 +157,22 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
     browser context (e.g. ``geolocation`` and ``permissions``)."""
     context = browser.new_context(viewport=viewport, **context_options)
     context.route("**/*", _only_loopback)
+    context.add_init_script(RECORD_ANNOUNCEMENTS)
     context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
     page = context.new_page()
+    counter = [0]
+    page._wijkweb_sent = counter  # read by sent()
+
+    def count(ws: Any) -> None:
+        ws.on("framesent", lambda _frame: counter.__setitem__(0, counter[0] + 1))
+
+    page.on("websocket", count)
     page.goto(url)
-    page.wait_for_selector("flutter-view", timeout=30_000)
-    page.wait_for_selector("#loading", state="detached", timeout=30_000)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+    page.wait_for_selector("flutter-view")
+    page.wait_for_selector("#loading", state="detached")
+    page.wait_for_selector("flt-semantics-placeholder", state="attached")
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
-    page.wait_for_selector("flt-semantics-host flt-semantics", state="attached",
-                           timeout=30_000)
+    page.wait_for_selector("flt-semantics-host flt-semantics", state="attached")
     if pin is not None:
         unlock(page, pin)
     return page
@@ -151,37 +183,39 @@ def unlock(page: Any, pin: str = PIN) -> None:
     unlock_button = page.get_by_role("button", name="Ontgrendelen", exact=True)
     set_up_button = page.get_by_role("button", name="Pincode instellen", exact=True)
     button = unlock_button.or_(set_up_button)
-    button.wait_for(timeout=30_000)
+    button.wait_for()
     fill(page, "Pincode", pin)
     if set_up_button.count():
         fill(page, "Herhaal pincode", pin)
     button.click()
-    button.wait_for(state="detached", timeout=30_000)
+    button.wait_for(state="detached")
 
 
 def on_field(page: Any, label: str, act: Any = None) -> Any:
-    """Focus the text field labelled ``label``, then ``act(box)``; retried as a whole. Returns
-    the field.
+    """Focus the text field labelled ``label``, then ``act(box, patience)`` (its bound in ms);
+    retried as a whole. Returns the field.
 
     Flutter rebuilds its semantics nodes while a screen loads, and a click during a scroll can
-    land on the field that was there before: so focus is checked and the click retried. An
-    unfocused field does not expose its value to the DOM either, so reads go through here too.
+    land on the field that was there before: so focus is checked and the click retried (a
+    second tap on a text field only focuses it again), each time with twice the patience, for
+    a busy machine. An unfocused field does not expose its value to the DOM either, so reads go
+    through here too.
     """
     exact = page.get_by_role("textbox", name=label, exact=True)
     loose = page.get_by_role("textbox", name=label).first  # a hint may follow the label
-    exact.or_(loose).first.wait_for(timeout=15_000)
+    exact.or_(loose).first.wait_for()
     focused = ("label => document.activeElement && (document.activeElement.getAttribute("
                "'aria-label') || '').includes(label)")
     for attempt in range(5):
+        patience = 3_000 * 2 ** attempt
         try:
-            page.wait_for_timeout(200 * attempt)
             # chosen again each time: a focused field's name gains its hint, so "exact" may go
             box = exact if exact.count() else loose
-            box.scroll_into_view_if_needed(timeout=3_000)
-            box.click(timeout=3_000)
-            page.wait_for_function(focused, arg=label, timeout=2_000)
+            box.scroll_into_view_if_needed(timeout=patience)
+            box.click(timeout=patience)
+            page.wait_for_function(focused, arg=label, timeout=patience)
             if act is not None:
-                act(box)
+                act(box, patience)
             return box
         except Exception:
             if attempt == 4:
@@ -192,9 +226,9 @@ def on_field(page: Any, label: str, act: Any = None) -> Any:
 def fill(page: Any, label: str, text: str) -> None:
     """Type into a text field found by its label: focus first, then fill, then check."""
 
-    def type_in(box: Any) -> None:
-        box.fill(text, timeout=3_000)
-        expect(box).to_have_value(text, timeout=3_000)
+    def type_in(box: Any, patience: float) -> None:
+        box.fill(text, timeout=patience)
+        expect(box).to_have_value(text, timeout=patience)
 
     on_field(page, label, type_in)
 
@@ -202,24 +236,80 @@ def fill(page: Any, label: str, text: str) -> None:
 def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
     """Tap a chip, checkbox or switch and wait until it shows as chosen.
 
-    The next tap (often "Opslaan") must not overtake this one: a tap that landed while the
-    semantics tree was being rebuilt is tried again.
+    The next tap (often "Opslaan") must not overtake this one. A tap that lands while Flutter
+    rebuilds its semantics tree can reach nothing; it is tried again only when the app server
+    got no message from the page since (``sent``): a second tap on a tap that did arrive would
+    toggle the choice back.
     """
     box = page.get_by_role(role, name=name, exact=exact).first
     for attempt in range(3):
+        before = sent(page)
         box.click()
         try:
             expect(box).to_be_checked(timeout=5_000)
             return
         except AssertionError:
-            if attempt == 2:
-                raise
+            if sent(page) > before or attempt == 2:
+                expect(box).to_be_checked()  # it arrived: wait (the context's bound) for it
+                return
 
 
-def announced(page: Any, text: str, timeout: float = 20_000) -> None:
-    """Wait for a snackbar message (read from the polite live region)."""
-    page.locator("flt-announcement-polite").filter(has_text=text).wait_for(
-        state="attached", timeout=timeout)
+def sent(page: Any) -> int:
+    """How many messages the page has sent to the app server over its WebSocket."""
+    counter: list[int] | None = getattr(page, "_wijkweb_sent", None)
+    if counter is None:
+        raise RuntimeError("a page from open_app counts its messages")
+    return counter[0]
+
+
+def search_list(page: Any, label: str, text: str, shown: list[str], found: list[str]) -> None:
+    """Type ``text`` into a list's search field labelled ``label``, and return once the list
+    shows what it found (``found``, the names the search gives; ``shown``, those of the list
+    before it).
+
+    The list is replaced a moment after typing stops (later still on a busy machine): a tap
+    before that lands on a row that is being replaced and reaches nothing. So the list must
+    first show a name the search leaves out (loaded), and then no longer (searched).
+    """
+    names = [*shown, *found]
+    # a name no other holds (not "Jan" beside "Jan de Vries"), so that its row alone has it
+    other = next(n for n in shown if n not in found
+                 and not [m for m in names if m != n and n in m])
+    page.get_by_role("button", name=other).first.wait_for()
+    fill(page, label, text)
+    expect(page.get_by_role("button", name=other)).to_have_count(0)
+
+
+def search_residents(page: Any, server: AppServer, text: str) -> None:
+    """``search_list`` on Bewoners."""
+    store = server.store()
+    try:
+        shown, found = ([r.name for r in residents.search(store, typed, 0).rows]
+                        for typed in ("", text))
+    finally:
+        store.close()
+    search_list(page, "Zoek bewoner (naam of straat)", text, shown, found)
+
+
+def search_people(page: Any, server: AppServer, text: str) -> None:
+    """``search_list`` on Netwerk."""
+    store = server.store()
+    try:
+        shown, found = ([p.name for p in network.search_people(store, typed)[0]]
+                        for typed in ("", text))
+    finally:
+        store.close()
+    search_list(page, "Zoek netwerkpersoon of sleutelfiguur", text, shown, found)
+
+
+def announced(page: Any, text: str, timeout: float = 45_000) -> None:
+    """Wait until ``text`` has been announced to the screen reader (a snackbar's message or the
+    app's own announcement), as recorded by ``RECORD_ANNOUNCEMENTS``; that announcement and the
+    ones before it are taken, so a later wait needs an announcement of its own."""
+    found = page.wait_for_function(
+        "text => { const i = window.__announced.findIndex(m => m.includes(text));"
+        " return i < 0 ? null : i + 1; }", arg=text, timeout=timeout)
+    page.evaluate("n => window.__announced.splice(0, n)", found.json_value())
 
 
 def screenshot(page: Any, name: str) -> Path:

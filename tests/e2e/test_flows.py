@@ -12,7 +12,18 @@ from playwright.sync_api import expect
 
 from app.domain.models import Agreement, Contact, NetworkPerson, Resident
 from app.store import Store
-from tests.e2e.harness import PHONE, TABLET, AppServer, announced, choose, fill, open_app
+from tests.e2e.harness import (
+    PHONE,
+    TABLET,
+    AppServer,
+    announced,
+    choose,
+    fill,
+    open_app,
+    search_people,
+    search_residents,
+    until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -44,9 +55,9 @@ def unique_resident(server: AppServer, without_ties: bool = False) -> Resident:
     raise AssertionError("no unique resident in the demo data")
 
 
-def open_resident(page, name: str) -> None:  # noqa: ANN001 - a playwright Page
+def open_resident(page, server: AppServer, name: str) -> None:  # noqa: ANN001 - a Page
     page.get_by_role("tab", name="Bewoners").click()
-    fill(page, "Zoek bewoner (naam of straat)", name)
+    search_residents(page, server, name)
     page.get_by_role("button", name=name).first.click()
     page.get_by_text("Dromen", exact=True).wait_for()
 
@@ -99,7 +110,7 @@ def test_follow_up_needed_creates_an_agreement_on_a_tablet(browser, server):
 def test_a_tie_added_from_the_resident_shows_in_the_ecogram(browser, server):
     resident = unique_resident(server, without_ties=True)
     page = open_app(browser, server.url, PHONE)
-    open_resident(page, resident.name)
+    open_resident(page, server, resident.name)
     page.get_by_role("button", name="Ecogram", exact=True).click()
     page.get_by_role("button", name="Relatie toevoegen").click()
     fill(page, "Zoek netwerkpersoon of sleutelfiguur", "Gerda")
@@ -119,7 +130,7 @@ def test_a_tie_added_from_the_network_person(browser, server):
     resident = unique_resident(server, without_ties=True)
     page = open_app(browser, server.url, TABLET)
     page.get_by_role("button", name=re.compile(r"^Netwerk Tab")).click()  # the rail
-    fill(page, "Zoek netwerkpersoon of sleutelfiguur", "Karim")
+    search_people(page, server, "Karim")
     page.get_by_role("button", name="Karim Benali").first.click()
     page.get_by_role("button", name="Koppel aan bewoner").click()
     fill(page, "Zoek bewoner (naam of straat)", resident.name)
@@ -151,7 +162,12 @@ def test_nothing_typed_is_lost_when_the_tab_closes(browser, server):
     page = open_app(browser, server.url, PHONE)
     page.get_by_role("button", name="Nieuw contact").first.click()
     fill(page, "Notitie", "Half getypt verhaal over de buurvrouw")
-    page.wait_for_timeout(1200)  # the draft is written once typing pauses
+
+    def draft() -> str:  # written once typing pauses
+        with database(server) as store:
+            return store.meta("draft.contact") or ""
+
+    until(lambda: "Half getypt verhaal over de buurvrouw" in draft(), "the draft written")
     page.context.close()
     page = open_app(browser, server.url, PHONE)
     page.get_by_role("button", name="Nieuw contact").first.click()

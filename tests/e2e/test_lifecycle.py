@@ -13,8 +13,7 @@ docs/phones.md). What the browser test proves there is that nothing typed is los
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -33,6 +32,7 @@ from tests.e2e.harness import (
     on_field,
     open_app,
     unlock,
+    until,
 )
 from tests.e2e.test_sync_offline import start_server, stop_server
 
@@ -49,14 +49,6 @@ def _tab(page, state: str) -> None:  # noqa: ANN001 - a playwright Page
                                                    get: () => state === 'hidden'});
         document.dispatchEvent(new Event('visibilitychange'));
     }""", state)
-
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    """Poll the app's database until ``check`` holds (bounded, for a busy machine)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.2)
 
 
 def _meta(server: AppServer, key: str) -> str | None:
@@ -104,14 +96,14 @@ def enrolled(tmp_path) -> Iterator[AppServer]:
 
 def test_the_background_keeps_the_draft_and_coming_back_syncs(browser, enrolled) -> None:
     page = open_app(browser, enrolled.url, PHONE)
-    _until(lambda: _meta(enrolled, "sync.last_success"), "the first sync after unlocking")
+    until(lambda: _meta(enrolled, "sync.last_success"), "the first sync after unlocking")
     _contact_form(page, NOTE)
     first = _meta(enrolled, "sync.last_success")  # read late: the start's rounds are over
     _tab(page, "hidden")
-    _until(lambda: _draft_note(enrolled) == NOTE, "the draft written")
+    until(lambda: _draft_note(enrolled) == NOTE, "the draft written")
     _tab(page, "visible")
     # the next scheduled round is minutes away: a new one now is the return's sync
-    _until(lambda: _meta(enrolled, "sync.last_success") != first, "a sync on return")
+    until(lambda: _meta(enrolled, "sync.last_success") != first, "a sync on return")
     expect(on_field(page, "Notitie")).to_have_value(NOTE)  # the form is still there
     page.context.close()
 
@@ -130,7 +122,7 @@ def test_coming_back_after_the_idle_time_shows_the_lock(browser, short_idle) -> 
     page = open_app(browser, short_idle.url, PHONE)
     _contact_form(page, NOTE)
     _tab(page, "hidden")
-    _until(lambda: _draft_note(short_idle) == NOTE, "the draft written")
+    until(lambda: _draft_note(short_idle) == NOTE, "the draft written")
     # the time away is what is tested here (the lock clock runs on in the background)
     page.wait_for_timeout(IDLE_MINUTES * 60_000)
     _tab(page, "visible")
@@ -152,7 +144,7 @@ def test_browser_back_from_an_unsaved_form_loses_nothing(browser, short_idle) ->
     _contact_form(page, NOTE)
     page.go_back()  # the page before the app: the browser keeps no entry per screen
     assert page.url == "about:blank"
-    _until(lambda: _draft_note(short_idle) == NOTE, "the draft written")
+    until(lambda: _draft_note(short_idle) == NOTE, "the draft written")
     page.context.close()
     page = open_app(browser, short_idle.url, PHONE)  # opened again later
     page.get_by_role("button", name="Nieuw contact").first.click()

@@ -32,7 +32,8 @@ def test_the_device_position_fills_the_location(browser, server) -> None:
                     permissions=["geolocation"])
     _form(page).click()
     on_field(page, "Locatie (optioneel)",
-             lambda box: expect(box).to_have_value("52.37403, 4.88969", timeout=20_000))
+             lambda box, _patience: expect(box).to_have_value("52.37403, 4.88969",
+                                                              timeout=20_000))
     page.context.close()
 
 

@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from app.domain.models import Contact
 from app.security import Vault, WrongPin
+from app.security.pin_lockout import PinLockout
+from app.security.vault import BACKOFF_FILE
 from app.services.settings import IDLE_META
 from app.store import cipher
 from tests.e2e.harness import (
@@ -24,6 +26,7 @@ from tests.e2e.harness import (
     open_app,
     screenshot,
     unlock,
+    until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -99,14 +102,24 @@ def test_a_new_device_chooses_its_pin(browser, tmp_path):
         server.stop()
 
 
+def _failures(server: AppServer) -> int:
+    """Wrong PINs in a row, as the device keeps them on disk."""
+    return PinLockout(server.data_dir / BACKOFF_FILE).failures
+
+
 def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded):
     page = open_app(browser, seeded.url, PHONE, pin=None)
     _lock_screen(page)
     _shows_no_data(page, seeded)
     button = page.get_by_role("button", name="Ontgrendelen", exact=True)
-    for _ in range(3):
+    for tried in range(1, 4):
         fill(page, "Pincode", "000000")
         button.click()
+        until(lambda n=tried: _failures(seeded) == n, f"wrong PIN {tried} counted")
+        # the answer has reached the page: the field is emptied with the message shown (the
+        # message of the try before is still on screen until then, and a PIN typed before
+        # the answer arrives would be wiped by it)
+        _expect_value(page, "Pincode", "")
         page.get_by_text("Onjuiste pincode.", exact=True).wait_for()
         expect(button).to_be_enabled()
     fill(page, "Pincode", "000000")
@@ -114,9 +127,14 @@ def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded
     page.get_by_text(re.compile(r"Onjuiste pincode\. Probeer het over \d+ seconden opnieuw")
                      ).wait_for()
     expect(button).to_be_disabled()
+    assert _failures(seeded) == 4
     screenshot(page, "phone-lock-backoff")
     page.context.close()
     seeded.stop()
+    # the clock of the wait: two wrong PINs more on disk make it two minutes, from now (30 s
+    # from the fourth could run out while a busy machine restarts the app and loads the page)
+    PinLockout(seeded.data_dir / BACKOFF_FILE).failed()
+    PinLockout(seeded.data_dir / BACKOFF_FILE).failed()
     seeded.seed_demo = False
     seeded.start()  # a new process: the wait comes from disk
     page = open_app(browser, seeded.url, PHONE, pin=None)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.services import reads
-from tests.e2e.harness import PHONE, TABLET, AppServer, fill, open_app, screenshot
+from tests.e2e.harness import PHONE, TABLET, AppServer, open_app, screenshot, search_residents
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ def test_screenshots_of_the_main_screens(browser, server, size, viewport):
     screenshot(page, f"{size}-contact")
 
     nav(page, "Bewoners")
-    fill(page, "Zoek bewoner (naam of straat)", name)
+    search_residents(page, server, name)
     page.get_by_role("button", name=name).first.click()
     page.get_by_text("Dromen", exact=True).wait_for()
     page.get_by_text("Tijdlijn", exact=True).wait_for()

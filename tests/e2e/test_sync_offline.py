@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from tests.e2e.harness import (
     fill,
     free_port,
     open_app,
+    until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -82,10 +82,7 @@ def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
         page.get_by_label("Instellingen").first.click()
         page.get_by_role("button", name="Nu synchroniseren", exact=True).click()
         phone = app.store()
-        deadline = time.monotonic() + 30
-        while phone.pending_count() and time.monotonic() < deadline:
-            time.sleep(0.3)
-        assert phone.pending_count() == 0
+        until(lambda: phone.pending_count() == 0, "the phone's contact sent")
         phone.close()
 
         result = subprocess.run([sys.executable, "-m", "app", "sync", "--data-dir",
