@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from app.store import Store
 from wijkweb_protocol import new_id
 
-pytest_plugins = ["server_fixtures", "sync_fixtures", "team_fixtures"]
+pytest_plugins = ["coach_fixtures", "server_fixtures", "sync_fixtures", "team_fixtures"]
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")

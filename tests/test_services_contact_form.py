@@ -7,16 +7,8 @@ from __future__ import annotations
 import pytest
 
 from app.domain.models import Contact, Resident
-from app.services import context
 from app.services.contact_form import ContactFormModel
 from app.services.contacts import ContactDraft, NewResident, load_draft
-
-WORKER = "11111111-1111-4111-8111-111111111111"
-
-
-@pytest.fixture
-def ctx(store, team):
-    return context.set_current(store, WORKER, team, "street_coach")
 
 
 def test_a_closed_new_resident_block_keeps_the_name_but_saves_none(store):

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from coach_fixtures import WORKER
 
 from app.domain.models import Agreement, Contact, Household, Resident
 from app.services import context
@@ -24,19 +25,6 @@ from app.services.contacts import (
     undo_contact,
     validate,
 )
-
-WORKER = "11111111-1111-4111-8111-111111111111"
-
-
-@pytest.fixture
-def ctx(store, team):
-    return context.set_current(store, WORKER, team, "street_coach")
-
-
-@pytest.fixture
-def ayse(store, team):
-    hid = store.create("household", team, {"name": "Fam. Yilmaz", "street": "Tulpstraat"})
-    return store.create("resident", team, {"name": "Ayşe Yilmaz", "household_id": hid})
 
 
 def test_an_empty_form_says_what_is_missing():

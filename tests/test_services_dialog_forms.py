@@ -4,8 +4,6 @@ new person on save, keeps an edited tie's ends, and removes."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.domain.models import (
     Agreement,
     Initiative,
@@ -15,7 +13,6 @@ from app.domain.models import (
     Signal,
 )
 from app.domain.vocab import SIGNAL_CATEGORIES
-from app.services import context
 from app.services.dialog_forms import (
     AgreementForm,
     InitiativeForm,
@@ -25,19 +22,6 @@ from app.services.dialog_forms import (
     SignalForm,
 )
 from app.services.tie_form import TieForm
-
-WORKER = "11111111-1111-4111-8111-111111111111"
-
-
-@pytest.fixture
-def ctx(store, team):
-    return context.set_current(store, WORKER, team, "street_coach")
-
-
-@pytest.fixture
-def ayse(store, team):
-    hid = store.create("household", team, {"name": "Fam. Yilmaz", "street": "Tulpstraat"})
-    return store.create("resident", team, {"name": "Ayşe Yilmaz", "household_id": hid})
 
 
 def test_an_agreement_is_saved_for_the_resident_it_owns(store, ctx):

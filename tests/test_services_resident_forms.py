@@ -7,18 +7,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from coach_fixtures import WORKER
 
 from app.domain.models import Activation, Household
-from app.services import context
 from app.services.resident_forms import ActivationForm, LegalBasisForm, PrimaryWorkerForm
 
-WORKER = "11111111-1111-4111-8111-111111111111"
 OTHER = "22222222-2222-4222-8222-222222222222"
-
-
-@pytest.fixture
-def ctx(store, team):
-    return context.set_current(store, WORKER, team, "street_coach")
 
 
 @pytest.fixture
