@@ -46,6 +46,14 @@ def test_the_server_never_imports_the_app():
                 for m, _ in _imports(p) if _top(m) == "app"]
 
 
+def test_the_server_needs_only_the_standard_library_but_for_postgresql():
+    """psycopg is the PostgreSQL backend's driver, imported only for a postgresql:// address."""
+    outside = {(p.name, m) for p in ROOT.glob("sync_server/**/*.py") for m, _ in _imports(p)
+               if _top(m) not in sys.stdlib_module_names
+               and _top(m) not in ("sync_server", "wijkweb_protocol")}
+    assert outside <= {("pg_backend.py", "psycopg"), ("pg_backend.py", "psycopg.rows")}, outside
+
+
 def test_the_protocol_package_needs_only_the_standard_library():
     outside = {m for p in ROOT.glob("wijkweb_protocol/**/*.py") for m, _ in _imports(p)
                if _top(m) not in sys.stdlib_module_names and _top(m) != "wijkweb_protocol"}
