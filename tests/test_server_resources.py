@@ -76,15 +76,15 @@ def test_wal_stays_small_under_steady_pushes(tmp_path: Path, monkeypatch) -> Non
         wal = tmp_path / "server.db-wal"
         biggest, pushes = 0, 0
         bound = time.monotonic() + 300  # only if the checkpointer never gets its turn
-        while (pushes < 20 or store.checkpoints < 5) and time.monotonic() < bound:
+        while (pushes < 40 or store.checkpoints < 20) and time.monotonic() < bound:
             pusher.push([(new_id(), team) for _ in range(200)], note="x" * 400)
             pushes += 1
             biggest = max(biggest, wal.stat().st_size)
-        assert store.checkpoints >= 5, "the checkpointer never got the write lock"
+        assert store.checkpoints >= 20, "the checkpointer seldom got the write lock"
         written = (tmp_path / "server.db").stat().st_size + wal.stat().st_size
     finally:
         store.close()
-    assert biggest < written / 4, (biggest, written, pushes)
+    assert biggest < written / 4, (biggest, written, pushes, store.checkpoints)
 
 
 def _pull_answer(store: ServerStore, device: Device, gzip_ok: bool, **query: str

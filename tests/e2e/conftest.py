@@ -6,15 +6,18 @@ import os
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, launch
+from tests.e2e.harness import BOUND_MS, CHROMIUM, launch
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("the browser tests need Debian's chromium: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's assertions have a bound of their own (5 s), apart from the context's: on a
+    # busy machine a screen that loads its draft took longer than that to show it.
+    expect.set_options(timeout=BOUND_MS)
     with sync_playwright() as p:
         b = launch(p)
         yield b

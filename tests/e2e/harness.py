@@ -29,6 +29,9 @@ from app.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+BOUND_MS = 45_000
+"""The last-resort bound of every wait and assertion: generous, since other work may share the
+two cores (a test waits for a state, and this only ends a wait for one that never comes)."""
 PHONE = {"width": 412, "height": 915}
 TABLET = {"width": 1024, "height": 768}
 PIN = DEMO_PIN  # the PIN of every device the browser tests make
@@ -158,7 +161,7 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
     context = browser.new_context(viewport=viewport, **context_options)
     context.route("**/*", _only_loopback)
     context.add_init_script(RECORD_ANNOUNCEMENTS)
-    context.set_default_timeout(45_000)  # generous: other test suites may share the 2 cores
+    context.set_default_timeout(BOUND_MS)
     page = context.new_page()
     counter = [0]
     page._wijkweb_sent = counter  # read by sent()
@@ -246,7 +249,7 @@ def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
         before = sent(page)
         box.click()
         try:
-            expect(box).to_be_checked(timeout=5_000)
+            expect(box).to_be_checked(timeout=15_000)  # a tap that never arrived
             return
         except AssertionError:
             if sent(page) > before or attempt == 2:

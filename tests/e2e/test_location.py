@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import PHONE, AppServer, fill, on_field, open_app
+from tests.e2e.harness import BOUND_MS, PHONE, AppServer, fill, on_field, open_app
 
 pytestmark = pytest.mark.e2e
 KIEVITPLEIN = {"latitude": 52.37403, "longitude": 4.88969}
@@ -33,7 +33,7 @@ def test_the_device_position_fills_the_location(browser, server) -> None:
     _form(page).click()
     on_field(page, "Locatie (optioneel)",
              lambda box, _patience: expect(box).to_have_value("52.37403, 4.88969",
-                                                              timeout=20_000))
+                                                              timeout=BOUND_MS))
     page.context.close()
 
 
@@ -42,6 +42,6 @@ def test_a_refusal_is_explained_and_typing_still_works(browser, server) -> None:
     _form(page).click()
     host = page.locator("flt-semantics-host")
     host.get_by_text("Typ de plek", exact=False).or_(
-        host.get_by_text("typ de plek", exact=False)).first.wait_for(timeout=30_000)
+        host.get_by_text("typ de plek", exact=False)).first.wait_for(timeout=BOUND_MS)
     fill(page, "Locatie (optioneel)", "52.37, 4.89")
     page.context.close()

@@ -16,6 +16,7 @@ from app.security.vault import BACKOFF_FILE
 from app.services.settings import IDLE_META
 from app.store import cipher
 from tests.e2e.harness import (
+    BOUND_MS,
     PHONE,
     PIN,
     AppServer,
@@ -48,7 +49,7 @@ def seeded(tmp_path) -> Iterator[AppServer]:
 
 
 def _lock_screen(page) -> None:  # noqa: ANN001 - a playwright Page
-    page.get_by_role("button", name="Ontgrendelen", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Ontgrendelen", exact=True).wait_for(timeout=BOUND_MS)
 
 
 def _shows_no_data(page, server: AppServer) -> None:  # noqa: ANN001

@@ -93,4 +93,4 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
             app.stop()
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        proc.wait(timeout=60)

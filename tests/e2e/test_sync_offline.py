@@ -44,7 +44,7 @@ def start_server(db, port: int) -> subprocess.Popen:
 
 def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
-    proc.wait(timeout=15)
+    proc.wait(timeout=60)
 
 
 def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(

@@ -63,7 +63,7 @@ def test_enroll_code_with_qr_and_revoke_a_lost_phone(browser, tmp_path):
             app.stop()
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        proc.wait(timeout=60)
     admin = ServerStore(db)
     try:
         devices = {d["worker"]: d for d in admin.devices()}
