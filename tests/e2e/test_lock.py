@@ -177,10 +177,10 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
 
 
 def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
-    page = open_app(browser, seeded.url, PHONE)
     store = seeded.store()
-    store.set_meta(IDLE_META, "5")  # this test locks by hand
-    store.close()
+    store.set_meta(IDLE_META, "5")  # this test locks by hand: before the app opens, since on a
+    store.close()                   # busy machine 9 s can pass between the unlock and a tap
+    page = open_app(browser, seeded.url, PHONE)
     page.get_by_label("Instellingen").first.click()
     page.get_by_text("Beveiliging", exact=True).wait_for()
     page.mouse.move(200, 400)
