@@ -181,6 +181,15 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
     return page
 
 
+def set_idle_lock(server: AppServer, minutes: float) -> None:
+    """The device's idle lock, set on disk: the app reads it at every check."""
+    from app.services.settings import IDLE_META
+
+    store = server.store()
+    store.set_meta(IDLE_META, str(minutes))
+    store.close()
+
+
 def unlock(page: Any, pin: str = PIN) -> None:
     """Get past the lock screen: enter the PIN, or choose it (twice) on a new device."""
     unlock_button = page.get_by_role("button", name="Ontgrendelen", exact=True)

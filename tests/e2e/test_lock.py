@@ -26,6 +26,7 @@ from tests.e2e.harness import (
     on_field,
     open_app,
     screenshot,
+    set_idle_lock,
     unlock,
     until,
 )
@@ -146,17 +147,17 @@ def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded
 
 
 def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, seeded):
+    set_idle_lock(seeded, 5)  # typing at the default pace: a busy machine may pause 9 s
     page = open_app(browser, seeded.url, PHONE)
     page.get_by_role("button", name="Nieuw contact").first.click()
     fill(page, "Straat", "Tulpstraat")
     fill(page, "Notitie", DRAFT)
+    set_idle_lock(seeded, 0.15)
     _lock_screen(page)  # nine seconds without use
     _shows_no_data(page, seeded)
     expect(page.locator("flt-semantics-host").get_by_text(DRAFT)).to_have_count(0)
     expect(page.get_by_role("textbox", name="Notitie")).to_have_count(0)
-    store = seeded.store()
-    store.set_meta(IDLE_META, "5")  # the rest of the test at the default pace
-    store.close()
+    set_idle_lock(seeded, 5)  # the rest of the test at the default pace
     unlock(page, PIN)
     for label, value in (("Notitie", DRAFT), ("Straat", "Tulpstraat")):
         _expect_value(page, label, value)
@@ -177,10 +178,8 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
 
 
 def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
-    store = seeded.store()
-    store.set_meta(IDLE_META, "5")  # this test locks by hand: before the app opens, since on a
-    store.close()                   # busy machine 9 s can pass between the unlock and a tap
-    page = open_app(browser, seeded.url, PHONE)
+    set_idle_lock(seeded, 5)  # this test locks by hand (set before the app opens: on a busy
+    page = open_app(browser, seeded.url, PHONE)  # machine 9 s can pass before the first tap)
     page.get_by_label("Instellingen").first.click()
     page.get_by_text("Beveiliging", exact=True).wait_for()
     page.mouse.move(200, 400)
