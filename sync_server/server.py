@@ -125,6 +125,11 @@ class SyncServer(ThreadingHTTPServer):
             self._active += 1
             return True
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being served now, a long-poll's wait not counted."""
+        return self._in_flight
+
     def take_slot(self) -> bool | None:
         """Count a request whose body is in as in flight: True, False when over the limit
         (429), None when stopping."""
