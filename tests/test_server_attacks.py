@@ -280,8 +280,15 @@ def test_a_client_hanging_up_mid_body_is_499_and_paths_are_escaped(
         with _connect(server) as sock:  # a control byte in the target is bad framing
             sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
             assert attacks.answer(sock)[0] == status
-    _poll_until(lambda: len(caplog.records) >= 3, "three requests logged")
-    lines = [r.getMessage() for r in caplog.records if r.name == "wijkweb.server"]
+    def logged() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "wijkweb.server"]
+
+    # each request is logged just after its answer went out: wait for the three lines
+    starts = ("POST /v1/push 499 ", "GET /v1/\\x1b[31mred\\x7f 400 ",
+              "GET /v1/red\\x5cx41\\xe9 404 ")
+    _poll_until(lambda: all(any(line.startswith(s) for line in logged()) for s in starts),
+                "the three requests logged")
+    lines = logged()
     assert any(line.startswith("POST /v1/push 499 ") and dev.id in line for line in lines)
     assert any(line.startswith("GET /v1/\\x1b[31mred\\x7f 400 ") for line in lines), lines
     assert any(line.startswith("GET /v1/red\\x5cx41\\xe9 404 ") for line in lines), lines
