@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -425,3 +426,11 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
                     str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
                     "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
     return cert, key
+
+
+def poll_until(check: Callable[[], Any], what: str, bound: float = 30) -> None:
+    """Wait for a server-side state (a last-resort bound, never a fixed sleep)."""
+    deadline = time.monotonic() + bound
+    while not check():
+        assert time.monotonic() < deadline, f"never reached: {what}"
+        time.sleep(0.01)

@@ -20,6 +20,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from server_fixtures import poll_until
 
 from app.sync.errors import ServerBusy, from_response
 from sync_server import timeouts
@@ -55,14 +56,6 @@ def scene(server: Harness) -> Iterator[tuple[Harness, DeviceClient, DeviceClient
     before = server.dump()
     yield server, legit, attacker
     assert attacks.changed_by_others(before, server.dump(), legit.id) == []
-
-
-def _poll_until(check: Any, what: str, bound: float = 30) -> None:
-    """Wait for a server-side state (a last-resort bound, never a fixed sleep)."""
-    deadline = time.monotonic() + bound
-    while not check():
-        assert time.monotonic() < deadline, f"never reached: {what}"
-        time.sleep(0.01)
 
 
 # ---------------------------------------------------------------------- framing and smuggling
@@ -203,7 +196,7 @@ def test_headers_without_a_body_hold_no_slot(make_server: Any) -> None:
         for sock in socks:
             sock.sendall(attacks.head("POST", "/v1/push", f"Content-Length: {8 * MIB}",
                                token=attacker.token))
-        _poll_until(lambda: h.server.connections(ATTACKER) == 40, "40 open connections")
+        poll_until(lambda: h.server.connections(ATTACKER) == 40, "40 open connections")
         for _ in range(3):
             _legit_keeps_working(h, legit)
     assert attacks.changed_by_others(before, h.dump(), legit.id) == []
@@ -214,7 +207,7 @@ def test_many_idle_connections_from_one_address_are_capped(
     h, legit, _ = scene
     h.server.max_per_address = 16
     with _sockets(h, 16) as held:
-        _poll_until(lambda: h.server.connections(ATTACKER) == 16, "16 held")
+        poll_until(lambda: h.server.connections(ATTACKER) == 16, "16 held")
         with _sockets(h, 20) as excess:
             for sock in excess:  # each refused at once: 429 or a plain close
                 status, answer = attacks.answer(sock)
@@ -224,7 +217,7 @@ def test_many_idle_connections_from_one_address_are_capped(
                     assert isinstance(from_response(status, answer, "5"), ServerBusy)
             _legit_keeps_working(h, legit)
         assert len(held) == 16 and h.server.connections(ATTACKER) == 16
-    _poll_until(lambda: h.server.connections(ATTACKER) == 0, "connections forgotten")
+    poll_until(lambda: h.server.connections(ATTACKER) == 0, "connections forgotten")
 
 
 def test_slow_bodies_are_dropped_at_the_minimum_pace(
@@ -286,7 +279,7 @@ def test_a_client_hanging_up_mid_body_is_499_and_paths_are_escaped(
     # each request is logged just after its answer went out: wait for the three lines
     starts = ("POST /v1/push 499 ", "GET /v1/\\x1b[31mred\\x7f 400 ",
               "GET /v1/red\\x5cx41\\xe9 404 ")
-    _poll_until(lambda: all(any(line.startswith(s) for line in logged()) for s in starts),
+    poll_until(lambda: all(any(line.startswith(s) for line in logged()) for s in starts),
                 "the three requests logged")
     lines = logged()
     assert any(line.startswith("POST /v1/push 499 ") and dev.id in line for line in lines)

@@ -8,12 +8,12 @@ import sqlite3
 import ssl
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from server_fixtures import poll_until
 
 from sync_server.store import ServerStore
 from wijkweb_protocol import PROTOCOL_HEADER, Clock, new_id
@@ -34,7 +34,7 @@ def test_overload_answers_429_at_once(make_server) -> None:
         result: dict[str, Any] = {}
         pusher = threading.Thread(target=lambda: result.update(resp=dev.push([blocked])))
         pusher.start()
-        _until(lambda: h.server.in_flight == 1)  # the push holds the slot
+        poll_until(lambda: h.server.in_flight == 1, "the push holds the slot")
         start = time.monotonic()
         resp = h.anonymous.get("/v1/health")
         assert time.monotonic() - start < 1
@@ -45,16 +45,9 @@ def test_overload_answers_429_at_once(make_server) -> None:
     pusher.join(60)
     assert result["resp"].status_code == 200
     # the slot is given back just after the answer went out: the client may be quicker
-    _until(lambda: h.server.in_flight == 0)
+    poll_until(lambda: h.server.in_flight == 0, "the slot given back")
     assert h.anonymous.get("/v1/health").status_code == 200
 
-
-def _until(check: Callable[[], bool], bound: float = 60) -> None:
-    """Wait for a state of the server (the bound only ends a wait for one that never comes)."""
-    end = time.monotonic() + bound
-    while not check():
-        assert time.monotonic() < end, "the server never got there"
-        time.sleep(0.01)
 
 
 def test_admin_cli_mirrors_the_store(server: Harness, cli, tmp_path: Path) -> None:
