@@ -29,12 +29,6 @@ def team() -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: their session-wide Playwright keeps an event loop running in this
     thread, and the plain tests that drive async handlers need none to be running.
-
-    A browser test waits for the state it needs (tests/e2e/harness.py). One that fails is still
-    run once more, its assertions unchanged, until three fresh-clone runs beside a busy core
-    pass without (issue 15; ARCHITECTURE.md, section 6). The rerun shows in the summary.
+    No test is run twice: a browser test waits for the state it needs (tests/e2e/harness.py).
     """
     items.sort(key=lambda item: "e2e" in item.path.parts)
-    for item in items:
-        if "e2e" in item.path.parts:
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))

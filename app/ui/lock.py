@@ -60,6 +60,8 @@ class LockGate:
         theme.apply(page)
         page.padding = 0
         page.on_keyboard_event = lambda _e: self.touch()
+        # kept on self: a service nobody references is unregistered from the page
+        self.semantics = ft.SemanticsService()
         PhoneLifecycle(self).attach(page)
         self._show_lock()
 
@@ -85,11 +87,16 @@ class LockGate:
 
     def _show_lock(self) -> None:
         page = self.page
-        self.view = LockView(self.vault.is_set_up, self._submit)
+        self.view = LockView(self.vault.is_set_up, self._submit, self._announce)
         page.appbar = page.navigation_bar = page.floating_action_button = None
         page.controls = [self.view]
         page.update()
         self.page.run_task(self.view.show_wait, self.vault.wait())
+
+    def _announce(self, text: str) -> None:
+        """Say the lock screen's answer to a screen reader too: it comes after a tap, away
+        from where the worker's attention is."""
+        self.page.run_task(self.semantics.announce_message, text)
 
     async def _submit(self, pin: str, again: str | None) -> None:
         """One PIN check at a time per session: Enter and a tap on the button in quick
@@ -173,8 +180,9 @@ class LockGate:
 class LockView(ft.Container):
     """The PIN screen: choose a PIN (first run) or enter it; shows wrong PINs and the wait."""
 
-    def __init__(self, set_up: bool, on_submit: Callable[[str, str | None], Any]):
-        self.set_up, self.on_submit = set_up, on_submit
+    def __init__(self, set_up: bool, on_submit: Callable[[str, str | None], Any],
+                 announce: Callable[[str], None]):
+        self.set_up, self.on_submit, self.announce = set_up, on_submit, announce
         kw: dict[str, Any] = {"password": True, "can_reveal_password": True,
               "keyboard_type": ft.KeyboardType.NUMBER, "on_submit": self._submit}
         self.pin = field(t("lock.pin"), **kw)
@@ -220,6 +228,7 @@ class LockView(ft.Container):
         self.message.value, self.message.visible = text, True
         self.pin.value = self.again.value = ""
         self.update()
+        self.announce(text)
 
     async def busy(self, work: Any) -> Any:
         """Disable the button while the PIN is checked (a deliberate quarter of a second)."""

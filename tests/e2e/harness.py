@@ -196,11 +196,40 @@ def unlock(page: Any, pin: str = PIN) -> None:
     set_up_button = page.get_by_role("button", name="Pincode instellen", exact=True)
     button = unlock_button.or_(set_up_button)
     button.wait_for()
-    fill(page, "Pincode", pin)
-    if set_up_button.count():
-        fill(page, "Herhaal pincode", pin)
-    button.click()
-    button.wait_for(state="detached")
+    submit_pin(page, pin, lambda: not button.count(), again=bool(set_up_button.count()))
+
+
+INCOMPLETE = "niet helemaal binnengekomen"  # lock.error.incomplete
+
+
+def submit_pin(page: Any, pin: str, answered: Callable[[], Any], again: bool = False) -> None:
+    """Type ``pin`` on the lock screen (and in "Herhaal pincode" with ``again``), tap its
+    button and poll until ``answered()`` holds.
+
+    A tap can overtake the PIN's last keystrokes: the app then says the PIN did not come
+    through in full, empties the field and counts nothing (``lock.error.incomplete``, also
+    announced), and the PIN is typed again, as a worker would. A tap that reached nothing
+    (nothing ``sent`` since) is tapped again; one that arrived is waited for.
+    """
+    button = page.get_by_role("button", name="Ontgrendelen", exact=True).or_(
+        page.get_by_role("button", name="Pincode instellen", exact=True))
+    for _attempt in range(3):
+        fill(page, "Pincode", pin)
+        if again:
+            fill(page, "Herhaal pincode", pin)
+        before = sent(page)
+        button.click()
+        tapped = time.monotonic()
+        while not answered():
+            if page.evaluate(TAKE_ANNOUNCED, INCOMPLETE):
+                break
+            if sent(page) == before and time.monotonic() > tapped + 15:
+                break
+            assert time.monotonic() < tapped + BOUND_MS / 1000, "the PIN was not answered"
+            time.sleep(0.1)
+        else:
+            return
+    raise AssertionError("the lock screen did not take the PIN in three tries")
 
 
 def on_field(page: Any, label: str, act: Any = None) -> Any:
@@ -314,14 +343,20 @@ def search_people(page: Any, server: AppServer, text: str) -> None:
     search_list(page, "Zoek netwerkpersoon of sleutelfiguur", text, shown, found)
 
 
+# true once ``text`` was announced, taking that announcement and the ones before it
+TAKE_ANNOUNCED = """text => {
+  const i = window.__announced.findIndex(m => m.includes(text));
+  if (i < 0) return false;
+  window.__announced.splice(0, i + 1);
+  return true;
+}"""
+
+
 def announced(page: Any, text: str, timeout: float = 45_000) -> None:
     """Wait until ``text`` has been announced to the screen reader (a snackbar's message or the
     app's own announcement), as recorded by ``RECORD_ANNOUNCEMENTS``; that announcement and the
     ones before it are taken, so a later wait needs an announcement of its own."""
-    found = page.wait_for_function(
-        "text => { const i = window.__announced.findIndex(m => m.includes(text));"
-        " return i < 0 ? null : i + 1; }", arg=text, timeout=timeout)
-    page.evaluate("n => window.__announced.splice(0, n)", found.json_value())
+    page.wait_for_function(TAKE_ANNOUNCED, arg=text, timeout=timeout)
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -27,8 +27,8 @@ from tests.e2e.harness import (
     open_app,
     screenshot,
     set_idle_lock,
+    submit_pin,
     unlock,
-    until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +51,11 @@ def seeded(tmp_path) -> Iterator[AppServer]:
 
 def _lock_screen(page) -> None:  # noqa: ANN001 - a playwright Page
     page.get_by_role("button", name="Ontgrendelen", exact=True).wait_for(timeout=BOUND_MS)
+
+
+def _on_screen(page):  # noqa: ANN001, ANN202 - a playwright Page and Locator
+    """What the screen shows: its semantics tree, without the screen reader's announcements."""
+    return page.locator("flt-semantics-host")
 
 
 def _shows_no_data(page, server: AppServer) -> None:  # noqa: ANN001
@@ -79,11 +84,11 @@ def test_a_new_device_chooses_its_pin(browser, tmp_path):
         fill(page, "Pincode", "1234")
         fill(page, "Herhaal pincode", "1234")
         button.click()
-        page.get_by_text("Kies minstens 6 cijfers of tekens.").wait_for()
+        _on_screen(page).get_by_text("Kies minstens 6 cijfers of tekens.").wait_for()
         fill(page, "Pincode", "246810")
         fill(page, "Herhaal pincode", "246811")
         button.click()
-        page.get_by_text("De twee pincodes zijn niet gelijk.").wait_for()
+        _on_screen(page).get_by_text("De twee pincodes zijn niet gelijk.").wait_for()
         assert not (tmp_path / "key.json").exists()
         fill(page, "Pincode", "246810")
         fill(page, "Herhaal pincode", "246810")
@@ -115,19 +120,17 @@ def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded
     _shows_no_data(page, seeded)
     button = page.get_by_role("button", name="Ontgrendelen", exact=True)
     for tried in range(1, 4):
-        fill(page, "Pincode", "000000")
-        button.click()
-        until(lambda n=tried: _failures(seeded) == n, f"wrong PIN {tried} counted")
+        submit_pin(page, "000000", lambda n=tried: _failures(seeded) == n)
+        announced(page, "Onjuiste pincode.")  # said to a screen reader too
         # the answer has reached the page: the field is emptied with the message shown (the
         # message of the try before is still on screen until then, and a PIN typed before
         # the answer arrives would be wiped by it)
         _expect_value(page, "Pincode", "")
-        page.get_by_text("Onjuiste pincode.", exact=True).wait_for()
+        _on_screen(page).get_by_text("Onjuiste pincode.", exact=True).wait_for()
         expect(button).to_be_enabled()
-    fill(page, "Pincode", "000000")
-    button.click()
-    page.get_by_text(re.compile(r"Onjuiste pincode\. Probeer het over \d+ seconden opnieuw")
-                     ).wait_for()
+    submit_pin(page, "000000", lambda: _failures(seeded) == 4)
+    waiting = re.compile(r"Onjuiste pincode\. Probeer het over \d+ seconden opnieuw")
+    _on_screen(page).get_by_text(waiting).wait_for()
     expect(button).to_be_disabled()
     assert _failures(seeded) == 4
     screenshot(page, "phone-lock-backoff")
@@ -140,7 +143,7 @@ def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded
     seeded.seed_demo = False
     seeded.start()  # a new process: the wait comes from disk
     page = open_app(browser, seeded.url, PHONE, pin=None)
-    page.get_by_text(re.compile(r"Probeer het over \d+ seconden opnieuw")).wait_for()
+    _on_screen(page).get_by_text(re.compile(r"Probeer het over \d+ seconden opnieuw")).wait_for()
     expect(page.get_by_role("button", name="Ontgrendelen", exact=True)).to_be_disabled()
     _shows_no_data(page, seeded)
     page.context.close()
@@ -153,7 +156,7 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
     fill(page, "Notitie", DRAFT)
     _lock_screen(page)  # nine seconds without use
     _shows_no_data(page, seeded)
-    expect(page.locator("flt-semantics-host").get_by_text(DRAFT)).to_have_count(0)
+    expect(_on_screen(page).get_by_text(DRAFT)).to_have_count(0)
     expect(page.get_by_role("textbox", name="Notitie")).to_have_count(0)
     set_idle_lock(seeded, 5)  # the rest of the test at the default pace
     unlock(page, PIN)
