@@ -163,13 +163,13 @@ def open_app(browser: Any, url: str, viewport: dict[str, int], pin: str | None =
     context.add_init_script(RECORD_ANNOUNCEMENTS)
     context.set_default_timeout(BOUND_MS)
     page = context.new_page()
-    counter = [0]
-    page._wijkweb_sent = counter  # read by sent()
+    frames: list[bytes] = []
+    page._wijkweb_frames = frames  # read by sent() and fill()
 
-    def count(ws: Any) -> None:
-        ws.on("framesent", lambda _frame: counter.__setitem__(0, counter[0] + 1))
+    def record(ws: Any) -> None:
+        ws.on("framesent", lambda f: frames.append(f if isinstance(f, bytes) else f.encode()))
 
-    page.on("websocket", count)
+    page.on("websocket", record)
     page.goto(url)
     page.wait_for_selector("flutter-view")
     page.wait_for_selector("#loading", state="detached")
@@ -265,13 +265,27 @@ def on_field(page: Any, label: str, act: Any = None) -> Any:
 
 
 def fill(page: Any, label: str, text: str) -> None:
-    """Type into a text field found by its label: focus first, then fill, then check."""
+    """Type into a text field found by its label: focus first, then fill, then check; and
+    return once the page has sent the text to the app server.
+
+    The field shows the text before the page sends it on, and a tap travels to the app server
+    on another path than typing: a tap on "Opslaan" right after could overtake the last
+    keystrokes (on a busy machine it did). Messages on the one WebSocket arrive in order, so
+    a tap sent after the text reaches the app after it.
+    """
+    since = sent(page)
+    held: list[str] = []
 
     def type_in(box: Any, patience: float) -> None:
+        held.append(box.input_value(timeout=patience))
         box.fill(text, timeout=patience)
         expect(box).to_have_value(text, timeout=patience)
 
     on_field(page, label, type_in)
+    if text and held[0] != text:
+        frames = _frames(page)
+        until(lambda: any(text.encode() in f for f in frames[since:]),
+              f"the text of {label!r} sent to the app server", timeout=BOUND_MS / 1000)
 
 
 def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
@@ -297,10 +311,14 @@ def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
 
 def sent(page: Any) -> int:
     """How many messages the page has sent to the app server over its WebSocket."""
-    counter: list[int] | None = getattr(page, "_wijkweb_sent", None)
-    if counter is None:
-        raise RuntimeError("a page from open_app counts its messages")
-    return counter[0]
+    return len(_frames(page))
+
+
+def _frames(page: Any) -> list[bytes]:
+    frames: list[bytes] | None = getattr(page, "_wijkweb_frames", None)
+    if frames is None:
+        raise RuntimeError("a page from open_app records its messages")
+    return frames
 
 
 def search_list(page: Any, label: str, text: str, shown: list[str], found: list[str]) -> None:
