@@ -283,9 +283,18 @@ def fill(page: Any, label: str, text: str) -> None:
 
     on_field(page, label, type_in)
     if text and held[0] != text:
-        frames = _frames(page)
-        until(lambda: any(text.encode() in f for f in frames[since:]),
-              f"the text of {label!r} sent to the app server", timeout=BOUND_MS / 1000)
+        sent_on(page, since, text)
+
+
+def sent_on(page: Any, since: int, text: str) -> None:
+    """Wait until the page has sent ``text`` to the app server in a message after its
+    ``since``-th (``sent``): typed text is on its way to the app, not only in the field."""
+    frames, want = _frames(page), text.encode()
+    deadline = time.monotonic() + BOUND_MS / 1000
+    while not any(want in f for f in frames[since:]):
+        assert time.monotonic() < deadline, "the typed text was not sent to the app server"
+        # a call into Playwright, not a sleep: only then does it hand over the page's events
+        page.wait_for_timeout(50)
 
 
 def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
@@ -309,8 +318,30 @@ def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
                 return
 
 
+CLICK = b"\xa4name\xa5click"  # a click event in a message of the page (MessagePack)
+
+
+def tap(page: Any, button: Any) -> None:
+    """Tap ``button`` and return once its click has left the page for the app server.
+
+    A tap that lands while Flutter scrolls or rebuilds its semantics tree can reach nothing
+    (a save at the foot of a long form did, now and then, even on a quiet machine). Only a
+    tap whose click was never sent within 15 s is tapped again, so no click is sent twice.
+    """
+    for _attempt in range(3):
+        before = sent(page)
+        button.click()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if any(CLICK in f for f in _frames(page)[before:]):
+                return
+            page.wait_for_timeout(50)  # a call into Playwright: it hands over the page's events
+    raise AssertionError("three taps sent no click to the app server")
+
+
 def sent(page: Any) -> int:
-    """How many messages the page has sent to the app server over its WebSocket."""
+    """How many messages the page has sent to the app server over its WebSocket (as far as
+    Playwright has handed them over: it does so during calls into it, never during a sleep)."""
     return len(_frames(page))
 
 

@@ -22,6 +22,7 @@ from tests.e2e.harness import (
     open_app,
     search_people,
     search_residents,
+    tap,
     until,
 )
 
@@ -65,13 +66,13 @@ def open_resident(page, server: AppServer, name: str) -> None:  # noqa: ANN001 -
 def test_contact_with_a_new_resident_on_a_phone(browser, server):
     page = open_app(browser, server.url, PHONE)
     page.get_by_role("button", name="Nieuw contact").first.click()
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     page.get_by_text("Kies een bewoner, maak er een aan").wait_for()  # error next to "wie"
     page.get_by_role("button", name="Nieuwe bewoner", exact=True).click()
     fill(page, "Naam nieuwe bewoner", "Zeynep Testbewoner")
     fill(page, "Straat", "Tulpstraat")
     choose(page, "checkbox", "Jeugd")
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Contact opgeslagen")
     with database(server) as store:
         [(resident, household)] = store.search_residents("Zeynep Testbewoner")
@@ -95,7 +96,7 @@ def test_follow_up_needed_creates_an_agreement_on_a_tablet(browser, server):
     choose(page, "switch", "Vervolg nodig")
     fill(page, "Wat is de afspraak?", "Samen het toeslagenformulier invullen")
     fill(page, "Wanneer klaar (dd-mm-jjjj)", "1-12-2031")
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Contact en afspraak opgeslagen")
     with database(server) as store:
         [agreement] = [a for a in store.open_agreements(resident_id=resident.id)
@@ -117,7 +118,7 @@ def test_a_tie_added_from_the_resident_shows_in_the_ecogram(browser, server):
     page.get_by_role("button", name="Gerda Pos").first.click()
     choose(page, "checkbox", "Buur", exact=True)
     choose(page, "checkbox", "Onder spanning")
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Relatie opgeslagen")
     page.get_by_role("button", name="Gerda Pos").first.wait_for()  # the list under the drawing
     with database(server) as store:
@@ -132,10 +133,10 @@ def test_a_tie_added_from_the_network_person(browser, server):
     page.get_by_role("button", name=re.compile(r"^Netwerk Tab")).click()  # the rail
     search_people(page, server, "Karim")
     page.get_by_role("button", name="Karim Benali").first.click()
-    page.get_by_role("button", name="Koppel aan bewoner").click()
+    tap(page, page.get_by_role("button", name="Koppel aan bewoner"))
     fill(page, "Zoek bewoner (naam of straat)", resident.name)
     page.get_by_role("button", name=resident.name).first.click()
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Relatie opgeslagen")
     page.get_by_role("button", name=resident.name).first.wait_for()  # now on Karim's page
     with database(server) as store:

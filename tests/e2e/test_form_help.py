@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.domain.models import Agreement, Signal
-from tests.e2e.harness import PHONE, AppServer, announced, choose, fill, open_app, screenshot
+from tests.e2e.harness import PHONE, AppServer, announced, choose, fill, open_app, screenshot, tap
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +31,13 @@ def test_a_failed_save_shows_the_first_error_and_a_date_can_be_picked(browser, s
     fill(page, "Wat is de afspraak?", "Samen naar het loket")
     fill(page, "Wanneer klaar (dd-mm-jjjj)", "31-02-2031")
     save = page.get_by_role("button", name="Opslaan", exact=True)
-    save.click()  # at the bottom of the form; the first error (who) is at its top
+    tap(page, save)  # at the bottom of the form; the first error (who) is at its top
     announced(page, "Controleer de gemarkeerde velden")
     search = page.get_by_role("textbox", name="Zoek bewoner (naam of straat)")
     expect(search).to_be_in_viewport()
     fill(page, "Zoek bewoner (naam of straat)", "ayse")  # accents need not be typed
     page.get_by_role("button", name="Ayşe").first.click()
-    save.click()
+    tap(page, save)
     due = page.get_by_role("textbox", name="Wanneer klaar (dd-mm-jjjj)")
     expect(due).to_be_in_viewport()
     page.get_by_text("Geen geldige datum; gebruik dd-mm-jjjj.").first.wait_for()
@@ -47,7 +47,7 @@ def test_a_failed_save_shows_the_first_error_and_a_date_can_be_picked(browser, s
     # Flutter's own words follow the app's language (its locale): "Annuleren", not "Cancel"
     expect(page.get_by_role("button", name="Annuleren", exact=True)).to_be_attached()
     page.get_by_role("button", name="OK", exact=True).click()  # today, where the picker starts
-    save.click()
+    tap(page, save)
     announced(page, "Contact en afspraak opgeslagen")
     assert [a for a in server.rows(Agreement)
             if a.what == "Samen naar het loket" and a.due == date.today()]
@@ -59,6 +59,6 @@ def test_a_signal_saved_in_a_dialog_is_announced(browser, server):
     page.get_by_role("button", name="Nieuw signaal").first.click()
     fill(page, "Straat", "Kastanjehof")
     choose(page, "checkbox", "Zwerfafval")
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Signaal opgeslagen")
     assert [s for s in server.rows(Signal) if s.street == "Kastanjehof"]

@@ -28,6 +28,7 @@ from tests.e2e.harness import (
     screenshot,
     set_idle_lock,
     submit_pin,
+    tap,
     unlock,
 )
 
@@ -164,7 +165,7 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
         _expect_value(page, label, value)
     page.get_by_role("switch", name="Anonieme groep").click()
     fill(page, "Aantal", "3")
-    page.get_by_role("button", name="Opslaan", exact=True).click()
+    tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Contact opgeslagen")
     store = seeded.store()
     try:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from app.domain.models import Contact
 from app.services import context
-from tests.e2e.harness import PHONE, AppServer, announced, open_app
+from tests.e2e.harness import PHONE, AppServer, announced, open_app, sent, sent_on, tap
 
 pytestmark = pytest.mark.e2e
 
@@ -53,9 +53,11 @@ def test_a_contact_in_vandaag_opens_whole_and_is_corrected(browser, server):
                            ".includes('Notitie')")
     expect(note).to_have_value(LONG_NOTE)  # the whole text, not three lines of it
     corrected = LONG_NOTE.replace("EINDE.", "Gecorrigeerd: de huur is betaald.")
+    since = sent(page)
     note.fill(corrected)
     expect(note).to_have_value(corrected)
-    save.click()
+    sent_on(page, since, corrected)  # the tap on save must not overtake it
+    tap(page, save)
     announced(page, "Correctie opgeslagen")
     store = server.store()
     try:

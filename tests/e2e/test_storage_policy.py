@@ -8,7 +8,7 @@ import pytest
 
 from app.store.store import DB_NAME
 from sync_server.store import ServerStore
-from tests.e2e.harness import PHONE, ROOT, AppServer, fill, free_port, open_app
+from tests.e2e.harness import PHONE, ROOT, AppServer, fill, free_port, open_app, tap
 from tests.e2e.test_sync_offline import start_server, stop_server
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def test_a_phone_refused_by_the_team_policy_is_told_why(browser, tmp_path) -> No
         host.get_by_text("Apparaat koppelen", exact=True).first.wait_for()
         fill(page, "Serveradres", f"http://127.0.0.1:{port}")
         fill(page, "Koppelcode", code)
-        page.get_by_role("button", name="Koppelen", exact=True).click()
+        tap(page, page.get_by_role("button", name="Koppelen", exact=True))
         host.get_by_text("Je team vraagt om versleutelde opslag", exact=False).first.wait_for()
         assert page.get_by_label("Koppelcode").first.input_value() == code
         host.get_by_text("versleuteld door het besturingssysteem", exact=False).first.wait_for()

@@ -28,6 +28,7 @@ from tests.e2e.harness import (
     fill,
     free_port,
     open_app,
+    tap,
     until,
 )
 
@@ -74,7 +75,7 @@ def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
         fill(page, "Aantal", "4")
         fill(page, "Straat", "Kievitplein")
         fill(page, "Notitie", "Jongeren bij het pleintje, rustig gesprek")
-        page.get_by_role("button", name="Opslaan", exact=True).click()
+        tap(page, page.get_by_role("button", name="Opslaan", exact=True))
         announced(page, "Contact opgeslagen")
         page.locator("flt-semantics-host").get_by_text("Offline", exact=False).first.wait_for()
 
