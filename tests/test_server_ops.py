@@ -49,7 +49,6 @@ def test_overload_answers_429_at_once(make_server) -> None:
     assert h.anonymous.get("/v1/health").status_code == 200
 
 
-
 def test_admin_cli_mirrors_the_store(server: Harness, cli, tmp_path: Path) -> None:
     db = str(server.db_path)
     team = cli("admin", "--db", db, "team-add", "Team West")

@@ -34,15 +34,15 @@ def browser(playwright: Any) -> Iterator[Any]:
     b.close()
 
 
+FAILED = pytest.StashKey[bool]()  # the test's own call failed (not its set-up or teardown)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     if report.when == "call":
         item.stash[FAILED] = report.failed
     return report
-
-
-FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)

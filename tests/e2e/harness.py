@@ -289,12 +289,20 @@ def fill(page: Any, label: str, text: str) -> None:
 def sent_on(page: Any, since: int, text: str) -> None:
     """Wait until the page has sent ``text`` to the app server in a message after its
     ``since``-th (``sent``): typed text is on its way to the app, not only in the field."""
-    frames, want = _frames(page), text.encode()
-    deadline = time.monotonic() + BOUND_MS / 1000
+    assert _sent_since(page, since, text.encode(), BOUND_MS / 1000), (
+        "the typed text was not sent to the app server")
+
+
+def _sent_since(page: Any, since: int, want: bytes, seconds: float) -> bool:
+    """Whether a message the page sent after its ``since``-th holds ``want``, within
+    ``seconds``."""
+    frames, deadline = _frames(page), time.monotonic() + seconds
     while not any(want in f for f in frames[since:]):
-        assert time.monotonic() < deadline, "the typed text was not sent to the app server"
+        if time.monotonic() > deadline:
+            return False
         # a call into Playwright, not a sleep: only then does it hand over the page's events
         page.wait_for_timeout(50)
+    return True
 
 
 def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
@@ -331,11 +339,8 @@ def tap(page: Any, button: Any) -> None:
     for _attempt in range(3):
         before = sent(page)
         button.click()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if any(CLICK in f for f in _frames(page)[before:]):
-                return
-            page.wait_for_timeout(50)  # a call into Playwright: it hands over the page's events
+        if _sent_since(page, before, CLICK, 15):
+            return
     raise AssertionError("three taps sent no click to the app server")
 
 
