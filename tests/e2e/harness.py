@@ -9,6 +9,7 @@ found by their accessible names (labels, tooltips, button texts).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -203,13 +204,12 @@ INCOMPLETE = "niet helemaal binnengekomen"  # lock.error.incomplete
 
 
 def submit_pin(page: Any, pin: str, answered: Callable[[], Any], again: bool = False) -> None:
-    """Type ``pin`` on the lock screen (and in "Herhaal pincode" with ``again``), tap its
+    """Type ``pin`` on the lock screen (and in "Herhaal pincode" with ``again``), ``tap`` its
     button and poll until ``answered()`` holds.
 
     A tap can overtake the PIN's last keystrokes: the app then says the PIN did not come
     through in full, empties the field and counts nothing (``lock.error.incomplete``, also
-    announced), and the PIN is typed again, as a worker would. A tap that reached nothing
-    (nothing ``sent`` since) is tapped again; one that arrived is waited for.
+    announced), and the PIN is typed again, as a worker would.
     """
     button = page.get_by_role("button", name="Ontgrendelen", exact=True).or_(
         page.get_by_role("button", name="Pincode instellen", exact=True))
@@ -217,13 +217,10 @@ def submit_pin(page: Any, pin: str, answered: Callable[[], Any], again: bool = F
         fill(page, "Pincode", pin)
         if again:
             fill(page, "Herhaal pincode", pin)
-        before = sent(page)
-        button.click()
+        tap(page, button)
         tapped = time.monotonic()
         while not answered():
             if page.evaluate(TAKE_ANNOUNCED, INCOMPLETE):
-                break
-            if sent(page) == before and time.monotonic() > tapped + 15:
                 break
             assert time.monotonic() < tapped + BOUND_MS / 1000, "the PIN was not answered"
             time.sleep(0.1)
@@ -289,15 +286,15 @@ def fill(page: Any, label: str, text: str) -> None:
 def sent_on(page: Any, since: int, text: str) -> None:
     """Wait until the page has sent ``text`` to the app server in a message after its
     ``since``-th (``sent``): typed text is on its way to the app, not only in the field."""
-    assert _sent_since(page, since, text.encode(), BOUND_MS / 1000), (
+    assert _sent_since(page, since, (text.encode(),), BOUND_MS / 1000), (
         "the typed text was not sent to the app server")
 
 
-def _sent_since(page: Any, since: int, want: bytes, seconds: float) -> bool:
-    """Whether a message the page sent after its ``since``-th holds ``want``, within
+def _sent_since(page: Any, since: int, want: tuple[bytes, ...], seconds: float) -> bool:
+    """Whether a message the page sent after its ``since``-th holds one of ``want``, within
     ``seconds``."""
     frames, deadline = _frames(page), time.monotonic() + seconds
-    while not any(want in f for f in frames[since:]):
+    while not any(w in f for f in frames[since:] for w in want):
         if time.monotonic() > deadline:
             return False
         # a call into Playwright, not a sleep: only then does it hand over the page's events
@@ -305,43 +302,48 @@ def _sent_since(page: Any, since: int, want: bytes, seconds: float) -> bool:
     return True
 
 
-def choose(page: Any, role: str, name: str, exact: bool = False) -> None:
-    """Tap a chip, checkbox or switch and wait until it shows as chosen.
-
-    The next tap (often "Opslaan") must not overtake this one. A tap that lands while Flutter
-    rebuilds its semantics tree can reach nothing; it is tried again only when the app server
-    got no message from the page since (``sent``): a second tap on a tap that did arrive would
-    toggle the choice back.
-    """
-    box = page.get_by_role(role, name=name, exact=exact).first
-    for attempt in range(3):
-        before = sent(page)
-        box.click()
-        try:
-            expect(box).to_be_checked(timeout=15_000)  # a tap that never arrived
-            return
-        except AssertionError:
-            if sent(page) > before or attempt == 2:
-                expect(box).to_be_checked()  # it arrived: wait (the context's bound) for it
-                return
+def event(*names: str) -> tuple[bytes, ...]:
+    """How the events ``names`` read in a message of the page (MessagePack ``name: …``)."""
+    return tuple(b"\xa4name" + bytes([0xA0 + len(n)]) + n.encode() for n in names)
 
 
-CLICK = b"\xa4name\xa5click"  # a click event in a message of the page (MessagePack)
+CLICK = event("click")  # a button, tile or card
+CHOSEN = event("change", "select")  # a switch or box; a chip
+NAVIGATED = event("change")  # the phone's navigation bar or the tablet's rail
 
 
-def tap(page: Any, button: Any) -> None:
-    """Tap ``button`` and return once its click has left the page for the app server.
+def tap(page: Any, target: Any, sends: tuple[bytes, ...] = CLICK) -> None:
+    """Tap ``target`` and return once the event it ``sends`` has left the page for the app
+    server.
 
     A tap that lands while Flutter scrolls or rebuilds its semantics tree can reach nothing
-    (a save at the foot of a long form did, now and then, even on a quiet machine). Only a
-    tap whose click was never sent within 15 s is tapped again, so no click is sent twice.
+    (a save at the foot of a long form did, now and then, even on a quiet machine, and a
+    switch right after the form came back from the lock screen). Only a tap whose event was
+    never sent within 15 s is tapped again, so no event is sent twice. Any other message (a
+    field losing focus) says nothing about the tap.
     """
     for _attempt in range(3):
         before = sent(page)
-        button.click()
-        if _sent_since(page, before, CLICK, 15):
+        target.click()
+        if _sent_since(page, before, sends, 15):
             return
-    raise AssertionError("three taps sent no click to the app server")
+    raise AssertionError("three taps sent nothing to the app server")
+
+
+def choose(page: Any, role: str, name: str, exact: bool = False, nth: int = 0) -> None:
+    """Tap a chip, checkbox or switch (the ``nth`` of that name) and wait until it shows as
+    chosen: the next tap (often "Opslaan") must not overtake this one."""
+    box = page.get_by_role(role, name=name, exact=exact).nth(nth)
+    tap(page, box, CHOSEN)
+    expect(box).to_be_checked()
+
+
+def nav(page: Any, label: str) -> None:
+    """Go to a navigation destination: a tab of the phone's bar, or a button of the tablet's
+    rail."""
+    tap(page, page.get_by_role("tab", name=label).or_(
+        page.get_by_role("button", name=re.compile(rf"^{re.escape(label)} Tab"))).first,
+        NAVIGATED)
 
 
 def sent(page: Any) -> int:

@@ -13,8 +13,13 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import PHONE, open_app
-from tests.e2e.test_team_lead import LAPTOP, nav, server  # noqa: F401 - the fixture
+from tests.e2e.harness import (
+    PHONE,
+    nav,
+    open_app,
+    tap,
+)
+from tests.e2e.test_team_lead import LAPTOP, server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +34,7 @@ def test_an_export_at_phone_size_is_handed_over_as_downloads(browser, server):  
     downloads = []
     page.on("download", lambda d: downloads.append(d))
     export.scroll_into_view_if_needed()
-    export.click()
+    tap(page, export)
     host = page.locator("flt-semantics-host")
     host.get_by_text(re.compile(r"en 10 CSV-bestanden")).first.wait_for(timeout=60_000)
     [pdf, packed] = sorted(downloads, key=lambda d: d.suggested_filename)

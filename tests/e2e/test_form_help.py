@@ -11,7 +11,18 @@ import pytest
 from playwright.sync_api import expect
 
 from app.domain.models import Agreement, Signal
-from tests.e2e.harness import PHONE, AppServer, announced, choose, fill, open_app, screenshot, tap
+from tests.e2e.harness import (
+    PHONE,
+    AppServer,
+    announced,
+    choose,
+    event,
+    fill,
+    nav,
+    open_app,
+    screenshot,
+    tap,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +36,7 @@ def server(tmp_path_factory) -> Iterator[AppServer]:
 
 def test_a_failed_save_shows_the_first_error_and_a_date_can_be_picked(browser, server):
     page = open_app(browser, server.url, PHONE)
-    page.get_by_role("button", name="Nieuw contact").first.click()
+    tap(page, page.get_by_role("button", name="Nieuw contact").first)
     fill(page, "Straat", "Lindelaan")
     choose(page, "switch", "Vervolg nodig")
     fill(page, "Wat is de afspraak?", "Samen naar het loket")
@@ -36,17 +47,18 @@ def test_a_failed_save_shows_the_first_error_and_a_date_can_be_picked(browser, s
     search = page.get_by_role("textbox", name="Zoek bewoner (naam of straat)")
     expect(search).to_be_in_viewport()
     fill(page, "Zoek bewoner (naam of straat)", "ayse")  # accents need not be typed
-    page.get_by_role("button", name="Ayşe").first.click()
+    tap(page, page.get_by_role("button", name="Ayşe").first)
     tap(page, save)
     due = page.get_by_role("textbox", name="Wanneer klaar (dd-mm-jjjj)")
     expect(due).to_be_in_viewport()
     page.get_by_text("Geen geldige datum; gebruik dd-mm-jjjj.").first.wait_for()
     screenshot(page, "phone-contact-error")  # no message bar over the date's error
 
-    page.get_by_label("Datum kiezen in de kalender").first.click()
+    tap(page, page.get_by_label("Datum kiezen in de kalender").first)
     # Flutter's own words follow the app's language (its locale): "Annuleren", not "Cancel"
     expect(page.get_by_role("button", name="Annuleren", exact=True)).to_be_attached()
-    page.get_by_role("button", name="OK", exact=True).click()  # today, where the picker starts
+    # today, where the picker starts; the picker sends its date, not a click
+    tap(page, page.get_by_role("button", name="OK", exact=True), event("change"))
     tap(page, save)
     announced(page, "Contact en afspraak opgeslagen")
     assert [a for a in server.rows(Agreement)
@@ -55,8 +67,8 @@ def test_a_failed_save_shows_the_first_error_and_a_date_can_be_picked(browser, s
 
 def test_a_signal_saved_in_a_dialog_is_announced(browser, server):
     page = open_app(browser, server.url, PHONE)
-    page.get_by_role("tab", name="Signalen").click()
-    page.get_by_role("button", name="Nieuw signaal").first.click()
+    nav(page, "Signalen")
+    tap(page, page.get_by_role("button", name="Nieuw signaal").first)
     fill(page, "Straat", "Kastanjehof")
     choose(page, "checkbox", "Zwerfafval")
     tap(page, page.get_by_role("button", name="Opslaan", exact=True))

@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 from app.demo import seed
 from app.domain.models import Handover
 from app.services import handover
-from tests.e2e.harness import PHONE, AppServer, announced, device_store, open_app
+from tests.e2e.harness import (
+    PHONE,
+    AppServer,
+    announced,
+    device_store,
+    open_app,
+    tap,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +47,10 @@ def test_the_new_worker_reads_the_handover_on_vandaag(browser, server):
     page = open_app(browser, server.url, PHONE)
     count = len(server.ids["handed"])
     banner = page.get_by_role("button", name=re.compile(rf"Je hebt {count} huishouden"))
-    banner.first.click()
+    tap(page, banner.first)
     read = page.get_by_role("button", name="Gelezen", exact=True)
     expect(read).to_have_count(count)
-    read.first.click()
+    tap(page, read.first)
     announced(page, "Gemarkeerd als gelezen.")
     expect(read).to_have_count(count - 1)
 

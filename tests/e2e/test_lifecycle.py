@@ -32,6 +32,7 @@ from tests.e2e.harness import (
     on_field,
     open_app,
     set_idle_lock,
+    tap,
     unlock,
     until,
 )
@@ -69,7 +70,7 @@ def _draft_note(server: AppServer) -> str:
 
 
 def _contact_form(page, note: str) -> None:  # noqa: ANN001
-    page.get_by_role("button", name="Nieuw contact").first.click()
+    tap(page, page.get_by_role("button", name="Nieuw contact").first)
     fill(page, "Straat", "Tulpstraat")
     fill(page, "Notitie", note)
 
@@ -146,6 +147,6 @@ def test_browser_back_from_an_unsaved_form_loses_nothing(browser, short_idle) ->
     until(lambda: _draft_note(short_idle) == NOTE, "the draft written")
     page.context.close()
     page = open_app(browser, short_idle.url, PHONE)  # opened again later
-    page.get_by_role("button", name="Nieuw contact").first.click()
+    tap(page, page.get_by_role("button", name="Nieuw contact").first)
     expect(on_field(page, "Notitie")).to_have_value(NOTE)
     page.context.close()

@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import BOUND_MS, PHONE, AppServer, fill, on_field, open_app
+from tests.e2e.harness import (
+    BOUND_MS,
+    PHONE,
+    AppServer,
+    fill,
+    on_field,
+    open_app,
+    tap,
+)
 
 pytestmark = pytest.mark.e2e
 KIEVITPLEIN = {"latitude": 52.37403, "longitude": 4.88969}
@@ -21,7 +29,7 @@ def server(tmp_path_factory):
 
 
 def _form(page):  # noqa: ANN001, ANN202 - a playwright Page
-    page.get_by_role("button", name="Nieuw contact").first.click()
+    tap(page, page.get_by_role("button", name="Nieuw contact").first)
     button = page.get_by_role("button", name="Plek vastleggen", exact=True)
     button.scroll_into_view_if_needed()
     return button
@@ -30,7 +38,7 @@ def _form(page):  # noqa: ANN001, ANN202 - a playwright Page
 def test_the_device_position_fills_the_location(browser, server) -> None:
     page = open_app(browser, server.url, PHONE, geolocation=KIEVITPLEIN,
                     permissions=["geolocation"])
-    _form(page).click()
+    tap(page, _form(page))
     on_field(page, "Locatie (optioneel)",
              lambda box, _patience: expect(box).to_have_value("52.37403, 4.88969",
                                                               timeout=BOUND_MS))
@@ -39,7 +47,7 @@ def test_the_device_position_fills_the_location(browser, server) -> None:
 
 def test_a_refusal_is_explained_and_typing_still_works(browser, server) -> None:
     page = open_app(browser, server.url, PHONE, geolocation=KIEVITPLEIN, permissions=[])
-    _form(page).click()
+    tap(page, _form(page))
     host = page.locator("flt-semantics-host")
     host.get_by_text("Typ de plek", exact=False).or_(
         host.get_by_text("typ de plek", exact=False)).first.wait_for(timeout=BOUND_MS)

@@ -21,6 +21,7 @@ from tests.e2e.harness import (
     PIN,
     AppServer,
     announced,
+    choose,
     device_store,
     fill,
     on_field,
@@ -84,16 +85,16 @@ def test_a_new_device_chooses_its_pin(browser, tmp_path):
         button = page.get_by_role("button", name="Pincode instellen", exact=True)
         fill(page, "Pincode", "1234")
         fill(page, "Herhaal pincode", "1234")
-        button.click()
+        tap(page, button)
         _on_screen(page).get_by_text("Kies minstens 6 cijfers of tekens.").wait_for()
         fill(page, "Pincode", "246810")
         fill(page, "Herhaal pincode", "246811")
-        button.click()
+        tap(page, button)
         _on_screen(page).get_by_text("De twee pincodes zijn niet gelijk.").wait_for()
         assert not (tmp_path / "key.json").exists()
         fill(page, "Pincode", "246810")
         fill(page, "Herhaal pincode", "246810")
-        button.click()
+        tap(page, button)
         page.get_by_role("button", name="Nieuw contact").first.wait_for()
         assert (tmp_path / "key.json").exists()
         assert not cipher.is_plain(tmp_path / "wijkweb.sqlite")
@@ -101,7 +102,7 @@ def test_a_new_device_chooses_its_pin(browser, tmp_path):
         # the tab that was open meanwhile cannot choose a second PIN: it is asked for this one
         fill(other_tab, "Pincode", "999999")
         fill(other_tab, "Herhaal pincode", "999999")
-        other_tab.get_by_role("button", name="Pincode instellen", exact=True).click()
+        tap(other_tab, other_tab.get_by_role("button", name="Pincode instellen", exact=True))
         _lock_screen(other_tab)
         unlock(other_tab, "246810")
         other_tab.get_by_role("button", name="Nieuw contact").first.wait_for()
@@ -152,7 +153,7 @@ def test_wrong_pins_back_off_with_a_message_also_after_a_restart(browser, seeded
 
 def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, seeded):
     page = open_app(browser, seeded.url, PHONE)
-    page.get_by_role("button", name="Nieuw contact").first.click()
+    tap(page, page.get_by_role("button", name="Nieuw contact").first)
     fill(page, "Straat", "Tulpstraat")
     fill(page, "Notitie", DRAFT)
     _lock_screen(page)  # nine seconds without use
@@ -163,7 +164,7 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
     unlock(page, PIN)
     for label, value in (("Notitie", DRAFT), ("Straat", "Tulpstraat")):
         _expect_value(page, label, value)
-    page.get_by_role("switch", name="Anonieme groep").click()
+    choose(page, "switch", "Anonieme groep")
     fill(page, "Aantal", "3")
     tap(page, page.get_by_role("button", name="Opslaan", exact=True))
     announced(page, "Contact opgeslagen")
@@ -182,7 +183,7 @@ def test_idle_lock_hides_the_app_and_unlocking_gives_the_draft_back(browser, see
 def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
     set_idle_lock(seeded, 5)  # this test locks by hand (set before the app opens: on a busy
     page = open_app(browser, seeded.url, PHONE)  # machine 9 s can pass before the first tap)
-    page.get_by_label("Instellingen").first.click()
+    tap(page, page.get_by_label("Instellingen").first)
     page.get_by_text("Beveiliging", exact=True).wait_for()
     page.mouse.move(200, 400)
     page.mouse.wheel(0, 3000)  # the PIN fields at the end of the screen, all in view
@@ -190,19 +191,19 @@ def test_lock_now_and_a_new_pin_from_the_settings(browser, seeded):
     change.wait_for()
     fill(page, "Huidige pincode", PIN)
     fill(page, "Nieuwe pincode", "8642")
-    change.click()
+    tap(page, change)
     page.get_by_text("Kies minstens 6 cijfers of tekens.", exact=True).wait_for()
     fill(page, "Huidige pincode", "999999")
     fill(page, "Nieuwe pincode", "86420975")
-    change.click()
+    tap(page, change)
     page.get_by_text("Onjuiste pincode.", exact=True).wait_for()
     slot = (seeded.data_dir / "key.json").read_text()
     fill(page, "Huidige pincode", PIN)
     fill(page, "Nieuwe pincode", "86420975")
-    change.click()
+    tap(page, change)
     page.get_by_role("button", name="Sluiten").wait_for()  # the snackbar "Pincode gewijzigd."
     assert (seeded.data_dir / "key.json").read_text() != slot  # rewrapped
-    page.get_by_role("button", name="Nu vergrendelen", exact=True).click()
+    tap(page, page.get_by_role("button", name="Nu vergrendelen", exact=True))
     _lock_screen(page)
     _shows_no_data(page, seeded)
     unlock(page, "86420975")

@@ -39,7 +39,7 @@ def test_a_contact_in_vandaag_opens_whole_and_is_corrected(browser, server):
         store.close()
     assert len(LONG_NOTE) == 4997
     page = open_app(browser, server.url, PHONE)
-    page.get_by_role("button", name=resident.name).first.click()
+    tap(page, page.get_by_role("button", name=resident.name).first)
     save = page.get_by_role("button", name="Correctie opslaan", exact=True)
     save.wait_for()
     # loaded (the layout no longer moves under a tap): when and by whom it was recorded

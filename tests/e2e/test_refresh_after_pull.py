@@ -22,7 +22,14 @@ from app.store import Store
 from app.sync.client import SyncClient, enroll
 from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
-from tests.e2e.harness import BOUND_MS, AppServer, device_store, free_port, open_app
+from tests.e2e.harness import (
+    BOUND_MS,
+    AppServer,
+    device_store,
+    free_port,
+    nav,
+    open_app,
+)
 from tests.e2e.test_sync_offline import start_server, stop_server
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +56,7 @@ def test_the_leads_overview_counts_a_coachs_contact_once_it_syncs(browser, tmp_p
     app = AppServer(lead_dir, seed_demo=False, env={INTERVAL_ENV: "1"}).start()
     try:
         page = open_app(browser, app.url, LAPTOP)
-        page.get_by_role("button", name=re.compile(r"^Overzicht Tab")).first.click()
+        nav(page, "Overzicht")
         host = page.locator("flt-semantics-host")
         expect(host.get_by_role("button", name=re.compile(r"^Contacten\s+0\b"))).to_be_visible(
             timeout=BOUND_MS)

@@ -21,6 +21,7 @@ from tests.e2e.harness import (
     device_store,
     open_app,
     screenshot,
+    tap,
 )
 from tests.server_fixtures import spawn_server
 
@@ -54,7 +55,7 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
             badge = host.get_by_text("2 geweigerd")
             badge.first.wait_for()
             expect(host.get_by_text("Bijgewerkt")).to_have_count(0)
-            badge.first.click()
+            tap(page, badge.first)
             stray_card = page.get_by_label("Bewoner: Verkeerd Team")  # a card reads as one
             stray_card.first.wait_for()
             expect(stray_card.first).to_have_attribute(
@@ -66,9 +67,9 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
 
             discard = page.get_by_role("button", name="Weggooien", exact=True)
             expect(discard).to_have_count(2)
-            discard.nth(1).click()  # oldest first: the second card is the stray resident
+            tap(page, discard.nth(1))  # oldest first: the second card is the stray resident
             host.get_by_text("Wijziging weggooien?").wait_for()
-            discard.last.click()  # the confirmation's own button
+            tap(page, discard.last)  # the confirmation's own button
             announced(page, "De wijziging is weggegooid.")
             host.get_by_text("1 geweigerd").first.wait_for()
             expect(stray_card).to_have_count(0)
@@ -80,7 +81,7 @@ def test_a_refused_change_shows_on_the_badge_and_the_list_and_is_discarded(brows
             finally:
                 saved.close()
 
-            page.get_by_role("button", name="Opnieuw versturen", exact=True).click()
+            tap(page, page.get_by_role("button", name="Opnieuw versturen", exact=True))
             announced(page, "De wijziging wordt opnieuw verstuurd.")
             host.get_by_text("Bijgewerkt").first.wait_for()  # the runner sent it
             saved = app.store()

@@ -3,13 +3,21 @@ docs/screenshots/ (CanvasKit renderer: skwasm sometimes drops letters in headles
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 
 from app.services import reads
-from tests.e2e.harness import PHONE, TABLET, AppServer, open_app, screenshot, search_residents
+from tests.e2e.harness import (
+    PHONE,
+    TABLET,
+    AppServer,
+    nav,
+    open_app,
+    screenshot,
+    search_residents,
+    tap,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -35,11 +43,6 @@ def showcase_resident(server: AppServer) -> str:
         store.close()
 
 
-def nav(page, label: str) -> None:  # noqa: ANN001 - a playwright Page
-    """A navigation destination: a tab of the phone's bar, or a button of the tablet's rail."""
-    page.get_by_role("tab", name=label).or_(
-        page.get_by_role("button", name=re.compile(rf"^{label} Tab"))).first.click()
-
 
 @pytest.mark.parametrize("size, viewport", [("phone", PHONE), ("tablet", TABLET)])
 def test_screenshots_of_the_main_screens(browser, server, size, viewport):
@@ -48,24 +51,24 @@ def test_screenshots_of_the_main_screens(browser, server, size, viewport):
     page.locator("flt-semantics-host").get_by_text("Contacten vandaag").wait_for()
     screenshot(page, f"{size}-today")
 
-    page.get_by_role("button", name="Nieuw contact").first.click()
+    tap(page, page.get_by_role("button", name="Nieuw contact").first)
     page.get_by_role("textbox", name="Notitie").wait_for()
     screenshot(page, f"{size}-contact")
 
     nav(page, "Bewoners")
     search_residents(page, server, name)
-    page.get_by_role("button", name=name).first.click()
+    tap(page, page.get_by_role("button", name=name).first)
     page.get_by_text("Dromen", exact=True).wait_for()
     page.get_by_text("Tijdlijn", exact=True).wait_for()
     screenshot(page, f"{size}-resident")
 
-    page.get_by_role("button", name="Ecogram", exact=True).click()
+    tap(page, page.get_by_role("button", name="Ecogram", exact=True))
     page.get_by_role("button", name="Relatie toevoegen").wait_for()
     page.get_by_text("Relaties", exact=True).wait_for()
     screenshot(page, f"{size}-ecogram")
 
-    page.get_by_label("Terug").first.click()
-    page.get_by_role("button", name="ZRM", exact=True).click()
+    tap(page, page.get_by_label("Terug").first)
+    tap(page, page.get_by_role("button", name="ZRM", exact=True))
     page.get_by_role("button", name="Score vastleggen").wait_for()
     page.get_by_text("Financiën").first.wait_for()
     screenshot(page, f"{size}-scores")
@@ -85,7 +88,7 @@ def test_screenshots_of_the_main_screens(browser, server, size, viewport):
     page.wait_for_timeout(500)
     screenshot(page, f"{size}-signals")
 
-    page.get_by_label("Instellingen").first.click()
+    tap(page, page.get_by_label("Instellingen").first)
     page.get_by_role("button", name="Nu synchroniseren").wait_for()
     screenshot(page, f"{size}-settings")
     page.context.close()

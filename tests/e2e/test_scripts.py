@@ -10,7 +10,15 @@ import pytest
 
 from app.services import context
 from app.ui.theme import FONTS
-from tests.e2e.harness import PHONE, AppServer, open_app, screenshot, search_residents
+from tests.e2e.harness import (
+    PHONE,
+    AppServer,
+    nav,
+    open_app,
+    screenshot,
+    search_residents,
+    tap,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -42,9 +50,9 @@ def test_an_arabic_name_and_emoji_render(browser, server):
     finally:
         store.close()
     page = open_app(browser, server.url, PHONE)
-    page.get_by_role("tab", name="Bewoners").click()
+    nav(page, "Bewoners")
     search_residents(page, server, "يوسف")
-    page.get_by_role("button", name=NAME).first.click()
+    tap(page, page.get_by_role("button", name=NAME).first)
     page.get_by_text(DREAM).first.wait_for()
     # Read by a person (the glyphs are pixels): Arabic letters and emoji, not empty boxes.
     screenshot(page, "phone-resident-scripts")

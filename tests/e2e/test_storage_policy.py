@@ -40,7 +40,7 @@ def test_a_phone_refused_by_the_team_policy_is_told_why(browser, tmp_path) -> No
                     env={"PYTHONPATH": f"{hide}:{ROOT}"}).start()
     try:
         page = open_app(browser, app.url, PHONE)
-        page.get_by_label("Instellingen").first.click()
+        tap(page, page.get_by_label("Instellingen").first)
         host = page.locator("flt-semantics-host")
         host.get_by_text("Apparaat koppelen", exact=True).first.wait_for()
         fill(page, "Serveradres", f"http://127.0.0.1:{port}")

@@ -70,7 +70,7 @@ def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
     app = AppServer(phone_dir, seed_demo=False).start()
     try:
         page = open_app(browser, app.url, PHONE)
-        page.get_by_role("button", name="Nieuw contact").first.click()
+        tap(page, page.get_by_role("button", name="Nieuw contact").first)
         choose(page, "switch", "Anonieme groep")
         fill(page, "Aantal", "4")
         fill(page, "Straat", "Kievitplein")
@@ -80,8 +80,8 @@ def test_a_contact_recorded_while_the_server_is_down_reaches_a_second_device(
         page.locator("flt-semantics-host").get_by_text("Offline", exact=False).first.wait_for()
 
         server = start_server(db, port)  # connectivity returns
-        page.get_by_label("Instellingen").first.click()
-        page.get_by_role("button", name="Nu synchroniseren", exact=True).click()
+        tap(page, page.get_by_label("Instellingen").first)
+        tap(page, page.get_by_role("button", name="Nu synchroniseren", exact=True))
         phone = app.store()
         until(lambda: phone.pending_count() == 0, "the phone's contact sent")
         phone.close()

@@ -9,7 +9,6 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
 
 from app.demo import seed
 from app.domain.models import Household
@@ -18,8 +17,10 @@ from tests.e2e.harness import (
     choose,
     device_store,
     fill,
+    nav,
     open_app,
     screenshot,
+    tap,
 )
 
 pytestmark = pytest.mark.e2e
@@ -43,9 +44,6 @@ def server(tmp_path_factory) -> Iterator[AppServer]:
     srv.stop()
 
 
-def nav(page, label: str) -> None:  # noqa: ANN001 - a playwright Page
-    page.get_by_role("button", name=re.compile(rf"^{label} Tab")).first.click()
-
 
 def test_overview_handover_and_export(browser, server):
     page = open_app(browser, server.url, LAPTOP)
@@ -56,30 +54,28 @@ def test_overview_handover_and_export(browser, server):
     contacts.wait_for()
     page.wait_for_timeout(800)  # the charts animate in
     screenshot(page, "laptop-overview")
-    contacts.click()
+    tap(page, contacts)
     page.get_by_text(re.compile(r"^Contacten: \d+")).first.wait_for()
-    page.get_by_role("button", name="Terug", exact=True).last.click()
+    tap(page, page.get_by_role("button", name="Terug", exact=True).last)
 
     choose(page, "checkbox", "Zelf kiezen")  # a period typed by the team lead
     fill(page, "Van (dd-mm-jjjj)", "31-02-2026")
-    page.get_by_role("button", name="Toon", exact=True).click()
+    tap(page, page.get_by_role("button", name="Toon", exact=True))
     host.get_by_text("Geen geldige datum", exact=False).first.wait_for()
     fill(page, "Van (dd-mm-jjjj)", "01-09-2026")
     fill(page, "Tot en met (dd-mm-jjjj)", "30-09-2026")
-    page.get_by_role("button", name="Toon", exact=True).click()
+    tap(page, page.get_by_role("button", name="Toon", exact=True))
     host.get_by_text("01-09-2026 – 30-09-2026").first.wait_for()
 
     nav(page, "Overdracht")
     leaving, taker = server.ids["workers"][0], server.ids["workers"][2]
     choose(page, "checkbox", "Sanne de Vries")
     host.get_by_text(re.compile(r"\d+ huishoudens, \d+ open afspraken")).first.wait_for()
-    target = page.get_by_role("checkbox", name="Petra Jansen").nth(1)
-    target.click()
-    expect(target).to_be_checked()
-    page.get_by_role("button", name="Overdragen", exact=True).click()
+    choose(page, "checkbox", "Petra Jansen", nth=1)  # the worker who takes over
+    tap(page, page.get_by_role("button", name="Overdragen", exact=True))
     page.get_by_text("Overdracht bevestigen").first.wait_for()  # asks first
     assert [h for h in server.rows(Household) if h.primary_worker_id == leaving]
-    page.get_by_role("button", name="Ja, overdragen", exact=True).click()
+    tap(page, page.get_by_role("button", name="Ja, overdragen", exact=True))
     host.get_by_text("Overdracht per huishouden").first.wait_for()  # the summaries: done
     homes = server.rows(Household)
     assert not [h for h in homes if h.primary_worker_id in (None, leaving)]
@@ -90,7 +86,7 @@ def test_overview_handover_and_export(browser, server):
     nav(page, "Rapportage")
     downloads = []
     page.on("download", lambda d: downloads.append(d))  # save_file: a download in a browser
-    page.get_by_role("button", name="PDF en CSV maken", exact=True).click()
+    tap(page, page.get_by_role("button", name="PDF en CSV maken", exact=True))
     # a PDF with charts, on 2 busy cores; the lines under the button say what was made
     host.get_by_text(re.compile(r"en 10 CSV-bestanden")).first.wait_for(timeout=60_000)
     [pdf, packed] = sorted(downloads, key=lambda d: d.suggested_filename)

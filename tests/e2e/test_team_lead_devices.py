@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 
 from app.sync.client import enroll
 from sync_server.store import ServerStore
-from tests.e2e.harness import TABLET, AppServer, device_store, open_app, screenshot
+from tests.e2e.harness import (
+    TABLET,
+    AppServer,
+    device_store,
+    nav,
+    open_app,
+    screenshot,
+    tap,
+)
 from tests.server_fixtures import spawn_server
 
 pytestmark = pytest.mark.e2e
@@ -36,10 +44,10 @@ def test_enroll_code_with_qr_and_revoke_a_lost_phone(browser, tmp_path):
             page = open_app(browser, app.url, TABLET)
             last = page.get_by_role("button", name=re.compile(r"^Apparaten Tab"))
             expect(last).to_be_in_viewport()
-            last.first.click()
+            nav(page, "Apparaten")
             page.get_by_role("button", name="Intrekken").first.wait_for()
 
-            page.get_by_role("button", name="Nieuw apparaat koppelen").nth(1).click()
+            tap(page, page.get_by_role("button", name="Nieuw apparaat koppelen").nth(1))
             qr = page.get_by_role("img", name=re.compile(r"^QR-code van koppelcode "))
             qr.wait_for()
             code = re.search(r"koppelcode (\S+)", qr.get_attribute("aria-label") or "")[1]
@@ -48,13 +56,13 @@ def test_enroll_code_with_qr_and_revoke_a_lost_phone(browser, tmp_path):
             assert box and box["width"] >= 200 and box["height"] >= 200
             page.wait_for_timeout(300)  # the dialog fades in
             screenshot(page, "laptop-devices")
-            page.get_by_role("button", name="Sluiten", exact=True).click()
+            tap(page, page.get_by_role("button", name="Sluiten", exact=True))
             expect(qr).to_have_count(0)
 
             revoke = page.get_by_role("button", name="Intrekken")
-            revoke.first.click()
+            tap(page, revoke.first)
             page.get_by_text("Apparaat intrekken?").wait_for()
-            revoke.last.click()  # the confirmation's own button
+            tap(page, revoke.last)  # the confirmation's own button
             # the reloaded list marks the phone (a snackbar's announcement can be missed
             # while the dialog closes, so the test waits for the state instead)
             page.get_by_label(re.compile("Ingetrokken")).first.wait_for()

@@ -12,7 +12,14 @@ import pytest
 
 from app.demo import seed
 from app.demo_history import SLIDING
-from tests.e2e.harness import AppServer, device_store, open_app, screenshot
+from tests.e2e.harness import (
+    AppServer,
+    device_store,
+    nav,
+    open_app,
+    screenshot,
+    tap,
+)
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1440, "height": 900}
@@ -33,9 +40,6 @@ def server(tmp_path_factory) -> Iterator[AppServer]:
     srv.stop()
 
 
-def nav(page, label: str) -> None:  # noqa: ANN001 - a playwright Page
-    page.get_by_role("button", name=re.compile(rf"^{label} Tab")).first.click()
-
 
 def test_what_works_streets_and_familiar_faces(browser, server):
     page = open_app(browser, server.url, LAPTOP)
@@ -52,9 +56,9 @@ def test_what_works_streets_and_familiar_faces(browser, server):
     signals = page.get_by_role("button", name=re.compile(r"^Signalen \(\d+\)")).first
     signals.wait_for()
     screenshot(page, "laptop-streets")
-    signals.click()  # the first street is the sliding one
+    tap(page, signals)  # the first street is the sliding one
     host.get_by_text(re.compile(rf"^Signalen {SLIDING}: \d+")).first.wait_for()
-    page.get_by_role("button", name="Terug", exact=True).last.click()
+    tap(page, page.get_by_role("button", name="Terug", exact=True).last)
 
     nav(page, "Overzicht")
     faces = page.get_by_role("button", name=re.compile(r"^Zelfde contactpersoon 12\+ maanden"))
@@ -62,5 +66,5 @@ def test_what_works_streets_and_familiar_faces(browser, server):
     faces.first.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     screenshot(page, "laptop-familiar-faces")
-    faces.first.click()
+    tap(page, faces.first)
     host.get_by_text(re.compile(r"^Zelfde contactpersoon 12\+ maanden: \d+")).first.wait_for()
