@@ -141,8 +141,9 @@ class DevicesScreen(OnlineScreen):
 
         try:
             await self.app.bg(work)
-        except SyncError as err:
-            self.app.toast(explain(err))
+        except SyncError as err:  # each shown as the dialog closes: also said aloud
+            self.app.toast(explain(err), announce=True)
             return
-        self.app.toast(t("devices.revoked_done", label=device.label or device.id))
+        self.app.toast(t("devices.revoked_done", label=device.label or device.id),
+                       announce=True)
         await self._load()

@@ -96,6 +96,6 @@ class RefusedScreen:
         if self.confirm_dialog is not None:
             close_dialog(self.confirm_dialog)
         await self.app.bg(service.discard, self.app.store, row.seq)
-        self.app.toast(t("refused.discarded"))
+        self.app.toast(t("refused.discarded"), announce=True)  # shown as the dialog closes
         await self.app.saved()
         await self.load()

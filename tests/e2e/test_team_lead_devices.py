@@ -14,6 +14,7 @@ from sync_server.store import ServerStore
 from tests.e2e.harness import (
     TABLET,
     AppServer,
+    announced,
     device_store,
     nav,
     open_app,
@@ -63,9 +64,8 @@ def test_enroll_code_with_qr_and_revoke_a_lost_phone(browser, tmp_path):
             tap(page, revoke.first)
             page.get_by_text("Apparaat intrekken?").wait_for()
             tap(page, revoke.last)  # the confirmation's own button
-            # the reloaded list marks the phone (a snackbar's announcement can be missed
-            # while the dialog closes, so the test waits for the state instead)
-            page.get_by_label(re.compile("Ingetrokken")).first.wait_for()
+            announced(page, "is ingetrokken.")  # said aloud as the dialog closes
+            page.get_by_label(re.compile("Ingetrokken")).first.wait_for()  # the list marks it
             page.context.close()
         finally:
             app.stop()
