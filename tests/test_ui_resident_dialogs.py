@@ -41,6 +41,9 @@ class FakeApp:
         dialog.open = True
         self.shown = dialog
 
+    async def dialog_gone(self, dialog: ft.AlertDialog) -> None:
+        assert dialog is self.shown and not dialog.open  # closed before its outcome is said
+
     async def saved(self) -> None:
         self.pushes += 1
 

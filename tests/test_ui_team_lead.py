@@ -40,6 +40,9 @@ class LeadApp:
     def dialog(self, d: ft.Control) -> None:
         self.dialogs.append(d)
 
+    async def dialog_gone(self, d: ft.AlertDialog) -> None:
+        assert d in self.dialogs and not d.open  # closed before its outcome is said
+
     def toast(self, text: str, **_kw) -> None:  # noqa: ANN003
         self.toasts.append(text)
 

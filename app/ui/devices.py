@@ -141,9 +141,11 @@ class DevicesScreen(OnlineScreen):
 
         try:
             await self.app.bg(work)
-        except SyncError as err:  # each shown as the dialog closes: also said aloud
-            self.app.toast(explain(err), announce=True)
-            return
-        self.app.toast(t("devices.revoked_done", label=device.label or device.id),
-                       announce=True)
-        await self._load()
+        except SyncError as err:
+            message, revoked = explain(err), False
+        else:
+            message, revoked = t("devices.revoked_done", label=device.label or device.id), True
+        await self.app.dialog_gone(self.confirm_dialog)
+        self.app.toast(message)
+        if revoked:
+            await self._load()

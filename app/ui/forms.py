@@ -83,6 +83,7 @@ async def finish_form(app: App, dialog: ft.AlertDialog, errors: Mapping[str, str
         return False
     close_dialog(dialog)
     if toast:
-        app.toast(t(toast), announce=True)
+        await app.dialog_gone(dialog)
+        app.toast(t(toast))
     await app.saved()
     return True

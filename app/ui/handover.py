@@ -118,7 +118,7 @@ class HandoverScreen:
         @guarded
         async def go(e: Any) -> None:
             close()
-            await self._run(e)
+            await self._run(e, self.confirm_dialog)
 
         self.confirm_dialog = ft.AlertDialog(
             modal=True, title=ft.Text(t("handover.confirm_title")),
@@ -131,7 +131,8 @@ class HandoverScreen:
         self.app.dialog(self.confirm_dialog)
 
     @guarded
-    async def _run(self, _e: Any) -> None:
+    async def _run(self, _e: Any, confirmed: ft.AlertDialog) -> None:
+        """Hand over as planned, once the worker ``confirmed`` it in that dialog."""
         if self.plan is None:
             return
         overrides = {hid: dd.value for hid, dd in self.overrides.items()
@@ -143,7 +144,8 @@ class HandoverScreen:
         refresh(self.target_error)
         if result is None:
             return
-        self.app.toast(t("handover.done", **_counts(result, "count.agreements")), announce=True)
+        await self.app.dialog_gone(confirmed)
+        self.app.toast(t("handover.done", **_counts(result, "count.agreements")))
         await self.app.saved()
         summaries = [await self.app.bg(service.summary, self.app.store, hid)
                      for hid in result.households]

@@ -96,6 +96,8 @@ class RefusedScreen:
         if self.confirm_dialog is not None:
             close_dialog(self.confirm_dialog)
         await self.app.bg(service.discard, self.app.store, row.seq)
-        self.app.toast(t("refused.discarded"), announce=True)  # shown as the dialog closes
+        if self.confirm_dialog is not None:
+            await self.app.dialog_gone(self.confirm_dialog)
+        self.app.toast(t("refused.discarded"))
         await self.app.saved()
         await self.load()

@@ -8,6 +8,7 @@ returns. Nothing here touches the store on the event loop: ``App.bg`` runs it in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WIDE = 840
+DIALOG_GONE_S = 3
+"""The longest wait for a closed dialog to leave the screen (its closing animation: 0.15 s)."""
 R = TypeVar("R")
 
 
@@ -99,6 +102,7 @@ class App:
             "refused" if self.badge.refused else "settings"))
         self._unlisten: Callable[[], None] = lambda: None
         self.gate: LockGate | None = None  # set by the gate that unlocked this session
+        self._dialogs_gone: dict[int, asyncio.Event] = {}
 
     def touch(self) -> None:
         """The worker used the app: the idle lock's time starts again."""
@@ -128,8 +132,9 @@ class App:
     def toast(self, text: str, action: str | None = None,
               on_action: Callable[..., Any] | None = None, seconds: float = 4,
               announce: bool = False) -> None:
-        """A message bar; ``announce`` also hands it to the screen reader, for a message shown
-        as a dialog closes (the bar's own live region is not read then)."""
+        """A message bar, read by a screen reader from its own live region; ``announce`` also
+        hands it to the screen reader directly (after a file was saved, the bar alone was not
+        read). After a dialog, await ``dialog_gone`` first."""
         bar = ft.SnackBar(ft.Text(text), action=action, on_action=on_action,
                           duration=ft.Duration(milliseconds=int(seconds * 1000)),
                           show_close_icon=action is None)
@@ -142,7 +147,28 @@ class App:
         self.page.run_task(self.semantics.announce_message, text)
 
     def dialog(self, dialog: ft.AlertDialog) -> None:
+        """Show ``dialog``; once closed, ``dialog_gone`` tells when it has left the screen."""
+        gone = asyncio.Event()
+
+        async def dismissed(_e: Any) -> None:
+            self._dialogs_gone.pop(id(dialog), None)
+            gone.set()
+
+        dialog.on_dismiss = dismissed
+        self._dialogs_gone[id(dialog)] = gone
         self.page.show_dialog(dialog)
+
+    async def dialog_gone(self, dialog: ft.AlertDialog) -> None:
+        """Return once ``dialog`` (closed) has left the screen, after its closing animation,
+        or after ``DIALOG_GONE_S`` (a page that went away sends nothing).
+
+        A message shown sooner is lost to a screen reader on the web: Flutter moves an
+        announcement into the open dialog, which is then taken off the page with it; two in
+        the closing dialog leave Flutter's announcement region off the page for good."""
+        gone = self._dialogs_gone.pop(id(dialog), None)
+        if gone is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gone.wait(), DIALOG_GONE_S)
 
     async def saved(self) -> None:
         """After every write: ask sync to push soon, refresh the badge."""
