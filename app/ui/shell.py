@@ -133,8 +133,8 @@ class App:
               on_action: Callable[..., Any] | None = None, seconds: float = 4,
               announce: bool = False) -> None:
         """A message bar, read by a screen reader from its own live region; ``announce`` also
-        hands it to the screen reader directly (after a file was saved, the bar alone was not
-        read). After a dialog, await ``dialog_gone`` first."""
+        hands it to the screen reader directly (the report's long message). A message about
+        what a dialog did awaits ``dialog_gone`` first (see there why)."""
         bar = ft.SnackBar(ft.Text(text), action=action, on_action=on_action,
                           duration=ft.Duration(milliseconds=int(seconds * 1000)),
                           show_close_icon=action is None)
