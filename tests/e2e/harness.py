@@ -35,6 +35,7 @@ BOUND_MS = 45_000
 two cores (a test waits for a state, and this only ends a wait for one that never comes)."""
 PHONE = {"width": 412, "height": 915}
 TABLET = {"width": 1024, "height": 768}
+LAPTOP = {"width": 1440, "height": 900}
 PIN = DEMO_PIN  # the PIN of every device the browser tests make
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",

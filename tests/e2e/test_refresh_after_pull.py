@@ -24,6 +24,7 @@ from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
 from tests.e2e.harness import (
     BOUND_MS,
+    LAPTOP,
     AppServer,
     device_store,
     free_port,
@@ -33,7 +34,6 @@ from tests.e2e.harness import (
 from tests.e2e.test_sync_offline import start_server, stop_server
 
 pytestmark = pytest.mark.e2e
-LAPTOP = {"width": 1440, "height": 900}
 
 
 def test_the_leads_overview_counts_a_coachs_contact_once_it_syncs(browser, tmp_path):

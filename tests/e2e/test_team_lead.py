@@ -13,6 +13,7 @@ import pytest
 from app.demo import seed
 from app.domain.models import Household
 from tests.e2e.harness import (
+    LAPTOP,
     AppServer,
     choose,
     device_store,
@@ -24,7 +25,6 @@ from tests.e2e.harness import (
 )
 
 pytestmark = pytest.mark.e2e
-LAPTOP = {"width": 1440, "height": 900}
 
 
 @pytest.fixture(scope="module")

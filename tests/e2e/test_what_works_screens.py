@@ -6,42 +6,23 @@ Takes the README's ``laptop-what-works.png``, ``laptop-streets.png`` and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from app.demo import seed
 from app.demo_history import SLIDING
 from tests.e2e.harness import (
-    AppServer,
-    device_store,
+    LAPTOP,
     nav,
     open_app,
     screenshot,
     tap,
 )
+from tests.e2e.test_team_lead import server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.e2e
-LAPTOP = {"width": 1440, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[AppServer]:
-    data_dir = tmp_path_factory.mktemp("works")
-    store = device_store(data_dir)
-    try:
-        ids = seed(store)
-        store.set_meta("worker_id", ids["workers"][4])  # Fatma Yıldız, team_lead
-        store.set_meta("role", "team_lead")
-    finally:
-        store.close()
-    srv = AppServer(data_dir, renderer="canvaskit", seed_demo=False).start()
-    yield srv
-    srv.stop()
-
-
-
-def test_what_works_streets_and_familiar_faces(browser, server):
+def test_what_works_streets_and_familiar_faces(browser, server):  # noqa: F811
     page = open_app(browser, server.url, LAPTOP)
     host = page.locator("flt-semantics-host")
 
