@@ -13,13 +13,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import (
-    LAPTOP,
-    PHONE,
-    nav,
-    open_app,
-    tap,
-)
+from tests.e2e.harness import LAPTOP, PHONE, nav, open_app, tap
 from tests.e2e.test_team_lead import server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.e2e

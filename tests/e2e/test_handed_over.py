@@ -12,14 +12,7 @@ from playwright.sync_api import expect
 from app.demo import seed
 from app.domain.models import Handover
 from app.services import handover
-from tests.e2e.harness import (
-    PHONE,
-    AppServer,
-    announced,
-    device_store,
-    open_app,
-    tap,
-)
+from tests.e2e.harness import PHONE, AppServer, announced, device_store, open_app, tap
 
 pytestmark = pytest.mark.e2e
 

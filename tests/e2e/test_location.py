@@ -7,15 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import (
-    BOUND_MS,
-    PHONE,
-    AppServer,
-    fill,
-    on_field,
-    open_app,
-    tap,
-)
+from tests.e2e.harness import BOUND_MS, PHONE, AppServer, fill, on_field, open_app, tap
 
 pytestmark = pytest.mark.e2e
 KIEVITPLEIN = {"latitude": 52.37403, "longitude": 4.88969}

@@ -22,15 +22,7 @@ from app.store import Store
 from app.sync.client import SyncClient, enroll
 from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
-from tests.e2e.harness import (
-    BOUND_MS,
-    LAPTOP,
-    AppServer,
-    device_store,
-    free_port,
-    nav,
-    open_app,
-)
+from tests.e2e.harness import BOUND_MS, LAPTOP, AppServer, device_store, free_port, nav, open_app
 from tests.e2e.test_sync_offline import start_server, stop_server
 
 pytestmark = pytest.mark.e2e

@@ -14,15 +14,7 @@ from playwright.sync_api import expect
 from app.sync.client import SyncClient, enroll
 from app.sync.config import DeviceConfig
 from sync_server.store import ServerStore
-from tests.e2e.harness import (
-    PHONE,
-    AppServer,
-    announced,
-    device_store,
-    open_app,
-    screenshot,
-    tap,
-)
+from tests.e2e.harness import PHONE, AppServer, announced, device_store, open_app, screenshot, tap
 from tests.server_fixtures import spawn_server
 
 pytestmark = pytest.mark.e2e

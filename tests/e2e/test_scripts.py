@@ -10,15 +10,7 @@ import pytest
 
 from app.services import context
 from app.ui.theme import FONTS
-from tests.e2e.harness import (
-    PHONE,
-    AppServer,
-    nav,
-    open_app,
-    screenshot,
-    search_residents,
-    tap,
-)
+from tests.e2e.harness import PHONE, AppServer, nav, open_app, screenshot, search_residents, tap
 
 pytestmark = pytest.mark.e2e
 

@@ -10,13 +10,7 @@ import re
 import pytest
 
 from app.demo_history import SLIDING
-from tests.e2e.harness import (
-    LAPTOP,
-    nav,
-    open_app,
-    screenshot,
-    tap,
-)
+from tests.e2e.harness import LAPTOP, nav, open_app, screenshot, tap
 from tests.e2e.test_team_lead import server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.e2e
