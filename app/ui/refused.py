@@ -32,7 +32,6 @@ class RefusedScreen:
     def __init__(self, app: App):
         self.app = app
         self.title = t("refused.title")
-        self.confirm_dialog: ft.AlertDialog | None = None
 
     def build(self) -> ft.Control:
         self.cards = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -72,16 +71,15 @@ class RefusedScreen:
 
     def _confirm(self, row: service.Refused) -> None:
         self.app.touch()
+        discard = ft.FilledButton(content=t("refused.discard"), height=TOUCH,
+                                  bgcolor=ft.Colors.RED_700)
         dialog: ft.AlertDialog
         dialog = ft.AlertDialog(
             modal=True, title=ft.Text(t("refused.discard_title")),
             content=ft.Text(t("refused.discard_text", record=row.record)),
             actions=[ft.TextButton(content=t("action.cancel"), height=TOUCH,
-                                   on_click=lambda _e: close_dialog(dialog)),
-                     ft.FilledButton(content=t("refused.discard"), height=TOUCH,
-                                     bgcolor=ft.Colors.RED_700,
-                                     on_click=partial(self._discard, row))])
-        self.confirm_dialog = dialog
+                                   on_click=lambda _e: close_dialog(dialog)), discard])
+        discard.on_click = partial(self._discard, row, dialog)
         self.app.dialog(dialog)
 
     @guarded
@@ -92,12 +90,10 @@ class RefusedScreen:
         await self.load()
 
     @guarded
-    async def _discard(self, row: service.Refused, *_: Any) -> None:
-        if self.confirm_dialog is not None:
-            close_dialog(self.confirm_dialog)
+    async def _discard(self, row: service.Refused, dialog: ft.AlertDialog, *_: Any) -> None:
+        close_dialog(dialog)
         await self.app.bg(service.discard, self.app.store, row.seq)
-        if self.confirm_dialog is not None:
-            await self.app.dialog_gone(self.confirm_dialog)
+        await self.app.dialog_gone(dialog)
         self.app.toast(t("refused.discarded"))
         await self.app.saved()
         await self.load()

@@ -271,7 +271,7 @@ def fill(page: Any, label: str, text: str) -> None:
     keystrokes (on a busy machine it did). Messages on the one WebSocket arrive in order, so
     a tap sent after the text reaches the app after it. Text typed into a field that Flutter
     has focused but not yet opened for editing stays in the field and is never sent (on a busy
-    machine, now and then): it is typed again, which sends the same text once more at most.
+    machine, now and then): it is typed again, which at worst sends the same text again.
     """
     held: list[str] = []
 
